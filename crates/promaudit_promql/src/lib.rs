@@ -1,0 +1,1 @@
+//! PromQL parsing with spans.
