@@ -1,0 +1,263 @@
+//! YAML loading into the span-carrying [`Node`] tree, over granit-parser's events.
+//!
+//! Aliases are expanded into copies (rule files use anchors for shared labels), under a budget
+//! so that an alias bomb stops with a positioned error instead of exhausting memory. Nesting is
+//! capped so that deep input cannot overflow the stack of the tree's consumers.
+
+use crate::tree::{Node, Scalar, ScalarStyle, Value};
+use crate::LoadError;
+use granit_parser::{Event, Parser, ScalarStyle as YamlStyle};
+use promaudit_diagnostics::Span;
+use std::collections::HashMap;
+
+/// Expanded nodes allowed per stream, counting alias copies: far above any real file.
+const NODE_BUDGET: usize = 1_000_000;
+/// Nesting deeper than this is never monitoring configuration.
+const MAX_DEPTH: usize = 200;
+
+#[derive(Debug, Default)]
+pub struct YamlStream {
+    pub documents: Vec<Node>,
+    pub comments: Vec<Comment>,
+    /// The first error; documents before it are kept.
+    pub error: Option<LoadError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+}
+
+pub fn load_yaml(text: &str) -> YamlStream {
+    let mut builder = Builder { text, stream: YamlStream::default(), stack: Vec::new(), anchors: HashMap::new(), expanded: 0 };
+    let mut options = granit_parser::Options::default();
+    options.block_nesting_limit = MAX_DEPTH;
+    for event in Parser::new_from_str_with_options(text, options) {
+        let step = match event {
+            Ok((event, span)) => builder.event(event, byte_span(text, &span)),
+            Err(error) => Err(LoadError { message: error.info(), span: point(text, error.marker()) }),
+        };
+        if let Err(error) = step {
+            builder.stream.error = Some(error);
+            break;
+        }
+    }
+    builder.stream
+}
+
+fn point(text: &str, marker: &granit_parser::Marker) -> Span {
+    let at = byte_offset(text, marker);
+    let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    Span::new(at, end)
+}
+
+fn byte_offset(text: &str, marker: &granit_parser::Marker) -> usize {
+    match marker.byte_offset() {
+        Some(offset) => offset.min(text.len()),
+        // Character index: walk to it (only on the rare path without byte offsets).
+        None => text.char_indices().nth(marker.index()).map_or(text.len(), |(i, _)| i),
+    }
+}
+
+fn byte_span(text: &str, span: &granit_parser::Span) -> Span {
+    let start = byte_offset(text, &span.start);
+    Span::new(start, byte_offset(text, &span.end).max(start))
+}
+
+/// A collection being built: its start, its items so far, and its anchor.
+struct Open {
+    start: usize,
+    is_map: bool,
+    items: Vec<Node>,
+    anchor: usize,
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    stream: YamlStream,
+    stack: Vec<Open>,
+    anchors: HashMap<usize, Node>,
+    expanded: usize,
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event, span: Span) -> Result<(), LoadError> {
+        match event {
+            Event::Scalar(value, style, anchor, _) => {
+                let node = Node { span: self.scalar_span(style, span), value: Value::Scalar(Scalar { text: value.into_owned(), style: convert_style(style) }) };
+                self.finish(node, anchor, 1)
+            }
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(LoadError { message: format!("nesting deeper than {MAX_DEPTH} levels"), span });
+                }
+                let is_map = matches!(event, Event::MappingStart(..));
+                self.stack.push(Open { start: span.start, is_map, items: Vec::new(), anchor });
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let open = self.stack.pop().expect("granit pairs start and end events");
+                let end = open.items.last().map_or(span.end, |last| last.span.end.max(span.end.min(self.text.len())));
+                let end = if span.end > open.start { span.end } else { end };
+                let value = if open.is_map { Value::Map(pairs(open.items)) } else { Value::Seq(open.items) };
+                self.finish(Node { span: Span::new(open.start, end.max(open.start)), value }, open.anchor, 1)
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id).cloned() else {
+                    return Err(LoadError { message: "alias to an unknown anchor".into(), span });
+                };
+                let size = count_nodes(&target);
+                // The alias' own span, so that positions inside the copy are not claimed twice.
+                let copy = Node { span, value: target.value };
+                self.finish(copy, 0, size)
+            }
+            Event::Comment(text, _) => {
+                self.stream.comments.push(Comment { span, text: text.into_owned() });
+                Ok(())
+            }
+            Event::DocumentEnd => {
+                self.anchors.clear();
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Granit's span of a block scalar covers its content lines and the breaks after them;
+    /// take it from the `|`/`>` indicator to the end of the last content line.
+    fn scalar_span(&self, style: YamlStyle, span: Span) -> Span {
+        match style {
+            YamlStyle::Literal | YamlStyle::Folded => {
+                let start = block_indicator(self.text, span.start).unwrap_or(span.start);
+                Span::new(start, trim_trailing_breaks(self.text, span).max(start))
+            }
+            _ => span,
+        }
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), LoadError> {
+        self.expanded += size;
+        if self.expanded > NODE_BUDGET {
+            return Err(LoadError { message: format!("aliases expand to more than {NODE_BUDGET} nodes; is this an alias bomb?"), span: node.span });
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            Some(open) => open.items.push(node),
+            None => self.stream.documents.push(node),
+        }
+        Ok(())
+    }
+}
+
+/// The `|` or `>` that opens the block scalar whose content starts at `content`: the last
+/// indicator before it, followed only by indentation/chomping indicators, a comment and breaks.
+fn block_indicator(text: &str, content: usize) -> Option<usize> {
+    let prefix = &text[..content.min(text.len())];
+    let at = prefix.rfind(['|', '>'])?;
+    let header_end = prefix[at..].find('\n').map_or(prefix.len(), |i| at + i);
+    let header = &prefix[at + 1..header_end];
+    let header = header.split_once(" #").map_or(header, |(h, _)| h);
+    let header_ok = header.chars().all(|c| matches!(c, '-' | '+' | '0'..='9' | ' ' | '\t' | '\r'));
+    let gap_ok = prefix[header_end..].chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+    (header_ok && gap_ok).then_some(at)
+}
+
+/// The end of a block scalar without the line breaks after its last content line.
+fn trim_trailing_breaks(text: &str, span: Span) -> usize {
+    let raw = &text[span.start..span.end.min(text.len())];
+    span.start + raw.trim_end_matches(['\n', '\r', ' ', '\t']).len()
+}
+
+fn pairs(items: Vec<Node>) -> Vec<(Node, Node)> {
+    let mut items = items.into_iter();
+    let mut out = Vec::new();
+    while let (Some(key), Some(value)) = (items.next(), items.next()) {
+        out.push((key, value));
+    }
+    out
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Scalar(_) => 0,
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum(),
+    }
+}
+
+fn convert_style(style: YamlStyle) -> ScalarStyle {
+    match style {
+        YamlStyle::Plain => ScalarStyle::Plain,
+        YamlStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+        YamlStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        YamlStyle::Literal => ScalarStyle::Literal,
+        YamlStyle::Folded => ScalarStyle::Folded,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span_text<'t>(text: &'t str, node: &Node) -> &'t str {
+        &text[node.span.start..node.span.end]
+    }
+
+    #[test]
+    fn scalar_spans_cover_their_tokens() {
+        let text = "a: plain é\nb: 'single'\nc: \"double\"\nd: |\n  line1\n  line2\n\ne: >-\n  folded\nf: [x, {y: z}]\n";
+        let stream = load_yaml(text);
+        assert_eq!(stream.error, None);
+        let root = &stream.documents[0];
+        assert_eq!(span_text(text, root.get("a").unwrap()), "plain é");
+        assert_eq!(span_text(text, root.get("b").unwrap()), "'single'");
+        assert_eq!(span_text(text, root.get("c").unwrap()), "\"double\"");
+        assert_eq!(span_text(text, root.get("d").unwrap()), "|\n  line1\n  line2");
+        assert_eq!(root.get_str("d"), Some("line1\nline2\n"));
+        assert_eq!(span_text(text, root.get("e").unwrap()), ">-\n  folded");
+        assert_eq!(span_text(text, &root.entries()[1].0), "b");
+        assert_eq!(span_text(text, root.get("f").unwrap().items()[1].get("y").unwrap()), "z");
+    }
+
+    #[test]
+    fn multiple_documents_and_comments() {
+        let text = "# first\na: 1\n---\nb: 2 # trailing\n";
+        let stream = load_yaml(text);
+        assert_eq!(stream.documents.len(), 2);
+        assert_eq!(stream.comments.len(), 2);
+        assert_eq!(&text[stream.comments[1].span.start..stream.comments[1].span.end], "# trailing");
+    }
+
+    #[test]
+    fn errors_are_positioned_and_earlier_documents_kept() {
+        let text = "a: 1\n---\nb: [1, 2\nc: 3\n";
+        let stream = load_yaml(text);
+        assert_eq!(stream.documents.len(), 1);
+        let error = stream.error.unwrap();
+        assert!(error.span.start >= text.find("b:").unwrap(), "{error:?}");
+    }
+
+    #[test]
+    fn aliases_expand_and_bombs_stop() {
+        let stream = load_yaml("x: &a [1, 2]\ny: *a\n");
+        assert_eq!(stream.documents[0].get("y").unwrap().items().len(), 2);
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let error = load_yaml(&bomb).error.expect("bomb must stop");
+        assert!(error.message.contains("alias bomb"), "{}", error.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("a: {}", "[".repeat(100_000));
+        assert!(load_yaml(&text).error.is_some());
+        let text = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect::<String>();
+        assert!(load_yaml(&text).error.is_some());
+    }
+}
