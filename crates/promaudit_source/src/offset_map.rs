@@ -14,11 +14,13 @@ pub struct Segment {
     pub text_len: usize,
     pub target_start: usize,
     pub target_len: usize,
+    /// Copied byte for byte, as opposed to produced by an escape, a fold or a substitution.
+    pub verbatim: bool,
 }
 
 impl Segment {
-    fn verbatim(&self) -> bool {
-        self.text_len == self.target_len
+    pub fn verbatim(&self) -> bool {
+        self.verbatim
     }
 
     fn text_end(&self) -> usize {
@@ -58,7 +60,7 @@ impl OffsetMap {
                 return;
             }
         }
-        self.segments.push(Segment { text_start, text_len: len, target_start, target_len: len });
+        self.segments.push(Segment { text_start, text_len: len, target_start, target_len: len, verbatim: true });
     }
 
     /// Appends `text_len` derived bytes produced from the `target_len` bytes at `target_start`
@@ -75,7 +77,7 @@ impl OffsetMap {
             }
             return;
         }
-        self.segments.push(Segment { text_start, text_len, target_start, target_len });
+        self.segments.push(Segment { text_start, text_len, target_start, target_len, verbatim: false });
     }
 
     pub fn segments(&self) -> &[Segment] {
