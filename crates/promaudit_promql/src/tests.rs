@@ -1,0 +1,142 @@
+use super::*;
+use proptest::prelude::*;
+use std::time::{Duration, Instant};
+
+/// The error message and a caret line under its span.
+fn error(text: &str) -> String {
+    let error = parse(text).unwrap_err();
+    let caret = format!("{}{}", " ".repeat(text[..error.span.start].chars().count()), "^".repeat(text[error.span.start..error.span.end].chars().count().max(1)));
+    format!("{:?}: {}\n{text}\n{caret}", error.kind, error.message)
+}
+
+fn span_texts(text: &str) -> Vec<String> {
+    let parsed = parse(text).unwrap();
+    let mut out = Vec::new();
+    parsed.walk(&mut |visit| out.push(text[visit.spans.node.start..visit.spans.node.end].to_string()));
+    out
+}
+
+#[test]
+fn every_node_gets_its_span() {
+    assert_eq!(
+        span_texts("sum by (job) (rate(x{a=\"b\"}[5m])) / on(job) y > -1"),
+        [
+            "sum by (job) (rate(x{a=\"b\"}[5m])) / on(job) y > -1",
+            "sum by (job) (rate(x{a=\"b\"}[5m])) / on(job) y",
+            "sum by (job) (rate(x{a=\"b\"}[5m]))",
+            "rate(x{a=\"b\"}[5m])",
+            "x{a=\"b\"}[5m]",
+            "y",
+            "-1"
+        ]
+    );
+    assert_eq!(span_texts("topk(5, x) or (y)"), ["topk(5, x) or (y)", "topk(5, x)", "5", "x", "(y)", "y"]);
+    assert_eq!(span_texts("rate(x[5m])[1h:1m] offset 5m"), ["rate(x[5m])[1h:1m] offset 5m", "rate(x[5m])", "x[5m]"]);
+    assert_eq!(span_texts("-2 ^ 2"), ["-2 ^ 2", "2 ^ 2", "2", "2"]);
+}
+
+#[test]
+fn parts_have_spans() {
+    let text = "histogram_quantile(0.9, sum(rate(x_bucket{le!=\"\"}[5m])) by (le)) > bool on(job) group_left(team) y";
+    let parsed = parse(text).unwrap();
+    let mut clauses = Vec::new();
+    parsed.walk(&mut |v| {
+        for clause in [&v.spans.grouping, &v.spans.group_modifier].into_iter().flatten() {
+            clauses.push(&text[clause.span.start..clause.span.end]);
+        }
+    });
+    assert_eq!(clauses, ["on(job)", "group_left(team)", "by (le)"]);
+}
+
+#[test]
+fn syntax_errors_point_at_the_failing_token() {
+    insta::assert_snapshot!([
+        error("foo{status=}"),
+        error("sum(rate(x[5m])"),
+        error("test +"),
+        error("sum(x) by (le"),
+        error("x{a=\"b}"),
+        error("rate(hi)"),
+        error("rate(x[5m]) foo"),
+        error("histogram_quantile(0.9, rate(x[5m])) by (le)"),
+        error("nosuchfunction(x)"),
+    ]
+    .join("\n\n"));
+}
+
+#[test]
+fn unsupported_syntax_names_the_feature() {
+    for (text, feature) in [("rate(up[1m * 2])", "duration arithmetic"), ("rate(x[5m+1m])", "duration arithmetic"), ("rate(up[1m] anchored)", "extended range selectors")] {
+        let error = parse(text).unwrap_err();
+        match error.kind {
+            QueryErrorKind::Unsupported { feature: named } => assert!(named.starts_with(feature), "{text}: {named}"),
+            other => panic!("{text}: {other:?} {}", error.message),
+        }
+    }
+}
+
+#[test]
+fn backtick_strings_with_backslashes_parse() {
+    let text = "x{path=~`/api/\\d+`} + on(a) y";
+    let parsed = parse(text).unwrap();
+    let mut values = Vec::new();
+    parsed.walk(&mut |v| {
+        for m in &v.spans.matchers {
+            values.push(&text[m.value.start..m.value.end]);
+        }
+        if let Some(op) = v.spans.op {
+            values.push(&text[op.start..op.end]);
+        }
+    });
+    assert_eq!(values, ["+", "`/api/\\d+`"]);
+}
+
+fn assert_fast(text: &str, kind: QueryErrorKind) {
+    let start = Instant::now();
+    let error = parse(text).unwrap_err();
+    assert_eq!(error.kind, kind);
+    assert!(start.elapsed() < Duration::from_secs(1), "took {:?}", start.elapsed());
+    assert!(error.span.end <= text.len());
+}
+
+#[test]
+fn pathological_input_is_refused_quickly() {
+    assert_fast(&format!("{}up{}", "(".repeat(100_000), ")".repeat(100_000)), QueryErrorKind::TooComplex);
+    assert_fast(&"up + ".repeat(200_000), QueryErrorKind::TooComplex);
+    assert_fast(&format!("up{{a=\"{}\"}} +", "x".repeat(1 << 20)), QueryErrorKind::TooComplex);
+    assert_fast(&"- ".repeat(50_000), QueryErrorKind::TooComplex);
+    assert_fast(&"2 ^ ".repeat(20_000), QueryErrorKind::TooComplex);
+}
+
+#[test]
+fn long_but_reasonable_chains_parse() {
+    let text = vec!["up"; MAX_OPERATORS].join(" + ");
+    let start = Instant::now();
+    assert!(parse(&text).is_ok());
+    assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+}
+
+proptest! {
+    #[test]
+    fn never_panics_on_arbitrary_text(text in "\\PC{0,80}") {
+        check_bounds(&text);
+    }
+
+    #[test]
+    fn never_panics_on_token_soup(parts in proptest::collection::vec(prop_oneof![
+        Just("sum"), Just("rate"), Just("by"), Just("on"), Just("("), Just(")"), Just("{"), Just("}"), Just("["), Just("]"),
+        Just("5m"), Just(":"), Just("x"), Just("=~"), Just("\"a\""), Just(","), Just("+"), Just("-"), Just(">"), Just("bool"),
+        Just("offset"), Just("@"), Just("1"), Just("group_left"), Just("`\\d`"), Just("and"), Just("^"),
+    ], 0..24)) {
+        check_bounds(&parts.join(" "));
+    }
+}
+
+fn check_bounds(text: &str) {
+    match parse(text) {
+        Ok(parsed) => parsed.walk(&mut |v| {
+            assert!(v.spans.node.end <= text.len() && text.is_char_boundary(v.spans.node.start) && text.is_char_boundary(v.spans.node.end));
+        }),
+        Err(error) => assert!(error.span.end <= text.len() && text.is_char_boundary(error.span.start)),
+    }
+}
