@@ -1,1 +1,18 @@
-//! Lint rules.
+//! Lint rules over extracted artifacts and parsed queries. One rule per file under `rules/`,
+//! each declaring its metadata and docs once with [`declare_rule!`].
+
+pub mod analyze;
+pub mod context;
+pub mod gotemplate;
+pub mod names;
+pub mod parse_cache;
+pub mod registry;
+pub mod rules;
+#[cfg(test)]
+mod format_tests;
+#[cfg(test)]
+mod testing;
+
+pub use analyze::{check_bytes, check_source, FileReport};
+pub use parse_cache::ParseCache;
+pub use registry::{all_rules, find_rule, Category, Rule, RuleMeta};

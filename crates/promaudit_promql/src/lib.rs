@@ -208,7 +208,22 @@ fn map_node_spans(spans: NodeSpans, map: &impl Fn(Span) -> Span) -> NodeSpans {
 /// Prometheus functions promql-parser 0.11 does not know.
 const NEWER_FUNCTIONS: &[&str] = &["ts_of_max_over_time", "ts_of_min_over_time", "ts_of_last_over_time", "first_over_time", "step", "range", "double_exponential_smoothing", "histogram_quantiles"];
 
-/// Valid Prometheus syntax that promql-parser rejects, by feature.
+/// MetricsQL (VictoriaMetrics) functions that PromQL does not have.
+const METRICSQL_FUNCTIONS: &[&str] = &[
+    "histogram_share", "share_le_over_time", "share_gt_over_time", "share_eq_over_time", "count_le_over_time", "count_gt_over_time",
+    "count_eq_over_time", "count_ne_over_time", "rollup", "rollup_rate", "rollup_increase", "rollup_delta", "rollup_deriv", "rollup_candlestick",
+    "range_median", "range_avg", "range_max", "range_min", "range_sum", "range_first", "range_last", "range_quantile", "median_over_time",
+    "aggr_over_time", "increase_pure", "rate_over_sum", "default_rollup", "running_sum", "running_avg", "label_set", "label_del", "label_keep",
+    "label_copy", "label_move", "label_value", "label_map", "label_uppercase", "label_lowercase", "union", "keep_last_value", "keep_next_value",
+    "interpolate", "limit_offset", "topk_max", "topk_avg", "topk_last", "bottomk_min", "bottomk_avg", "bottomk_last", "outliersk", "zscore",
+    "mode_over_time", "lifetime", "tmin_over_time", "tmax_over_time", "distinct_over_time", "integrate", "ideriv", "duration_over_time",
+    "quantiles_over_time", "histogram_over_time", "prometheus_buckets", "buckets_limit", "sum2_over_time", "geomean_over_time", "any", "share",
+    "quantiles", "tfirst_over_time", "tlast_change_over_time", "remove_resets", "increases_over_time", "decreases_over_time", "increase_prometheus",
+    "delta_prometheus", "rate_prometheus", "histogram_avg", "histogram_stddev", "histogram_stdvar", "rand", "rand_normal", "rand_exponential",
+    "now", "start", "end", "step", "sign", "clamp_min_max", "ru", "ttf", "alias", "drop_empty_series", "first_over_time",
+];
+
+/// Valid Prometheus (or VictoriaMetrics) syntax that promql-parser rejects, by feature.
 fn unsupported_feature(text: &str, tokens: &[Token], message: &str) -> Option<(&'static str, Span)> {
     let word = |t: &Token| &text[t.span.start..t.span.end];
     for (i, token) in tokens.iter().enumerate() {
@@ -225,8 +240,17 @@ fn unsupported_feature(text: &str, tokens: &[Token], message: &str) -> Option<(&
         if token.kind == Tok::Ident && word(token) == "offset" && next.is_some_and(|n| n.kind == Tok::LParen) {
             return Some(("duration arithmetic in `offset` (behind the promql-duration-expr feature flag)", token.span));
         }
-        if token.kind == Tok::Ident && next.is_some_and(|n| n.kind == Tok::LParen) && NEWER_FUNCTIONS.contains(&word(token)) && message.contains(word(token)) {
-            return Some(("a function added in a newer Prometheus", token.span));
+        if token.kind == Tok::Ident && next.is_some_and(|n| n.kind == Tok::LParen) && message.contains(word(token)) {
+            if NEWER_FUNCTIONS.contains(&word(token)) {
+                return Some(("a function added in a newer Prometheus", token.span));
+            }
+            if METRICSQL_FUNCTIONS.contains(&word(token)) {
+                return Some(("a MetricsQL function (VictoriaMetrics), not PromQL", token.span));
+            }
+        }
+        // MetricsQL's implicit subqueries: `(vector(1))[5m]`, `rate(sum(x))[5m]`.
+        if token.kind == Tok::RParen && next.is_some_and(|n| n.kind == Tok::LBracket) && tokens.get(i + 3).is_some_and(|t| t.kind == Tok::RBracket) {
+            return Some(("a MetricsQL range over an expression (VictoriaMetrics), not PromQL", Span::new(next.unwrap().span.start, tokens[i + 3].span.end)));
         }
     }
     None

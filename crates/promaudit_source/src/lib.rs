@@ -2,6 +2,8 @@
 //! tree, the offset maps that carry a position inside a decoded scalar back to the file's bytes,
 //! and detection/extraction of monitoring artifacts into query sites.
 
+pub mod artifact;
+pub mod extract;
 pub mod file;
 pub mod json;
 pub mod markdown;
@@ -11,6 +13,7 @@ pub mod scalar;
 pub mod tree;
 pub mod yaml;
 
+pub use extract::extract;
 pub use file::{LineCol, LineIndex, SourceFile};
 pub use offset_map::OffsetMap;
 pub use tree::{Document, Node, Scalar, ScalarStyle, Value};

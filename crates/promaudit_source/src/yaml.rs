@@ -100,7 +100,7 @@ impl Builder<'_> {
                 let open = self.stack.pop().expect("granit pairs start and end events");
                 let end = open.items.last().map_or(span.end, |last| last.span.end.max(span.end.min(self.text.len())));
                 let end = if span.end > open.start { span.end } else { end };
-                let value = if open.is_map { Value::Map(pairs(open.items)) } else { Value::Seq(open.items) };
+                let value = if open.is_map { Value::Map(merge_keys(pairs(open.items))) } else { Value::Seq(open.items) };
                 self.finish(Node { span: Span::new(open.start, end.max(open.start)), value }, open.anchor, 1)
             }
             Event::Alias(id) => {
@@ -180,6 +180,33 @@ fn pairs(items: Vec<Node>) -> Vec<(Node, Node)> {
     out
 }
 
+/// Resolves YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`) as Prometheus' YAML library does:
+/// merged entries are added where the mapping does not set the key itself.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge_key(k));
+    for (_, source) in merges {
+        let sources = match &source.value {
+            Value::Seq(items) => items.clone(),
+            _ => vec![source],
+        };
+        for source in sources {
+            for (key, value) in source.entries() {
+                if !own.iter().any(|(k, _)| k.as_str().is_some() && k.as_str() == key.as_str()) {
+                    own.push((key.clone(), value.clone()));
+                }
+            }
+        }
+    }
+    own
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    matches!(&key.value, Value::Scalar(Scalar { text, style: ScalarStyle::Plain }) if text == "<<")
+}
+
 fn count_nodes(node: &Node) -> usize {
     1 + match &node.value {
         Value::Scalar(_) => 0,
@@ -251,6 +278,15 @@ mod tests {
         }
         let error = load_yaml(&bomb).error.expect("bomb must stop");
         assert!(error.message.contains("alias bomb"), "{}", error.message);
+    }
+
+    #[test]
+    fn merge_keys_are_resolved() {
+        let stream = load_yaml("base: &b {expr: up, for: 5m}\nrule:\n  <<: *b\n  for: 1m\n  alert: A\n");
+        let rule = stream.documents[0].get("rule").unwrap();
+        assert_eq!(rule.get_str("expr"), Some("up"));
+        assert_eq!(rule.get_str("for"), Some("1m"));
+        assert!(rule.get("<<").is_none());
     }
 
     #[test]

@@ -1,0 +1,80 @@
+//! The per-file pipeline: decode, extract, parse every query (once per distinct text), run rules.
+
+use crate::context::{CheckedQuery, FileContext};
+use crate::parse_cache::ParseCache;
+use crate::registry::all_rules;
+use promaudit_diagnostics::{Diagnostic, Span};
+use promaudit_source::artifact::{Extraction, QuerySite};
+use promaudit_source::placeholders::{self, PlaceholderKind};
+use promaudit_source::{OffsetMap, SourceFile};
+use std::path::Path;
+
+/// The result of checking one file. The file is kept so that diagnostics can be rendered.
+pub struct FileReport {
+    pub file: SourceFile,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks one file's bytes. Never fails: unreadable input becomes a positioned diagnostic.
+pub fn check_bytes(path: &Path, bytes: Vec<u8>, cache: &ParseCache) -> FileReport {
+    match decode(bytes) {
+        Ok(text) => check_source(SourceFile::new(path, text), cache),
+        Err((lossy, span, reason)) => {
+            let file = SourceFile::new(path, lossy);
+            let extraction = Extraction::default();
+            let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)) };
+            let diagnostics = run_rules(&cx);
+            FileReport { file, diagnostics }
+        }
+    }
+}
+
+/// UTF-8 text, or a lossy copy with the position and reason it is not checkable.
+fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        let lossy = String::from_utf8_lossy(&bytes[..nul]).into_owned();
+        return Err((lossy, Span::empty(nul), "binary file: it contains a NUL byte".into()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        (lossy, Span::new(at, at + 1), format!("invalid UTF-8: byte 0x{:02X} does not start a valid character", e.as_bytes()[at]))
+    })
+}
+
+pub fn check_source(file: SourceFile, cache: &ParseCache) -> FileReport {
+    let extraction = promaudit_source::extract(&file);
+    let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, cache)).collect();
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None };
+    let diagnostics = run_rules(&cx);
+    FileReport { file, diagnostics }
+}
+
+fn check_query<'a>(site: &'a QuerySite, cache: &ParseCache) -> CheckedQuery<'a> {
+    let text = &site.query.value;
+    if !site.templated {
+        return CheckedQuery {
+            site,
+            substitution: OffsetMap::identity(0, text.len()),
+            unknown_placeholders: Vec::new(),
+            outcome: cache.parse(text),
+        };
+    }
+    let substituted = placeholders::substitute(text);
+    let unknown_placeholders = substituted
+        .placeholders
+        .iter()
+        .filter(|p| p.kind == PlaceholderKind::Unknown)
+        .map(|p| (p.name.clone(), p.span))
+        .collect();
+    CheckedQuery { site, outcome: cache.parse(&substituted.text), substitution: substituted.map, unknown_placeholders }
+}
+
+fn run_rules(cx: &FileContext) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for rule in all_rules() {
+        rule.check(cx, &mut diagnostics);
+    }
+    diagnostics.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+    diagnostics
+}

@@ -1,0 +1,60 @@
+//! What a rule sees of one file: the source, the extracted artifacts and every query, parsed.
+
+use crate::parse_cache::ParsedOutcome;
+use promaudit_diagnostics::Span;
+use promaudit_source::artifact::{Artifact, Extraction, QuerySite, RuleFile};
+use promaudit_source::{OffsetMap, SourceFile};
+use std::sync::Arc;
+
+pub struct FileContext<'a> {
+    pub file: &'a SourceFile,
+    pub extraction: &'a Extraction,
+    pub queries: Vec<CheckedQuery<'a>>,
+    /// Set when the file's bytes could not be decoded; `file` then holds a lossy copy for display.
+    pub unreadable: Option<(Span, String)>,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn rule_files(&self) -> impl Iterator<Item = &'a RuleFile> {
+        self.extraction.artifacts.iter().filter_map(|a| match a {
+            Artifact::RuleFile(f) => Some(f),
+            _ => None,
+        })
+    }
+}
+
+/// A query site together with the outcome of parsing it.
+pub struct CheckedQuery<'a> {
+    pub site: &'a QuerySite,
+    /// Offsets in the parsed text → offsets in the site's decoded text (identity unless
+    /// placeholders were substituted).
+    pub substitution: OffsetMap,
+    /// Placeholders that could not be substituted, as spans in the site's decoded text.
+    pub unknown_placeholders: Vec<(String, Span)>,
+    pub outcome: Arc<ParsedOutcome>,
+}
+
+impl CheckedQuery<'_> {
+    /// The file span of a span in the parsed text.
+    pub fn file_span(&self, span: Span) -> Span {
+        self.site.query.map.map_span(self.substitution.map_span(span))
+    }
+
+    /// The file span of a span in the site's decoded text (before substitution).
+    pub fn file_span_of_original(&self, span: Span) -> Span {
+        self.site.query.map.map_span(span)
+    }
+}
+
+impl<'a> FileContext<'a> {
+    /// Queries that failed to parse and whose failure is not explained by a placeholder.
+    pub fn query_errors(&self) -> impl Iterator<Item = (&CheckedQuery<'a>, &promaudit_promql::QueryError)> {
+        self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().err().map(|e| (q, e)))
+    }
+
+    /// Queries that parsed, with their parse. Queries with a template construct that could not be
+    /// substituted are left out: what was parsed is not what runs.
+    pub fn parsed_queries(&self) -> impl Iterator<Item = (&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
+        self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().ok().map(|p| (q, p)))
+    }
+}

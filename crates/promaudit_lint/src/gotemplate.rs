@@ -1,0 +1,216 @@
+//! A checker for the Go text/template language as Prometheus uses it in alert labels and
+//! annotations: balanced actions and blocks, defined variables, known functions.
+
+use promaudit_diagnostics::Span;
+
+/// Variables Prometheus defines before expanding an alert template.
+const PREDEFINED: &[&str] = &["$", "$labels", "$value", "$externalLabels", "$externalURL"];
+
+/// Go's builtins and the functions Prometheus adds for alert templates.
+pub const FUNCTIONS: &[&str] = &[
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println", "urlquery", "eq", "ne",
+    "lt", "le", "gt", "ge", "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match",
+    "title", "toUpper", "toLower", "graphLink", "tableLink", "sortByLabel", "stripPort", "stripDomain", "humanize",
+    "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime", "toDuration", "pathPrefix",
+    "externalURL", "parseDuration", "now", "urlQueryEscape",
+];
+
+const KEYWORDS: &[&str] = &["if", "else", "end", "range", "with", "define", "template", "block", "break", "continue", "nil", "true", "false"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub message: String,
+    /// Relative to the template text.
+    pub span: Span,
+}
+
+/// Checks a template; the first error found, if any.
+pub fn check(text: &str) -> Option<TemplateError> {
+    let mut checker = Checker { scopes: vec![PREDEFINED.iter().map(|v| v.to_string()).collect()], blocks: Vec::new() };
+    let mut pos = 0;
+    while let Some(open) = text[pos..].find("{{").map(|i| pos + i) {
+        let Some(close) = find_action_end(text, open + 2) else {
+            return Some(error(open, open + 2, "unclosed action: `{{` has no matching `}}`"));
+        };
+        let mut inner_start = open + 2;
+        if text[inner_start..].starts_with('-') {
+            inner_start += 1;
+        }
+        let mut inner_end = close;
+        if text[..inner_end].ends_with('-') && inner_end > inner_start {
+            inner_end -= 1;
+        }
+        if let Err(e) = checker.action(text, inner_start, inner_end) {
+            return Some(e);
+        }
+        pos = close + 2;
+    }
+    checker.blocks.last().map(|(keyword, span)| TemplateError { message: format!("`{{{{{keyword}}}}}` is never closed by `{{{{end}}}}`"), span: *span })
+}
+
+fn error(start: usize, end: usize, message: impl Into<String>) -> TemplateError {
+    TemplateError { message: message.into(), span: Span::new(start, end) }
+}
+
+/// The `}}` closing an action opened just before `from`, skipping quoted strings and comments.
+fn find_action_end(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i + 1 < bytes.len() {
+        match bytes[i] {
+            b'"' | b'`' | b'\'' => i = skip_quoted(bytes, i)?,
+            b'}' if bytes[i + 1] == b'}' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Index just past the closing quote of the literal starting at `start`.
+fn skip_quoted(bytes: &[u8], start: usize) -> Option<usize> {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote != b'`' => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+struct Checker {
+    scopes: Vec<Vec<String>>,
+    /// Open blocks: keyword and its span.
+    blocks: Vec<(String, Span)>,
+}
+
+impl Checker {
+    fn action(&mut self, text: &str, start: usize, end: usize) -> Result<(), TemplateError> {
+        let body = &text[start..end];
+        let trimmed = body.trim_start();
+        if trimmed.starts_with("/*") {
+            return if body.trim_end().ends_with("*/") { Ok(()) } else { Err(error(start, end, "unclosed comment: `/*` needs `*/` before `}}`")) };
+        }
+        let tokens = tokenize(text, start, end)?;
+        let Some(first) = tokens.first() else {
+            return Err(error(start.saturating_sub(2), end + 2, "empty action `{{}}`"));
+        };
+        let first_text = &text[first.start..first.end];
+        match first_text {
+            "if" | "range" | "with" | "define" | "block" => {
+                self.blocks.push((first_text.to_string(), *first));
+                self.scopes.push(Vec::new());
+            }
+            "else" => {
+                if self.blocks.is_empty() {
+                    return Err(error(first.start, first.end, "`{{else}}` outside `{{if}}`, `{{range}}` or `{{with}}`"));
+                }
+            }
+            "end" => {
+                if self.blocks.pop().is_none() {
+                    return Err(error(first.start, first.end, "`{{end}}` without an open `{{if}}`, `{{range}}` or `{{with}}`"));
+                }
+                self.scopes.pop();
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.check_tokens(text, &tokens)
+    }
+
+    fn check_tokens(&mut self, text: &str, tokens: &[Span]) -> Result<(), TemplateError> {
+        // `$x := …` and `range $i, $v := …` declare every variable before the assignment.
+        let assignment = tokens.iter().position(|t| matches!(&text[t.start..t.end], ":=" | "="));
+        for (index, token) in tokens.iter().enumerate() {
+            let word = &text[token.start..token.end];
+            let declares = assignment.is_some_and(|a| index < a);
+            if let Some(variable) = word.strip_prefix('$') {
+                let name = format!("${}", variable.split('.').next().unwrap_or(""));
+                if declares {
+                    self.scopes.last_mut().expect("there is always a scope").push(name);
+                } else if !self.scopes.iter().flatten().any(|v| *v == name) {
+                    let hint = if name == "$label" { "; did you mean `$labels`?" } else { "" };
+                    return Err(error(token.start, token.start + name.len(), format!("undefined variable `{name}`{hint}")));
+                }
+            } else if is_identifier(word) && !KEYWORDS.contains(&word) && !FUNCTIONS.contains(&word) {
+                // Fields (`.Labels`), numbers and literals start otherwise and are not checked.
+                return Err(error(token.start, token.end, format!("function `{word}` is not defined")));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_identifier(word: &str) -> bool {
+    word.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') && word.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Splits an action into tokens; strings, numbers and fields become single tokens.
+fn tokenize(text: &str, start: usize, end: usize) -> Result<Vec<Span>, TemplateError> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = start;
+    while i < end {
+        let c = bytes[i];
+        let token_start = i;
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'"' | b'`' | b'\'' => i = skip_quoted(bytes, i).filter(|&e| e <= end).ok_or_else(|| error(i, end, "unterminated string in action"))?,
+            b'(' | b')' | b'|' | b',' => i += 1,
+            b':' if bytes.get(i + 1) == Some(&b'=') => i += 2,
+            b'=' => i += 1,
+            _ => {
+                while i < end && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b'|' | b',' | b'"' | b'`' | b'\'' | b'=') && !(bytes[i] == b':' && bytes.get(i + 1) == Some(&b'=')) {
+                    i += 1;
+                }
+            }
+        }
+        tokens.push(Span::new(token_start, i));
+    }
+    Ok(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(text: &str) -> Option<(String, &str)> {
+        check(text).map(|e| (e.message, &text[e.span.start..e.span.end]))
+    }
+
+    #[test]
+    fn prometheus_templates_pass() {
+        for ok in [
+            "Instance {{ $labels.instance }} down",
+            "{{ $value | humanizePercentage }}",
+            "{{ with query \"up\" }}{{ . | first | value }}{{ end }}",
+            "{{- if gt $value 0.5 -}}high{{- else -}}low{{- end }}",
+            "{{ $x := $labels.job }}{{ $x }}",
+            "{{/* a comment */}}",
+            "{{ range $i, $v := $labels }}{{ $i }}={{ $v }}{{ end }}",
+            "{{ printf \"%.2f\" $value }} and }} literal",
+        ] {
+            assert_eq!(message(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_culprit() {
+        assert_eq!(message("Instance {{ $label.foo }} down"), Some(("undefined variable `$label`; did you mean `$labels`?".into(), "$label")));
+        assert_eq!(message("{{ humanise $value }}"), Some(("function `humanise` is not defined".into(), "humanise")));
+        assert_eq!(message("{{ if $value }}x"), Some(("`{{if}}` is never closed by `{{end}}`".into(), "if")));
+        assert_eq!(message("x {{ end }}"), Some(("`{{end}}` without an open `{{if}}`, `{{range}}` or `{{with}}`".into(), "end")));
+        assert_eq!(message("a {{ $value "), Some(("unclosed action: `{{` has no matching `}}`".into(), "{{")));
+        assert_eq!(message("{{ $x }}"), Some(("undefined variable `$x`".into(), "$x")));
+    }
+
+    #[test]
+    fn scoped_variables_end_with_their_block() {
+        assert!(message("{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}").is_some());
+    }
+}

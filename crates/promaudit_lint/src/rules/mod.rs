@@ -1,0 +1,66 @@
+//! Every rule, one per file, grouped by family. `ALL` is the registry.
+
+use crate::registry::Rule;
+
+mod naming {
+    pub mod alert_name;
+    pub mod metric_name;
+    pub mod recording_rule_name;
+}
+
+mod promql {
+    pub mod syntax;
+    pub mod too_complex;
+    pub mod unknown_placeholder;
+    pub mod unsupported_syntax;
+}
+
+mod rulefmt {
+    pub mod duplicate_group;
+    pub mod duplicate_rule;
+    pub mod expr_type;
+    pub mod for_in_recording_rule;
+    pub mod invalid_duration;
+    pub mod invalid_label_name;
+    pub mod invalid_record_name;
+    pub mod invalid_template;
+    pub mod legacy_name;
+    pub mod missing_expr;
+    pub mod missing_record_or_alert;
+    pub mod record_and_alert;
+    pub mod unknown_field;
+}
+
+mod source {
+    pub mod invalid_structure;
+    pub mod skipped;
+    pub mod syntax;
+    pub mod unreadable;
+}
+
+pub static ALL: &[&dyn Rule] = &[
+    &source::unreadable::Unreadable,
+    &source::syntax::Syntax,
+    &source::invalid_structure::InvalidStructure,
+    &source::skipped::Skipped,
+    &promql::syntax::PromqlSyntax,
+    &promql::unsupported_syntax::UnsupportedSyntax,
+    &promql::too_complex::TooComplex,
+    &promql::unknown_placeholder::UnknownPlaceholder,
+    &rulefmt::record_and_alert::RecordAndAlert,
+    &rulefmt::missing_record_or_alert::MissingRecordOrAlert,
+    &rulefmt::missing_expr::MissingExpr,
+    &rulefmt::for_in_recording_rule::ForInRecordingRule,
+    &rulefmt::invalid_record_name::InvalidRecordName,
+    &rulefmt::invalid_label_name::InvalidLabelName,
+    &rulefmt::legacy_name::LegacyName,
+    &rulefmt::duplicate_group::DuplicateGroup,
+    &rulefmt::unknown_field::UnknownField,
+    &rulefmt::invalid_duration::InvalidDuration,
+    &rulefmt::duplicate_rule::DuplicateRule,
+    &rulefmt::expr_type::ExprType,
+    &rulefmt::invalid_template::InvalidTemplate,
+    &naming::alert_name::AlertName,
+    &naming::recording_rule_name::RecordingRuleName,
+    &naming::metric_name::MetricName,
+];

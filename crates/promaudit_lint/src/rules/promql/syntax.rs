@@ -1,0 +1,100 @@
+use crate::context::FileContext;
+use crate::declare_rule;
+use crate::registry::{Rule, RuleMeta};
+use promaudit_diagnostics::Diagnostic;
+use promaudit_promql::QueryErrorKind;
+
+declare_rule! {
+    /// ## What it finds
+    /// PromQL that does not parse, wherever it is: alerting and recording rules, dashboard
+    /// panels and variables, SLO specs. The error points at the token where parsing failed.
+    ///
+    /// ## Why it matters
+    /// Prometheus refuses to load a rule group with an invalid expression, so every rule in
+    /// that file stops being evaluated; a dashboard panel with one shows an error instead of data.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// expr: sum(rate(http_requests_total{status=}[5m]))
+    /// ```
+    ///
+    /// ## Fix
+    /// Correct the expression at the reported token, here `status="500"`.
+    pub PromqlSyntax {
+        code: "promql/syntax",
+        category: Correctness,
+        severity: Error,
+        summary: "PromQL syntax error",
+    }
+}
+
+impl Rule for PromqlSyntax {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for (query, error) in cx.query_errors() {
+            if error.kind == QueryErrorKind::Syntax {
+                let message = format!("invalid PromQL in {}: {}", query.site.role.describe(), error.message);
+                out.push(Self::META.diagnostic(query.file_span(error.span), message));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::snapshot;
+
+    fn rule_file(expr_line: &str) -> String {
+        format!("groups:\n- name: g\n  rules:\n  - alert: HighErrors\n    {expr_line}\n")
+    }
+
+    #[test]
+    fn points_inside_a_plain_scalar() {
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "r.yml", &rule_file("expr: sum(rate(x{status=}[5m]))")));
+    }
+
+    #[test]
+    fn points_inside_a_literal_block_scalar() {
+        let text = rule_file("expr: |\n      sum(rate(x[5m]))\n        > on(job) )\n");
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "r.yml", &text));
+    }
+
+    #[test]
+    fn points_inside_a_folded_block_scalar() {
+        let text = rule_file("expr: >-\n      sum(rate(x[5m]))\n      >\n");
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "r.yml", &text));
+    }
+
+    #[test]
+    fn points_through_double_quoted_escapes() {
+        let text = rule_file(r#"expr: "x{a=\"\u00e9\"} + on(\"b\") y)""#);
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "r.yml", &text));
+    }
+
+    #[test]
+    fn points_through_single_quoted_escapes() {
+        let text = rule_file("expr: 'x{a=''v''} +'");
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "r.yml", &text));
+    }
+
+    #[test]
+    fn points_inside_a_crlf_file() {
+        let text = rule_file("expr: |\r\n      rate(x[5m]) >\r\n").replace('\n', "\r\n").replace("\r\r\n", "\r\n");
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "r.yml", &text));
+    }
+
+    #[test]
+    fn points_through_json_escapes_in_a_dashboard() {
+        let text = r#"{"panels": [{"title": "Errors", "targets": [{"expr": "sum(rate(x{code=~\"5..\"}[5m])) by (job"}]}]}"#;
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "dash.json", text));
+    }
+
+    #[test]
+    fn valid_expressions_pass() {
+        assert!(snapshot(&PromqlSyntax, "r.yml", &rule_file("expr: sum by (job) (rate(x[5m])) > 0")).is_empty());
+    }
+}

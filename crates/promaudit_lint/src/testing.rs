@@ -1,0 +1,45 @@
+//! Test support: run rules over a snippet and render what they report, caret under the span.
+
+use crate::parse_cache::ParseCache;
+use crate::registry::Rule;
+use promaudit_diagnostics::Diagnostic;
+use promaudit_source::SourceFile;
+
+/// Checks `text` as a file named `path` and keeps only `rule`'s diagnostics.
+pub fn check(rule: &dyn Rule, path: &str, text: &str) -> Vec<Diagnostic> {
+    let report = crate::check_source(SourceFile::new(path, text), &ParseCache::default());
+    report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect()
+}
+
+/// Renders diagnostics as `line:col: severity[code]: message`, the source line, and carets.
+pub fn render(path: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
+    let file = SourceFile::new(path, text);
+    let mut out = String::new();
+    for d in diagnostics {
+        let start = file.line_col(d.span.start);
+        let end = file.line_col(d.span.end);
+        out.push_str(&format!("{}:{}:{}: {}[{}]: {}\n", path, start.line, start.column, d.severity, d.code, d.message));
+        let line0 = start.line - 1;
+        let line_start = file.lines.line_start(line0);
+        let line_text = text[line_start..].lines().next().unwrap_or("");
+        out.push_str(&format!("  | {line_text}\n"));
+        let width = if end.line == start.line { (end.column - start.column).max(1) } else { line_text.chars().count() + 1 - start.column.min(line_text.chars().count() + 1) };
+        out.push_str(&format!("  | {}{}\n", " ".repeat(start.column - 1), "^".repeat(width.max(1))));
+        for label in &d.labels {
+            let at = file.line_col(label.span.start);
+            out.push_str(&format!("  = {}:{}: {}\n", at.line, at.column, label.message));
+        }
+        if let Some(help) = &d.help {
+            out.push_str(&format!("  = help: {help}\n"));
+        }
+        if let Some(note) = &d.note {
+            out.push_str(&format!("  = note: {note}\n"));
+        }
+    }
+    out
+}
+
+/// Checks and renders in one go, for snapshots.
+pub fn snapshot(rule: &dyn Rule, path: &str, text: &str) -> String {
+    render(path, text, &check(rule, path, text))
+}

@@ -1,0 +1,120 @@
+//! The real third-party files in ../shared/corpus: nothing panics, nothing valid gets a
+//! syntax or rule-file error, and the deliberately broken files get the error upstream expects.
+
+use promaudit_diagnostics::{Diagnostic, Severity};
+use promaudit_lint::{check_bytes, FileReport, ParseCache};
+use std::path::{Path, PathBuf};
+
+fn corpus() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    assert!(dir.is_dir(), "the shared corpus is expected at {}", dir.display());
+    dir
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out);
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml" | "json" | "md" | "tpl")) {
+            out.push(path);
+        }
+    }
+}
+
+fn check(path: &Path, cache: &ParseCache) -> FileReport {
+    check_bytes(path, std::fs::read(path).unwrap(), cache)
+}
+
+/// Files upstream keeps as invalid on purpose (their tests expect them to fail).
+fn deliberately_invalid(path: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "/bad-rules/",
+        "/validate/bad/",
+        "validate_with_duplicates",
+        "invalid-",
+        "unknown-field",
+        "malformed",
+        "bad-metricsourceref",
+        "promtool-unittests/",
+    ];
+    MARKERS.iter().any(|m| path.contains(m))
+}
+
+/// Real defects in third-party files, checked by hand: (file, line, rule code).
+const KNOWN_DEFECTS: &[(&str, usize, &str)] = &[
+    // `sum(pyrra_requests:rate5m{slo="$slo"}[$__rate_interval])`: an aggregation over a range
+    // vector; Prometheus answers "expected type instant vector in aggregation expression".
+    ("pyrra/examples/grafana/detail.json", 506, "promql/syntax"),
+];
+
+/// Diagnostics that say a valid file is broken.
+fn is_false_alarm(d: &Diagnostic) -> bool {
+    d.severity == Severity::Error
+}
+
+#[test]
+fn valid_corpus_files_get_no_errors() {
+    let mut files = Vec::new();
+    walk(&corpus(), &mut files);
+    let cache = ParseCache::default();
+    let mut alarms = Vec::new();
+    for path in &files {
+        let shown = path.strip_prefix(corpus()).unwrap().display().to_string();
+        if deliberately_invalid(&format!("/{shown}")) {
+            // Still checked, for panics.
+            check(path, &cache);
+            continue;
+        }
+        let report = check(path, &cache);
+        for d in report.diagnostics.iter().filter(|d| is_false_alarm(d)) {
+            let at = report.file.line_col(d.span.start);
+            if KNOWN_DEFECTS.contains(&(shown.as_str(), at.line, d.code)) {
+                continue;
+            }
+            alarms.push(format!("{shown}:{}:{}: {} {}", at.line, at.column, d.code, d.message));
+        }
+    }
+    assert!(files.len() > 400, "walked only {} files", files.len());
+    assert!(alarms.is_empty(), "{} false errors:\n{}", alarms.len(), alarms.join("\n"));
+}
+
+/// (file, rule code, line) as prometheus-testdata/bad-rules/EXPECTED.md names them.
+const EXPECTED: &[(&str, &str, usize)] = &[
+    ("model__rulefmt__testdata__duplicate_grp.bad.yaml", "rulefmt/duplicate-group", 3),
+    ("model__rulefmt__testdata__bad_expr.bad.yaml", "promql/syntax", 5),
+    ("model__rulefmt__testdata__record_and_alert.bad.yaml", "rulefmt/record-and-alert", 5),
+    ("model__rulefmt__testdata__no_rec_alert.bad.yaml", "rulefmt/missing-record-or-alert", 4),
+    ("model__rulefmt__testdata__noexpr.bad.yaml", "rulefmt/missing-expr", 4),
+    ("model__rulefmt__testdata__invalid_record_name.bad.yaml", "rulefmt/invalid-record-name", 4),
+    ("model__rulefmt__testdata__bad_field.bad.yaml", "rulefmt/unknown-field", 8),
+    ("model__rulefmt__testdata__invalid_label_name.bad.yaml", "rulefmt/invalid-label-name", 7),
+    ("model__rulefmt__testdata__record_and_for.bad.yaml", "rulefmt/for-in-recording-rule", 6),
+    ("model__rulefmt__testdata__record_and_keep_firing_for.bad.yaml", "rulefmt/for-in-recording-rule", 6),
+    ("model__rulefmt__testdata__legacy_validation_annotation.bad.yaml", "rulefmt/non-legacy-name", 7),
+    ("rules__fixtures__invalid_rules.yaml", "rulefmt/unknown-field", 6),
+    ("cmd__promtool__testdata__rules-bad.yml", "rulefmt/invalid-template", 12),
+    ("cmd__promtool__testdata__bad-rules-syntax.yml", "promql/syntax", 7),
+    ("cmd__promtool__testdata__rules_extrafields.yml", "rulefmt/unknown-field", 7),
+    ("cmd__promtool__testdata__rules_extrafields.yml", "rulefmt/unknown-field", 21),
+    ("cmd__promtool__testdata__rules_duplicates.yml", "rulefmt/duplicate-rule", 18),
+    ("cmd__promtool__testdata__rules_duplicates.yml", "rulefmt/duplicate-rule", 23),
+    ("cmd__promtool__testdata__prometheus-rules.lint.yml", "rulefmt/duplicate-rule", 11),
+];
+
+#[test]
+fn bad_rules_get_the_expected_error_on_the_expected_line() {
+    let dir = corpus().join("prometheus-testdata/bad-rules");
+    let cache = ParseCache::default();
+    let mut missing = Vec::new();
+    for (file, code, line) in EXPECTED {
+        let report = check(&dir.join(file), &cache);
+        let found = report.diagnostics.iter().any(|d| d.code == *code && report.file.line_col(d.span.start).line == *line);
+        if !found {
+            let got: Vec<String> = report.diagnostics.iter().map(|d| format!("{}@{}", d.code, report.file.line_col(d.span.start).line)).collect();
+            missing.push(format!("{file}: expected {code} on line {line}, got {got:?}"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}

@@ -1,0 +1,261 @@
+//! The monitoring artifacts promaudit understands, as plain data with file spans. Every span
+//! here is already in file coordinates, however deeply the artifact was embedded.
+
+use crate::OffsetMap;
+use promaudit_diagnostics::Span;
+
+/// A scalar's decoded value and the file span of its whole token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// A scalar whose inner positions matter (a query, a Go template): its decoded value and the map
+/// from offsets in `value` to file offsets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MappedText {
+    pub value: String,
+    pub span: Span,
+    pub map: OffsetMap,
+}
+
+impl MappedText {
+    /// The file span of `inner`, a span relative to `value`.
+    pub fn file_span(&self, inner: Span) -> Span {
+        self.map.map_span(inner)
+    }
+}
+
+/// What a query is for; rules use it to judge and to name the query in messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueryRole {
+    AlertingRule { name: String },
+    RecordingRule { name: String },
+    /// A rule with neither (or both) `alert:` and `record:`; still parsed.
+    UnnamedRule,
+    PanelTarget { panel: String },
+    TemplateVariable { name: String },
+    SliQuery { name: String },
+    SloQuery { slo: String, part: SloPart },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SloPart {
+    Errors,
+    Good,
+    Total,
+    ErrorRatio,
+    Bad,
+}
+
+impl SloPart {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloPart::Errors => "error query",
+            SloPart::Good => "good query",
+            SloPart::Total => "total query",
+            SloPart::ErrorRatio => "error ratio query",
+            SloPart::Bad => "bad query",
+        }
+    }
+}
+
+impl QueryRole {
+    /// "alert `HighErrorRate`", "panel `Error Rate`", …
+    pub fn describe(&self) -> String {
+        match self {
+            QueryRole::AlertingRule { name } => format!("alert `{name}`"),
+            QueryRole::RecordingRule { name } => format!("recording rule `{name}`"),
+            QueryRole::UnnamedRule => "rule".to_string(),
+            QueryRole::PanelTarget { panel } => format!("panel `{panel}`"),
+            QueryRole::TemplateVariable { name } => format!("template variable `{name}`"),
+            QueryRole::SliQuery { name } => format!("SLI `{name}`"),
+            QueryRole::SloQuery { slo, part } => format!("{} of SLO `{slo}`", part.as_str()),
+        }
+    }
+}
+
+/// A PromQL expression found in a file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuerySite {
+    pub query: MappedText,
+    pub role: QueryRole,
+    /// The query language is known to be templated (Grafana, Sloth), so placeholders are expected.
+    pub templated: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleFileFlavor {
+    Prometheus,
+    /// A `PrometheusRule` custom resource (`spec.groups`).
+    PrometheusRuleCrd,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleFile {
+    pub flavor: RuleFileFlavor,
+    pub groups: Vec<RuleGroup>,
+    /// Top-level keys besides `groups` (plain rule files only).
+    pub unknown_fields: Vec<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleGroup {
+    pub span: Span,
+    pub name: Option<Text>,
+    pub interval: Option<Text>,
+    pub rules: Vec<Rule>,
+    pub unknown_fields: Vec<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub span: Span,
+    pub record: Option<Text>,
+    pub alert: Option<Text>,
+    /// The `expr:` key, for diagnostics about a missing or empty expression.
+    pub expr_key: Option<Span>,
+    pub expr: Option<QuerySite>,
+    pub for_: Option<Text>,
+    pub keep_firing_for: Option<Text>,
+    pub labels: Vec<(Text, MappedText)>,
+    pub annotations: Vec<(Text, MappedText)>,
+    pub unknown_fields: Vec<Text>,
+}
+
+impl Rule {
+    /// The rule's name and its span: `alert:` or `record:` value.
+    pub fn name(&self) -> Option<&Text> {
+        self.alert.as_ref().or(self.record.as_ref())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dashboard {
+    pub span: Span,
+    pub title: Option<Text>,
+    pub panels: Vec<Panel>,
+    pub variables: Vec<QuerySite>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panel {
+    pub span: Span,
+    pub title: Option<Text>,
+    pub kind: Option<Text>,
+    pub unit: Option<Text>,
+    pub thresholds: Vec<Threshold>,
+    pub targets: Vec<QuerySite>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    pub value: f64,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SloFormat {
+    /// Sloth `version: prometheus/v1`.
+    Sloth,
+    /// Sloth `PrometheusServiceLevel` custom resource.
+    SlothCrd,
+    /// Pyrra `ServiceLevelObjective` custom resource.
+    Pyrra,
+    OpenSlo,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloSpec {
+    pub format: SloFormat,
+    pub service: Option<Text>,
+    pub slos: Vec<Slo>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slo {
+    pub span: Span,
+    pub name: Option<Text>,
+    pub objective: Option<Text>,
+    pub window: Option<Text>,
+    pub queries: Vec<QuerySite>,
+}
+
+/// The seed guide's `slis:` map of named queries with targets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sli {
+    pub name: Text,
+    pub target: Option<Text>,
+    pub query: Option<QuerySite>,
+}
+
+/// A metric declared in a `custom_metrics:` list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeclaredMetric {
+    pub span: Span,
+    pub name: Option<Text>,
+    pub kind: Option<Text>,
+    pub help: Option<Text>,
+    pub labels: Vec<Text>,
+}
+
+/// A `prometheus.yml`: scrape jobs and their intervals.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScrapeConfig {
+    pub global_interval: Option<Text>,
+    pub jobs: Vec<ScrapeJob>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScrapeJob {
+    pub name: Option<Text>,
+    pub interval: Option<Text>,
+    /// Labels that `relabel_configs` write with `target_label`.
+    pub target_labels: Vec<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Artifact {
+    RuleFile(RuleFile),
+    Dashboard(Dashboard),
+    SloSpec(SloSpec),
+    SliList(Vec<Sli>),
+    CustomMetrics(Vec<DeclaredMetric>),
+    ScrapeConfig(ScrapeConfig),
+    /// Recognized, holds no PromQL (ServiceMonitor, Alertmanager config, …): nothing to check yet.
+    Other { kind: String, span: Span },
+}
+
+impl Artifact {
+    /// Every PromQL expression this artifact holds, in file order within the artifact.
+    pub fn queries(&self) -> Vec<&QuerySite> {
+        match self {
+            Artifact::RuleFile(file) => file.groups.iter().flat_map(|g| &g.rules).filter_map(|r| r.expr.as_ref()).collect(),
+            Artifact::Dashboard(d) => d.variables.iter().chain(d.panels.iter().flat_map(|p| &p.targets)).collect(),
+            Artifact::SloSpec(spec) => spec.slos.iter().flat_map(|s| &s.queries).collect(),
+            Artifact::SliList(slis) => slis.iter().filter_map(|s| s.query.as_ref()).collect(),
+            Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::Other { .. } => Vec::new(),
+        }
+    }
+}
+
+/// Why part of a file could not be read as an artifact. Rules turn these into diagnostics.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// Invalid YAML or JSON, at the position where loading stopped.
+    Syntax { language: &'static str, message: String, span: Span },
+    /// A field holds the wrong kind of value (`rules:` is not a list, …).
+    Shape { message: String, span: Span },
+    /// A document or file that is deliberately not checked, and why.
+    Skipped { reason: String, span: Span },
+}
+
+/// Everything extraction found in one file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extraction {
+    pub artifacts: Vec<Artifact>,
+    pub problems: Vec<Problem>,
+    /// Comments (file spans) for suppressions.
+    pub comments: Vec<Span>,
+}

@@ -1,0 +1,601 @@
+//! Detection by shape and extraction of artifacts from a file. The file's format is found from
+//! its content (JSON, YAML, Markdown, Go template), then each document's shape says what it is.
+
+use crate::artifact::*;
+use crate::tree::{Document, Node, ScalarStyle};
+use crate::{json, markdown, placeholders, scalar, yaml, OffsetMap, SourceFile};
+use promaudit_diagnostics::Span;
+use std::sync::Arc;
+
+/// ConfigMaps can hold documents that hold documents; real files nest two levels at most.
+const MAX_EMBEDDING_DEPTH: usize = 4;
+
+pub fn extract(file: &SourceFile) -> Extraction {
+    let mut out = Extraction::default();
+    let text = &file.text;
+    let whole = Span::new(0, text.len());
+    if placeholders::looks_like_go_template(text) {
+        out.problems.push(Problem::Skipped {
+            reason: "Go-templated file (Helm chart or template output): render it first, then check the result".into(),
+            span: whole,
+        });
+        return out;
+    }
+    let identity = OffsetMap::identity(0, text.len());
+    if is_markdown(file) {
+        extract_markdown(text, &mut out);
+    } else {
+        extract_text(text.clone(), identity, 0, &mut out);
+    }
+    out
+}
+
+fn is_markdown(file: &SourceFile) -> bool {
+    let by_name = file.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+    // Shape: a fence line and prose that YAML would read as one long scalar.
+    by_name || (!markdown::fenced_blocks(&file.text).is_empty() && file.text.trim_start().starts_with('#') && !looks_like_json(&file.text))
+}
+
+fn looks_like_json(text: &str) -> bool {
+    matches!(text.trim_start_matches('\u{feff}').trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+fn extract_markdown(text: &str, out: &mut Extraction) {
+    for block in markdown::fenced_blocks(text) {
+        if !matches!(block.lang.as_str(), "yaml" | "yml" | "json") {
+            continue;
+        }
+        let (body, map) = markdown::block_text(text, &block);
+        let mut block_out = Extraction::default();
+        extract_text(Arc::from(body.as_str()), map, 1, &mut block_out);
+        // Guides label lists and sketches `yaml` too; only a block that looks like monitoring
+        // configuration is held to being valid.
+        let syntax_error = block_out.problems.iter().find_map(|p| match p {
+            Problem::Syntax { language, message, .. } => Some(format!("the `{}` block is not valid {language} ({message})", block.lang)),
+            _ => None,
+        });
+        if let (Some(reason), false) = (syntax_error, looks_like_monitoring_config(&body)) {
+            block_out.problems = vec![Problem::Skipped { reason, span: block.fence }];
+        }
+        out.artifacts.append(&mut block_out.artifacts);
+        out.problems.append(&mut block_out.problems);
+        out.comments.append(&mut block_out.comments);
+    }
+}
+
+fn looks_like_monitoring_config(text: &str) -> bool {
+    ["groups:", "apiVersion:", "expr:", "\"expr\"", "slos:", "slis:", "scrape_configs:", "\"panels\""].iter().any(|key| text.contains(key))
+}
+
+/// Loads `text` (JSON or YAML by its first character) whose offsets map to the file by `to_file`.
+fn extract_text(text: Arc<str>, to_file: OffsetMap, depth: usize, out: &mut Extraction) {
+    if looks_like_json(&text) {
+        match json::load_json(&text) {
+            Ok(root) => detect(&Document { text, to_file, root }, depth, out),
+            Err(error) => out.problems.push(Problem::Syntax {
+                language: "JSON",
+                message: error.message,
+                span: to_file.map_span(error.span),
+            }),
+        }
+        return;
+    }
+    let stream = yaml::load_yaml(&text);
+    out.comments.extend(stream.comments.iter().map(|c| to_file.map_span(c.span)));
+    if let Some(error) = &stream.error {
+        out.problems.push(Problem::Syntax { language: "YAML", message: error.message.clone(), span: to_file.map_span(error.span) });
+    }
+    for root in stream.documents {
+        detect(&Document { text: text.clone(), to_file: to_file.clone(), root }, depth, out);
+    }
+}
+
+/// Decides what a document is by its shape and extracts it.
+fn detect(doc: &Document, depth: usize, out: &mut Extraction) {
+    let cx = Cx { doc };
+    let root = &doc.root;
+    if root.is_null() {
+        return;
+    }
+    if let (Some(api), Some(kind)) = (root.get_str("apiVersion"), root.get_str("kind")) {
+        return detect_resource(&cx, api, kind, depth, out);
+    }
+    let artifact = if root.get("groups").is_some_and(is_rule_groups) {
+        Some(Artifact::RuleFile(cx.rule_file(root, RuleFileFlavor::Prometheus, out)))
+    } else if root.get_str("version").is_some_and(|v| v.starts_with("prometheus/")) && root.get("slos").is_some() {
+        Some(Artifact::SloSpec(cx.sloth(root, SloFormat::Sloth)))
+    } else if root.get("slis").is_some_and(Node::is_map) {
+        Some(Artifact::SliList(cx.slis(root.get("slis").unwrap())))
+    } else if let Some(metrics) = root.get("custom_metrics") {
+        Some(Artifact::CustomMetrics(cx.custom_metrics(metrics)))
+    } else if root.get("scrape_configs").is_some() || (root.get("global").is_some() && root.get("rule_files").is_some()) {
+        Some(Artifact::ScrapeConfig(cx.scrape_config(root)))
+    } else if let Some(dashboard) = dashboard_root(root) {
+        Some(Artifact::Dashboard(cx.dashboard(dashboard)))
+    } else if root.get("route").is_some() && root.get("receivers").is_some() {
+        Some(cx.other("Alertmanager configuration", root))
+    } else {
+        None
+    };
+    match artifact {
+        Some(artifact) => out.artifacts.push(artifact),
+        None => out.problems.push(Problem::Skipped {
+            reason: format!("not a monitoring artifact promaudit knows ({})", describe_shape(root)),
+            span: cx.span(root),
+        }),
+    }
+}
+
+/// `groups:` of a rule file, as opposed to other schemas that reuse the key (the
+/// awesome-prometheus-alerts site data nests `services` in its groups).
+fn is_rule_groups(groups: &Node) -> bool {
+    !groups.is_seq() || groups.items().iter().all(|g| g.get("services").is_none())
+}
+
+fn describe_shape(root: &Node) -> String {
+    let keys: Vec<&str> = root.entries().iter().filter_map(|(k, _)| k.as_str()).take(4).collect();
+    match (&root.value, keys.is_empty()) {
+        (crate::Value::Map(_), false) => format!("a mapping with keys {}", keys.join(", ")),
+        (crate::Value::Seq(_), _) => "a list".into(),
+        _ => "a plain value".into(),
+    }
+}
+
+/// A Grafana dashboard, bare or in the `{"dashboard": …}` wrapper of Grafana's HTTP API.
+fn dashboard_root(root: &Node) -> Option<&Node> {
+    let candidate = root.get("dashboard").filter(|d| d.is_map()).unwrap_or(root);
+    let has_panels = candidate.get("panels").is_some_and(Node::is_seq) || candidate.get("rows").is_some_and(Node::is_seq);
+    (has_panels || candidate.get("templating").is_some()).then_some(candidate)
+}
+
+fn detect_resource(cx: &Cx, api: &str, kind: &str, depth: usize, out: &mut Extraction) {
+    let root = &cx.doc.root;
+    let spec = root.get("spec");
+    match kind {
+        "PrometheusRule" => match spec {
+            Some(spec) => {
+                let file = cx.rule_file(spec, RuleFileFlavor::PrometheusRuleCrd, out);
+                out.artifacts.push(Artifact::RuleFile(file));
+            }
+            None => cx.shape(out, root, "a PrometheusRule needs `spec.groups`"),
+        },
+        "ConfigMap" => cx.config_map(root, depth, out),
+        "List" | "ConfigMapList" => {
+            for item in root.get("items").map(Node::items).unwrap_or_default() {
+                detect(&Document { text: cx.doc.text.clone(), to_file: cx.doc.to_file.clone(), root: item.clone() }, depth, out);
+            }
+        }
+        "PrometheusServiceLevel" if api.starts_with("sloth.slok.dev") => match spec {
+            Some(spec) => out.artifacts.push(Artifact::SloSpec(cx.sloth(spec, SloFormat::SlothCrd))),
+            None => cx.shape(out, root, "a PrometheusServiceLevel needs `spec`"),
+        },
+        "ServiceLevelObjective" if api.starts_with("pyrra.dev") => {
+            out.artifacts.push(Artifact::SloSpec(cx.pyrra(root)));
+        }
+        _ if api.starts_with("openslo/") => out.artifacts.push(Artifact::SloSpec(cx.openslo(root))),
+        _ => out.problems.push(Problem::Skipped {
+            reason: format!("{kind} ({api}) holds no PromQL promaudit checks"),
+            span: cx.span(root),
+        }),
+    }
+}
+
+/// Extraction over one document: turns its nodes into artifact data with file spans.
+struct Cx<'a> {
+    doc: &'a Document,
+}
+
+impl Cx<'_> {
+    fn span(&self, node: &Node) -> Span {
+        self.doc.to_file.map_span(node.span)
+    }
+
+    fn text(&self, node: &Node) -> Text {
+        Text { value: node.as_str().unwrap_or_default().to_string(), span: self.span(node) }
+    }
+
+    fn text_of(&self, parent: &Node, key: &str) -> Option<Text> {
+        parent.get(key).filter(|n| n.scalar().is_some()).map(|n| self.text(n))
+    }
+
+    /// The scalar with a map from every offset of its decoded value to the file.
+    fn mapped(&self, node: &Node) -> MappedText {
+        let value = node.as_str().unwrap_or_default().to_string();
+        let local = match node.scalar().map(|s| s.style) {
+            Some(ScalarStyle::JsonString) => json::json_string_offset_map(&self.doc.text, node),
+            _ => scalar::scalar_offset_map(&self.doc.text, node),
+        };
+        MappedText { value, span: self.span(node), map: local.then(&self.doc.to_file) }
+    }
+
+    fn query(&self, node: &Node, role: QueryRole, templated: bool) -> Option<QuerySite> {
+        node.scalar()?;
+        Some(QuerySite { query: self.mapped(node), role, templated })
+    }
+
+    fn shape(&self, out: &mut Extraction, node: &Node, message: impl Into<String>) {
+        out.problems.push(Problem::Shape { message: message.into(), span: self.span(node) });
+    }
+
+    fn other(&self, kind: &str, node: &Node) -> Artifact {
+        Artifact::Other { kind: kind.into(), span: self.span(node) }
+    }
+
+    fn unknown_fields(&self, node: &Node, known: &[&str]) -> Vec<Text> {
+        node.entries().iter().filter(|(k, _)| !k.as_str().is_some_and(|k| known.contains(&k))).map(|(k, _)| self.text(k)).collect()
+    }
+
+    fn rule_file(&self, root: &Node, flavor: RuleFileFlavor, out: &mut Extraction) -> RuleFile {
+        let unknown_fields = match flavor {
+            RuleFileFlavor::Prometheus => self.unknown_fields(root, &["groups"]),
+            RuleFileFlavor::PrometheusRuleCrd => Vec::new(),
+        };
+        let mut groups = Vec::new();
+        match root.get("groups") {
+            Some(list) if list.is_seq() => {
+                for group in list.items() {
+                    if group.is_map() {
+                        groups.push(self.rule_group(group, out));
+                    } else {
+                        self.shape(out, group, "each entry of `groups` must be a mapping with `name` and `rules`");
+                    }
+                }
+            }
+            Some(list) if list.is_null() => {}
+            Some(list) => self.shape(out, list, "`groups` must be a list of rule groups"),
+            None => self.shape(out, root, "missing `groups`"),
+        }
+        RuleFile { flavor, groups, unknown_fields }
+    }
+
+    fn rule_group(&self, group: &Node, out: &mut Extraction) -> RuleGroup {
+        const KNOWN: &[&str] = &["name", "interval", "rules", "limit", "query_offset", "labels", "partial_response_strategy", "source_tenants"];
+        let mut rules = Vec::new();
+        match group.get("rules") {
+            Some(list) if list.is_seq() => {
+                for rule in list.items() {
+                    if rule.is_map() {
+                        rules.push(self.rule(rule));
+                    } else {
+                        self.shape(out, rule, "each rule must be a mapping with `alert` or `record`, and `expr`");
+                    }
+                }
+            }
+            Some(list) if list.is_null() => {}
+            Some(list) => self.shape(out, list, "`rules` must be a list"),
+            None => {}
+        }
+        RuleGroup {
+            span: self.span(group),
+            name: self.text_of(group, "name"),
+            interval: self.text_of(group, "interval"),
+            rules,
+            unknown_fields: self.unknown_fields(group, KNOWN),
+        }
+    }
+
+    fn rule(&self, rule: &Node) -> Rule {
+        const KNOWN: &[&str] = &["record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"];
+        let record = self.text_of(rule, "record");
+        let alert = self.text_of(rule, "alert");
+        let role = match (&alert, &record) {
+            (Some(a), None) => QueryRole::AlertingRule { name: a.value.clone() },
+            (None, Some(r)) => QueryRole::RecordingRule { name: r.value.clone() },
+            _ => QueryRole::UnnamedRule,
+        };
+        let expr_entry = rule.entry("expr");
+        Rule {
+            span: self.span(rule),
+            expr_key: expr_entry.map(|(k, _)| self.span(k)),
+            expr: expr_entry.and_then(|(_, v)| self.query(v, role, false)),
+            record,
+            alert,
+            for_: self.text_of(rule, "for"),
+            keep_firing_for: self.text_of(rule, "keep_firing_for"),
+            labels: self.string_map(rule.get("labels")),
+            annotations: self.string_map(rule.get("annotations")),
+            unknown_fields: self.unknown_fields(rule, KNOWN),
+        }
+    }
+
+    fn string_map(&self, node: Option<&Node>) -> Vec<(Text, MappedText)> {
+        let entries = node.map(Node::entries).unwrap_or_default();
+        entries.iter().filter(|(_, v)| v.scalar().is_some()).map(|(k, v)| (self.text(k), self.mapped(v))).collect()
+    }
+
+    fn config_map(&self, root: &Node, depth: usize, out: &mut Extraction) {
+        let Some(data) = root.get("data") else { return };
+        if depth >= MAX_EMBEDDING_DEPTH {
+            return self.shape(out, data, "documents embedded this deeply are not checked");
+        }
+        let mut found = false;
+        for (key, value) in data.entries() {
+            let Some(body) = value.as_str() else { continue };
+            let name = key.as_str().unwrap_or_default();
+            if !(name.ends_with(".yml") || name.ends_with(".yaml") || name.ends_with(".json") || name.ends_with(".rules")) {
+                continue;
+            }
+            found = true;
+            extract_text(Arc::from(body), self.mapped(value).map, depth + 1, out);
+        }
+        if !found {
+            out.problems.push(Problem::Skipped {
+                reason: "ConfigMap without YAML or JSON data".into(),
+                span: self.span(root),
+            });
+        }
+    }
+
+    fn sloth(&self, spec: &Node, format: SloFormat) -> SloSpec {
+        let slos = spec.get("slos").map(Node::items).unwrap_or_default();
+        let slos = slos.iter().map(|slo| {
+            let name = self.text_of(slo, "name");
+            let slo_name = name.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+            let sli = slo.get("sli");
+            let mut queries = Vec::new();
+            // The CRD spells these in camelCase, the plain spec in snake_case.
+            let parts: [(&[&str], SloPart); 3] = [
+                (&["events", "error_query"], SloPart::Errors),
+                (&["events", "total_query"], SloPart::Total),
+                (&["raw", "error_ratio_query"], SloPart::ErrorRatio),
+            ];
+            for (path, part) in parts {
+                let camel: Vec<String> = path.iter().map(|p| snake_to_camel(p)).collect();
+                let camel: Vec<&str> = camel.iter().map(String::as_str).collect();
+                let node = sli.and_then(|s| s.path(path).or_else(|| s.path(&camel)));
+                if let Some(node) = node {
+                    queries.extend(self.query(node, QueryRole::SloQuery { slo: slo_name.clone(), part }, true));
+                }
+            }
+            Slo { span: self.span(slo), name, objective: self.text_of(slo, "objective"), window: None, queries }
+        });
+        SloSpec { format, service: self.text_of(spec, "service"), slos: slos.collect() }
+    }
+
+    fn pyrra(&self, root: &Node) -> SloSpec {
+        let spec = root.get("spec");
+        let name = root.path(&["metadata", "name"]).map(|n| self.text(n));
+        let slo_name = name.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+        let mut queries = Vec::new();
+        if let Some(indicator) = spec.and_then(|s| s.get("indicator")) {
+            let parts: [(&[&str], SloPart); 6] = [
+                (&["ratio", "errors", "metric"], SloPart::Errors),
+                (&["ratio", "total", "metric"], SloPart::Total),
+                (&["latency", "success", "metric"], SloPart::Good),
+                (&["latency", "total", "metric"], SloPart::Total),
+                (&["latencyNative", "total", "metric"], SloPart::Total),
+                (&["bool_gauge", "metric"], SloPart::Good),
+            ];
+            for (path, part) in parts {
+                if let Some(node) = indicator.path(path) {
+                    queries.extend(self.query(node, QueryRole::SloQuery { slo: slo_name.clone(), part }, false));
+                }
+            }
+        }
+        let slo = Slo {
+            span: self.span(root),
+            name,
+            objective: spec.and_then(|s| self.text_of(s, "target")),
+            window: spec.and_then(|s| self.text_of(s, "window")),
+            queries,
+        };
+        SloSpec { format: SloFormat::Pyrra, service: None, slos: vec![slo] }
+    }
+
+    /// OpenSLO keeps queries under `metricSource` (v1) or `ratioMetrics`/`thresholdMetric` (v1alpha);
+    /// only those whose source is Prometheus hold PromQL.
+    fn openslo(&self, root: &Node) -> SloSpec {
+        let name = root.path(&["metadata", "name"]).map(|n| self.text(n));
+        let slo_name = name.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+        let mut queries = Vec::new();
+        self.openslo_queries(root, &slo_name, None, &mut queries);
+        let objective = root.path(&["spec", "objectives"]).and_then(|o| o.items().first()).and_then(|o| self.text_of(o, "target"));
+        let slo = Slo { span: self.span(root), name, objective, window: None, queries };
+        SloSpec { format: SloFormat::OpenSlo, service: root.path(&["spec", "service"]).map(|n| self.text(n)), slos: vec![slo] }
+    }
+
+    fn openslo_queries(&self, node: &Node, slo: &str, part: Option<SloPart>, out: &mut Vec<QuerySite>) {
+        for (key, value) in node.entries() {
+            let key = key.as_str().unwrap_or_default();
+            let part = match key {
+                "good" => Some(SloPart::Good),
+                "bad" => Some(SloPart::Bad),
+                "total" => Some(SloPart::Total),
+                _ => part,
+            };
+            if key == "query" && is_prometheus_source(node) {
+                if let Some(part) = part {
+                    out.extend(self.query(value, QueryRole::SloQuery { slo: slo.into(), part }, true));
+                }
+            } else if key == "spec" && value.get("query").is_some() && is_prometheus_source(node) {
+                if let (Some(query), Some(part)) = (value.get("query"), part) {
+                    out.extend(self.query(query, QueryRole::SloQuery { slo: slo.into(), part }, true));
+                }
+            } else {
+                self.openslo_queries(value, slo, part, out);
+                for item in value.items() {
+                    self.openslo_queries(item, slo, part, out);
+                }
+            }
+        }
+    }
+
+    fn slis(&self, slis: &Node) -> Vec<Sli> {
+        slis.entries()
+            .iter()
+            .map(|(key, sli)| Sli {
+                name: self.text(key),
+                target: self.text_of(sli, "target"),
+                query: sli.get("query").and_then(|q| self.query(q, QueryRole::SliQuery { name: key.as_str().unwrap_or_default().into() }, false)),
+            })
+            .collect()
+    }
+
+    fn custom_metrics(&self, list: &Node) -> Vec<DeclaredMetric> {
+        list.items()
+            .iter()
+            .map(|metric| DeclaredMetric {
+                span: self.span(metric),
+                name: self.text_of(metric, "name"),
+                kind: self.text_of(metric, "type"),
+                help: self.text_of(metric, "help"),
+                labels: metric.get("labels").map(Node::items).unwrap_or_default().iter().map(|l| self.text(l)).collect(),
+            })
+            .collect()
+    }
+
+    fn scrape_config(&self, root: &Node) -> ScrapeConfig {
+        let jobs = root.get("scrape_configs").map(Node::items).unwrap_or_default();
+        let jobs = jobs.iter().map(|job| ScrapeJob {
+            name: self.text_of(job, "job_name"),
+            interval: self.text_of(job, "scrape_interval"),
+            target_labels: job
+                .get("relabel_configs")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|r| self.text_of(r, "target_label"))
+                .collect(),
+        });
+        ScrapeConfig { global_interval: root.get("global").and_then(|g| self.text_of(g, "scrape_interval")), jobs: jobs.collect() }
+    }
+
+    fn dashboard(&self, dash: &Node) -> Dashboard {
+        let mut panels = Vec::new();
+        self.collect_panels(dash, &mut panels);
+        let variables = dash.path(&["templating", "list"]).map(Node::items).unwrap_or_default();
+        let variables = variables.iter().filter(|v| v.get_str("type") == Some("query")).filter_map(|v| self.variable_query(v));
+        Dashboard { span: self.span(dash), title: self.text_of(dash, "title"), variables: variables.collect(), panels }
+    }
+
+    /// Panels nest in collapsed rows (`panels[].panels`) and in the old `rows[].panels` layout.
+    fn collect_panels(&self, container: &Node, panels: &mut Vec<Panel>) {
+        for key in ["panels", "rows"] {
+            for panel in container.get(key).map(Node::items).unwrap_or_default() {
+                if panel.get("targets").is_some() {
+                    panels.push(self.panel(panel));
+                }
+                self.collect_panels(panel, panels);
+            }
+        }
+    }
+
+    fn panel(&self, panel: &Node) -> Panel {
+        let title = self.text_of(panel, "title");
+        let panel_name = title.as_ref().map(|t| t.value.clone()).unwrap_or_else(|| "untitled".into());
+        let panel_source = datasource_kind(panel);
+        let targets = panel.get("targets").map(Node::items).unwrap_or_default();
+        let targets = targets
+            .iter()
+            .filter(|t| is_prometheus_kind(datasource_kind(t).or(panel_source)))
+            .filter_map(|t| t.get("expr"))
+            .filter(|e| e.as_str().is_some_and(|s| !s.trim().is_empty()))
+            .filter_map(|e| self.query(e, QueryRole::PanelTarget { panel: panel_name.clone() }, true));
+        let defaults = panel.path(&["fieldConfig", "defaults"]);
+        let steps = defaults.and_then(|d| d.path(&["thresholds", "steps"])).map(Node::items).unwrap_or_default();
+        let thresholds = steps
+            .iter()
+            .filter_map(|s| s.get("value"))
+            .filter_map(|v| Some(Threshold { value: v.as_str()?.parse().ok()?, span: self.span(v) }));
+        Panel {
+            span: self.span(panel),
+            kind: self.text_of(panel, "type"),
+            unit: defaults.and_then(|d| self.text_of(d, "unit")),
+            thresholds: thresholds.collect(),
+            targets: targets.collect(),
+            title,
+        }
+    }
+
+    /// Query variables hold `label_values(expr, label)`, `query_result(expr)` or a bare expression.
+    fn variable_query(&self, variable: &Node) -> Option<QuerySite> {
+        if !is_prometheus_kind(datasource_kind(variable)) {
+            return None;
+        }
+        let node = variable.get("query").map(|q| q.get("query").unwrap_or(q))?;
+        let site = self.query(node, QueryRole::TemplateVariable { name: variable.get_str("name").unwrap_or_default().into() }, true)?;
+        narrow_variable_query(site)
+    }
+}
+
+/// Cuts a Grafana variable query down to its PromQL part; `None` for functions with none.
+fn narrow_variable_query(mut site: QuerySite) -> Option<QuerySite> {
+    let text = site.query.value.trim();
+    let lead = site.query.value.len() - site.query.value.trim_start().len();
+    let inner = |prefix: &str| -> Option<(usize, usize)> {
+        let rest = text.strip_prefix(prefix)?.strip_suffix(')')?;
+        Some((lead + prefix.len(), lead + prefix.len() + rest.len()))
+    };
+    let (start, end) = if let Some((start, end)) = inner("label_values(") {
+        // `label_values(label)` has no expression; `label_values(expr, label)` ends at the last comma.
+        let body = &site.query.value[start..end];
+        let comma = last_top_level_comma(body)?;
+        (start, start + comma)
+    } else if let Some(range) = inner("query_result(") {
+        range
+    } else if text.starts_with("label_names(") || text.starts_with("metrics(") || text.is_empty() {
+        return None;
+    } else {
+        (0, site.query.value.len())
+    };
+    site.query.map = OffsetMap::identity(start, end - start).then(&site.query.map);
+    site.query.value = site.query.value[start..end].to_string();
+    Some(site)
+}
+
+fn last_top_level_comma(body: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut quote = None;
+    let mut last = None;
+    for (i, c) in body.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'' | '`') => quote = Some(c),
+            (None, '(' | '{' | '[') => depth += 1,
+            (None, ')' | '}' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => last = Some(i),
+            _ => {}
+        }
+    }
+    last
+}
+
+fn datasource_kind(node: &Node) -> Option<&str> {
+    let ds = node.get("datasource")?;
+    ds.get_str("type").or_else(|| ds.as_str())
+}
+
+/// Unknown and templated (`$datasource`, `${DS_PROMETHEUS}`) data sources count as Prometheus.
+fn is_prometheus_kind(kind: Option<&str>) -> bool {
+    match kind {
+        None => true,
+        Some(kind) => {
+            let kind = kind.to_ascii_lowercase();
+            kind.contains("prometheus") || kind.starts_with('$') || kind.is_empty() || kind.contains("mimir") || kind.contains("thanos") || kind == "-- mixed --" || kind == "datasource"
+        }
+    }
+}
+
+fn is_prometheus_source(node: &Node) -> bool {
+    ["type", "source", "metricSourceType"]
+        .iter()
+        .any(|key| node.get_str(key).is_some_and(|t| t.eq_ignore_ascii_case("prometheus")))
+        || node.get_str("queryType").is_some_and(|t| t.eq_ignore_ascii_case("promql"))
+}
+
+fn snake_to_camel(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
