@@ -1,1 +1,245 @@
-fn main() {}
+//! The `promaudit` command line: the edge where files are found and read, checked in parallel,
+//! and the diagnostics rendered.
+
+mod walk;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use promaudit_diagnostics::render::{self, FileView};
+use promaudit_diagnostics::{Severity, Span};
+use promaudit_lint::registry::docs_markdown;
+use promaudit_lint::{all_rules, check_bytes, find_rule, report_unreadable, FileReport, ParseCache};
+use promaudit_source::SourceFile;
+use rayon::prelude::*;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Files larger than this are reported instead of read: no monitoring file is this big.
+const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+#[derive(Parser)]
+#[command(name = "promaudit", version, about = "A static analyzer for PromQL in Prometheus rules, Grafana dashboards and SLO specs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check files and directories (recursively) for problems.
+    Check(CheckArgs),
+    /// List every rule with its code, category and default severity.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule's code, e.g. `promql/syntax`.
+        code: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or directories; directories are searched for YAML, JSON and Markdown files.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Metric catalog: exposition dumps, DCGM CSVs or catalog files (a file or a directory).
+    /// Checked for existence now; the catalog-based checks use it.
+    #[arg(long)]
+    catalog: Vec<PathBuf>,
+    /// Exit with status 1 when a finding at or above this severity is reported.
+    #[arg(long, value_enum, default_value_t = Level::Warning)]
+    fail_on: Level,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Source snippets with carets, as a compiler shows errors.
+    Human,
+    /// `{"diagnostics": [...], "summary": {...}}`.
+    Json,
+    /// One `path:line:column: severity[code] message` line per finding.
+    Short,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Level {
+    fn severity(self) -> Severity {
+        match self {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+            Level::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules => {
+            print_rules();
+            ExitCode::SUCCESS
+        }
+        Command::Explain { code } => explain(&code),
+    }
+}
+
+/// What one file's check leaves behind: rendered output and counts, not the file.
+struct FileOutcome {
+    rendered: String,
+    json: Vec<serde_json::Value>,
+    counts: [usize; 3],
+    queries: usize,
+    failed: bool,
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let started = Instant::now();
+    let mut io_errors = 0;
+    for catalog in &args.catalog {
+        if !catalog.exists() {
+            eprintln!("promaudit: catalog {} does not exist", catalog.display());
+            io_errors += 1;
+        }
+    }
+    let (files, walk_errors) = walk::collect(&args.paths);
+    for error in &walk_errors {
+        eprintln!("promaudit: {error}");
+    }
+    io_errors += walk_errors.len();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal(),
+    };
+    let cache = ParseCache::default();
+    let fail_on = args.fail_on.severity();
+    let outcomes: Vec<Result<FileOutcome, String>> = files.par_iter().map(|path| check_file(path, &cache, args.format, color, fail_on)).collect();
+
+    let mut stdout = std::io::stdout().lock();
+    let mut totals = [0usize; 3];
+    let (mut queries, mut failed) = (0, false);
+    let mut json = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(outcome) => {
+                let _ = stdout.write_all(outcome.rendered.as_bytes());
+                json.extend(outcome.json);
+                for (total, count) in totals.iter_mut().zip(outcome.counts) {
+                    *total += count;
+                }
+                queries += outcome.queries;
+                failed |= outcome.failed;
+            }
+            Err(error) => {
+                eprintln!("promaudit: {error}");
+                io_errors += 1;
+            }
+        }
+    }
+    let [errors, warnings, infos] = totals;
+    let elapsed = started.elapsed().as_millis();
+    if let Format::Json = args.format {
+        let summary = serde_json::json!({
+            "files": files.len(), "queries": queries, "errors": errors, "warnings": warnings, "infos": infos,
+            "io_errors": io_errors, "elapsed_ms": elapsed,
+        });
+        let document = serde_json::json!({ "diagnostics": json, "summary": summary });
+        let _ = writeln!(stdout, "{document}");
+    } else {
+        eprintln!("checked {} files ({queries} queries) in {elapsed} ms: {errors} errors, {warnings} warnings, {infos} infos", files.len());
+    }
+    if io_errors > 0 {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn check_file(path: &Path, cache: &ParseCache, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {
+    let report = read_and_check(path, cache)?;
+    let path_text = report.file.display_path();
+    let view = FileView::new(&path_text, &report.file.text);
+    let diagnostics = &report.diagnostics;
+    let mut counts = [0; 3];
+    for d in diagnostics {
+        counts[match d.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }] += 1;
+    }
+    let (rendered, json) = match format {
+        Format::Human => (render::human(&view, diagnostics, color), Vec::new()),
+        Format::Short => (render::short(&view, diagnostics), Vec::new()),
+        Format::Json => (String::new(), render::json_records(&view, diagnostics).iter().map(|r| serde_json::to_value(r).expect("records serialize")).collect()),
+    };
+    Ok(FileOutcome { rendered, json, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= fail_on) })
+}
+
+fn read_and_check(path: &Path, cache: &ParseCache) -> Result<FileReport, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_SIZE {
+        let reason = format!("file is {} MiB, over the {} MiB limit", size >> 20, MAX_FILE_SIZE >> 20);
+        return Ok(report_unreadable(SourceFile::new(path, ""), Span::empty(0), reason));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(check_bytes(path, bytes, cache))
+}
+
+/// Writes to stdout, ignoring a closed pipe (`promaudit rules | head`).
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn print_rules() {
+    let rules = all_rules();
+    let width = rules.iter().map(|r| r.meta().code.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for rule in rules {
+        let meta = rule.meta();
+        out.push_str(&format!("{:width$}  {:12} {:8} {}\n", meta.code, meta.category.as_str(), meta.severity.as_str(), meta.summary));
+    }
+    print(&out);
+}
+
+fn explain(code: &str) -> ExitCode {
+    match find_rule(code) {
+        Some(rule) => {
+            let meta = rule.meta();
+            print(&format!("# {}\n\n{}\n\nCategory: {}. Default severity: {}.\n\n{}\n", meta.code, meta.summary, meta.category.as_str(), meta.severity, docs_markdown(meta)));
+            ExitCode::SUCCESS
+        }
+        None => {
+            let similar: Vec<&str> = all_rules().iter().map(|r| r.meta().code).filter(|c| c.contains(code) || code.split('/').any(|part| !part.is_empty() && c.contains(part))).collect();
+            eprintln!("promaudit: no rule `{code}`");
+            if !similar.is_empty() {
+                eprintln!("did you mean: {}", similar.join(", "));
+            }
+            eprintln!("`promaudit rules` lists them all");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -13,20 +13,25 @@ use std::path::Path;
 pub struct FileReport {
     pub file: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
+    /// PromQL expressions found in the file.
+    pub queries: usize,
 }
 
 /// Checks one file's bytes. Never fails: unreadable input becomes a positioned diagnostic.
 pub fn check_bytes(path: &Path, bytes: Vec<u8>, cache: &ParseCache) -> FileReport {
     match decode(bytes) {
         Ok(text) => check_source(SourceFile::new(path, text), cache),
-        Err((lossy, span, reason)) => {
-            let file = SourceFile::new(path, lossy);
-            let extraction = Extraction::default();
-            let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)) };
-            let diagnostics = run_rules(&cx);
-            FileReport { file, diagnostics }
-        }
+        Err((lossy, span, reason)) => report_unreadable(SourceFile::new(path, lossy), span, reason),
     }
+}
+
+/// The report for a file that cannot be checked (binary, not UTF-8, too large), `span` pointing
+/// at why, in `file` (which may hold only a lossy or empty copy of the bytes).
+pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileReport {
+    let extraction = Extraction::default();
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)) };
+    let diagnostics = run_rules(&cx);
+    FileReport { file, diagnostics, queries: 0 }
 }
 
 /// UTF-8 text, or a lossy copy with the position and reason it is not checkable.
@@ -47,7 +52,8 @@ pub fn check_source(file: SourceFile, cache: &ParseCache) -> FileReport {
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, cache)).collect();
     let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None };
     let diagnostics = run_rules(&cx);
-    FileReport { file, diagnostics }
+    let queries = cx.queries.len();
+    FileReport { file, diagnostics, queries }
 }
 
 fn check_query<'a>(site: &'a QuerySite, cache: &ParseCache) -> CheckedQuery<'a> {
