@@ -1,0 +1,128 @@
+//! End-to-end tests of the `promaudit` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn promaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_promaudit")).args(args).output().expect("the binary runs")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("promaudit-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON document")
+}
+
+#[test]
+fn clean_files_exit_zero() {
+    let dir = temp_dir("clean");
+    std::fs::write(dir.join("ok.yml"), "groups:\n- name: a\n  rules:\n  - alert: Down\n    expr: up == 0\n").unwrap();
+    let output = promaudit(&["check", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn findings_exit_one_with_exact_json_positions() {
+    let dir = temp_dir("findings");
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, "groups:\n- name: a\n  rules:\n  - alert: Down\n    expr: |\n      sum(rate(x{a=\"é\", code=}[5m]))\n").unwrap();
+    let output = promaudit(&["check", "--format", "json", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let document = json(&output);
+    let diagnostic = &document["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "promql/syntax");
+    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(6), Some(30)));
+    assert_eq!((diagnostic["end_line"].as_u64(), diagnostic["end_column"].as_u64()), (Some(6), Some(31)));
+    assert_eq!(document["summary"]["errors"], 1);
+    assert_eq!(document["summary"]["files"], 1);
+}
+
+#[test]
+fn fail_on_controls_the_exit_status() {
+    let dir = temp_dir("fail-on");
+    std::fs::write(dir.join("dup.yml"), "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n  - alert: A\n    expr: up == 0\n").unwrap();
+    assert_eq!(promaudit(&["check", dir.to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(promaudit(&["check", "--fail-on", "error", dir.to_str().unwrap()]).status.code(), Some(0));
+}
+
+#[test]
+fn missing_paths_exit_two_and_other_files_are_still_checked() {
+    let dir = temp_dir("missing");
+    std::fs::write(dir.join("bad.yml"), "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up ==\n").unwrap();
+    let output = promaudit(&["check", "--format", "json", "/no/such/path", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/no/such/path"));
+    assert_eq!(json(&output)["summary"]["errors"], 1);
+}
+
+#[test]
+fn bad_input_gets_positioned_errors_and_never_crashes() {
+    let dir = repo().join("fixtures/bad-input");
+    let output = promaudit(&["check", "--format", "json", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let document = json(&output);
+    let diagnostics = document["diagnostics"].as_array().unwrap();
+    let files = std::fs::read_dir(&dir).unwrap().count();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let found = diagnostics.iter().find(|d| d["file"].as_str().unwrap().ends_with(&name) && d["severity"] == "error");
+        let found = found.unwrap_or_else(|| panic!("no error for {name}"));
+        assert!(found["line"].as_u64().unwrap() >= 1 && found["column"].as_u64().unwrap() >= 1);
+    }
+    assert_eq!(document["summary"]["files"].as_u64(), Some(files as u64));
+}
+
+#[test]
+fn a_one_megabyte_expression_is_refused_quickly() {
+    let dir = temp_dir("huge");
+    let expression = format!("up{{a=\"{}\"}} > 0", "x".repeat(1 << 20));
+    std::fs::write(dir.join("huge.yml"), format!("groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: '{expression}'\n")).unwrap();
+    let started = std::time::Instant::now();
+    let output = promaudit(&["check", "--format", "json", dir.to_str().unwrap()]);
+    assert!(started.elapsed().as_secs() < 10);
+    assert_eq!(json(&output)["diagnostics"][0]["code"], "promql/too-complex");
+}
+
+#[test]
+fn directories_are_walked_for_monitoring_files_only() {
+    let dir = temp_dir("walk");
+    std::fs::create_dir_all(dir.join("nested/.hidden")).unwrap();
+    std::fs::write(dir.join("nested/dash.json"), "{\"panels\": [{\"targets\": [{\"expr\": \"up ==\"}]}]}").unwrap();
+    std::fs::write(dir.join("nested/.hidden/r.yml"), "groups: [").unwrap();
+    std::fs::write(dir.join("notes.txt"), "groups: [").unwrap();
+    let document = json(&promaudit(&["check", "--format", "json", dir.to_str().unwrap()]));
+    assert_eq!(document["summary"]["files"], 1);
+    assert_eq!(document["diagnostics"][0]["code"], "promql/syntax");
+}
+
+#[test]
+fn human_output_shows_the_snippet() {
+    let dir = temp_dir("human");
+    let file = dir.join("r.yml");
+    std::fs::write(&file, "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up{job=}\n").unwrap();
+    let output = promaudit(&["check", "--color", "never", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("error[promql/syntax]"), "{text}");
+    assert!(text.contains("5 │     expr: up{job=}"), "{text}");
+    assert!(text.contains("│                  ^"), "{text}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let rules = String::from_utf8(promaudit(&["rules"]).stdout).unwrap();
+    assert!(rules.lines().any(|l| l.starts_with("promql/syntax")));
+    let explained = promaudit(&["explain", "rulefmt/record-and-alert"]);
+    assert!(String::from_utf8_lossy(&explained.stdout).contains("## Why it matters"));
+    let unknown = promaudit(&["explain", "rulefmt/nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean"));
+}

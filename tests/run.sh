@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# All of promaudit's tests. Installs what they need on a fresh Debian machine first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cargo test --workspace --all-targets
+cargo xtask docs --check
+cargo xtask audit
+# Speed is a feature: fail when promaudit is not at least twice as fast as promtool.
+cargo xtask bench --copies 10 --min-ratio 2
