@@ -17,6 +17,8 @@ use std::time::Instant;
 
 /// Files larger than this are reported instead of read: no monitoring file is this big.
 const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+/// Files checked in parallel before their output is written.
+const CHUNK: usize = 256;
 
 #[derive(Parser)]
 #[command(name = "promaudit", version, about = "A static analyzer for PromQL in Prometheus rules, Grafana dashboards and SLO specs")]
@@ -105,7 +107,8 @@ fn main() -> ExitCode {
 /// What one file's check leaves behind: rendered output and counts, not the file.
 struct FileOutcome {
     rendered: String,
-    json: Vec<serde_json::Value>,
+    /// One serialized JSON record per diagnostic.
+    json: Vec<String>,
     counts: [usize; 3],
     queries: usize,
     failed: bool,
@@ -132,26 +135,35 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let cache = ParseCache::default();
     let fail_on = args.fail_on.severity();
-    let outcomes: Vec<Result<FileOutcome, String>> = files.par_iter().map(|path| check_file(path, &cache, args.format, color, fail_on)).collect();
-
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
-    let (mut queries, mut failed) = (0, false);
-    let mut json = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Ok(outcome) => {
-                let _ = stdout.write_all(outcome.rendered.as_bytes());
-                json.extend(outcome.json);
-                for (total, count) in totals.iter_mut().zip(outcome.counts) {
-                    *total += count;
+    let (mut queries, mut failed, mut first_record) = (0, false, true);
+    if let Format::Json = args.format {
+        let _ = stdout.write_all(b"{\"diagnostics\":[");
+    }
+    // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
+    // so memory stays flat however many files there are.
+    for chunk in files.chunks(CHUNK) {
+        let outcomes: Vec<Result<FileOutcome, String>> = chunk.par_iter().map(|path| check_file(path, &cache, args.format, color, fail_on)).collect();
+        for outcome in outcomes {
+            match outcome {
+                Ok(outcome) => {
+                    let _ = stdout.write_all(outcome.rendered.as_bytes());
+                    for record in outcome.json {
+                        let _ = stdout.write_all(if first_record { b"\n" } else { b",\n" });
+                        let _ = stdout.write_all(record.as_bytes());
+                        first_record = false;
+                    }
+                    for (total, count) in totals.iter_mut().zip(outcome.counts) {
+                        *total += count;
+                    }
+                    queries += outcome.queries;
+                    failed |= outcome.failed;
                 }
-                queries += outcome.queries;
-                failed |= outcome.failed;
-            }
-            Err(error) => {
-                eprintln!("promaudit: {error}");
-                io_errors += 1;
+                Err(error) => {
+                    eprintln!("promaudit: {error}");
+                    io_errors += 1;
+                }
             }
         }
     }
@@ -162,8 +174,7 @@ fn check(args: CheckArgs) -> ExitCode {
             "files": files.len(), "queries": queries, "errors": errors, "warnings": warnings, "infos": infos,
             "io_errors": io_errors, "elapsed_ms": elapsed,
         });
-        let document = serde_json::json!({ "diagnostics": json, "summary": summary });
-        let _ = writeln!(stdout, "{document}");
+        let _ = writeln!(stdout, "\n],\"summary\":{summary}}}");
     } else {
         eprintln!("checked {} files ({queries} queries) in {elapsed} ms: {errors} errors, {warnings} warnings, {infos} infos", files.len());
     }
@@ -192,7 +203,7 @@ fn check_file(path: &Path, cache: &ParseCache, format: Format, color: bool, fail
     let (rendered, json) = match format {
         Format::Human => (render::human(&view, diagnostics, color), Vec::new()),
         Format::Short => (render::short(&view, diagnostics), Vec::new()),
-        Format::Json => (String::new(), render::json_records(&view, diagnostics).iter().map(|r| serde_json::to_value(r).expect("records serialize")).collect()),
+        Format::Json => (String::new(), render::json_records(&view, diagnostics).iter().map(|r| serde_json::to_string(r).expect("records serialize")).collect()),
     };
     Ok(FileOutcome { rendered, json, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= fail_on) })
 }
