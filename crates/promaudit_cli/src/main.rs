@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use promaudit_diagnostics::render::{self, FileView};
 use promaudit_diagnostics::{Severity, Span};
 use promaudit_lint::registry::docs_markdown;
-use promaudit_lint::{all_rules, check_bytes, find_rule, report_unreadable, FileReport, ParseCache};
+use promaudit_catalog::Catalog;
+use promaudit_lint::{all_rules, check_bytes, find_rule, report_unreadable, Checker, FileReport};
 use promaudit_source::SourceFile;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
@@ -47,8 +48,8 @@ struct CheckArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Metric catalog: exposition dumps, DCGM CSVs or catalog files (a file or a directory).
-    /// Checked for existence now; the catalog-based checks use it.
+    /// Metric catalog: exposition dumps (Prometheus text format or OpenMetrics), a file or a
+    /// directory of them. Enables the checks against what the metrics really are.
     #[arg(long)]
     catalog: Vec<PathBuf>,
     /// Exit with status 1 when a finding at or above this severity is reported.
@@ -117,10 +118,14 @@ struct FileOutcome {
 fn check(args: CheckArgs) -> ExitCode {
     let started = Instant::now();
     let mut io_errors = 0;
-    for catalog in &args.catalog {
-        if !catalog.exists() {
-            eprintln!("promaudit: catalog {} does not exist", catalog.display());
-            io_errors += 1;
+    let mut catalog = Catalog::default();
+    for path in &args.catalog {
+        match catalog.load_path(path) {
+            Ok(problems) => problems.iter().for_each(|p| eprintln!("promaudit: catalog {p}: line skipped")),
+            Err(error) => {
+                eprintln!("promaudit: cannot load catalog {error}");
+                io_errors += 1;
+            }
         }
     }
     let (files, walk_errors) = walk::collect(&args.paths);
@@ -133,7 +138,7 @@ fn check(args: CheckArgs) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
-    let cache = ParseCache::default();
+    let checker = Checker::with_catalog(catalog);
     let fail_on = args.fail_on.severity();
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
@@ -144,7 +149,7 @@ fn check(args: CheckArgs) -> ExitCode {
     // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
     // so memory stays flat however many files there are.
     for chunk in files.chunks(CHUNK) {
-        let outcomes: Vec<Result<FileOutcome, String>> = chunk.par_iter().map(|path| check_file(path, &cache, args.format, color, fail_on)).collect();
+        let outcomes: Vec<Result<FileOutcome, String>> = chunk.par_iter().map(|path| check_file(path, &checker, args.format, color, fail_on)).collect();
         for outcome in outcomes {
             match outcome {
                 Ok(outcome) => {
@@ -187,8 +192,8 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
-fn check_file(path: &Path, cache: &ParseCache, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {
-    let report = read_and_check(path, cache)?;
+fn check_file(path: &Path, checker: &Checker, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {
+    let report = read_and_check(path, checker)?;
     let path_text = report.file.display_path();
     let view = FileView::new(&path_text, &report.file.text);
     let diagnostics = &report.diagnostics;
@@ -208,7 +213,7 @@ fn check_file(path: &Path, cache: &ParseCache, format: Format, color: bool, fail
     Ok(FileOutcome { rendered, json, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= fail_on) })
 }
 
-fn read_and_check(path: &Path, cache: &ParseCache) -> Result<FileReport, String> {
+fn read_and_check(path: &Path, checker: &Checker) -> Result<FileReport, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_SIZE {
@@ -217,7 +222,7 @@ fn read_and_check(path: &Path, cache: &ParseCache) -> Result<FileReport, String>
     }
     let mut bytes = Vec::with_capacity(size as usize);
     file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(check_bytes(path, bytes, cache))
+    Ok(check_bytes(path, bytes, checker))
 }
 
 /// Writes to stdout, ignoring a closed pipe (`promaudit rules | head`).

@@ -2,12 +2,26 @@
 
 use crate::context::{CheckedQuery, FileContext};
 use crate::parse_cache::ParseCache;
+use promaudit_catalog::Catalog;
 use crate::registry::all_rules;
 use promaudit_diagnostics::{Diagnostic, Span};
 use promaudit_source::artifact::{Extraction, QuerySite};
 use promaudit_source::placeholders::{self, PlaceholderKind};
 use promaudit_source::{OffsetMap, SourceFile};
 use std::path::Path;
+
+/// What a run checks against, shared by all files: the parse cache and the metric catalog.
+#[derive(Default)]
+pub struct Checker {
+    pub cache: ParseCache,
+    pub catalog: Catalog,
+}
+
+impl Checker {
+    pub fn with_catalog(catalog: Catalog) -> Self {
+        Checker { cache: ParseCache::default(), catalog }
+    }
+}
 
 /// The result of checking one file. The file is kept so that diagnostics can be rendered.
 pub struct FileReport {
@@ -18,9 +32,9 @@ pub struct FileReport {
 }
 
 /// Checks one file's bytes. Never fails: unreadable input becomes a positioned diagnostic.
-pub fn check_bytes(path: &Path, bytes: Vec<u8>, cache: &ParseCache) -> FileReport {
+pub fn check_bytes(path: &Path, bytes: Vec<u8>, checker: &Checker) -> FileReport {
     match decode(bytes) {
-        Ok(text) => check_source(SourceFile::new(path, text), cache),
+        Ok(text) => check_source(SourceFile::new(path, text), checker),
         Err((lossy, span, reason)) => report_unreadable(SourceFile::new(path, lossy), span, reason),
     }
 }
@@ -29,7 +43,8 @@ pub fn check_bytes(path: &Path, bytes: Vec<u8>, cache: &ParseCache) -> FileRepor
 /// at why, in `file` (which may hold only a lossy or empty copy of the bytes).
 pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileReport {
     let extraction = Extraction::default();
-    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)) };
+    let catalog = Catalog::default();
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog };
     let diagnostics = run_rules(&cx);
     FileReport { file, diagnostics, queries: 0 }
 }
@@ -47,10 +62,10 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
     })
 }
 
-pub fn check_source(file: SourceFile, cache: &ParseCache) -> FileReport {
+pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
-    let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, cache)).collect();
-    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None };
+    let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog };
     let diagnostics = run_rules(&cx);
     let queries = cx.queries.len();
     FileReport { file, diagnostics, queries }

@@ -12,6 +12,8 @@ pub struct FileContext<'a> {
     pub queries: Vec<CheckedQuery<'a>>,
     /// Set when the file's bytes could not be decoded; `file` then holds a lossy copy for display.
     pub unreadable: Option<(Span, String)>,
+    /// The metric catalog; empty when none was given.
+    pub catalog: &'a promaudit_catalog::Catalog,
 }
 
 impl<'a> FileContext<'a> {

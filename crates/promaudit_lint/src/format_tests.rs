@@ -1,12 +1,12 @@
 //! One snapshot per ingest format: a planted PromQL error must be reported at its exact token,
 //! however the expression is embedded and quoted.
 
-use crate::parse_cache::ParseCache;
+use crate::Checker;
 use crate::testing::render;
 use promaudit_source::SourceFile;
 
 fn all(path: &str, text: &str) -> String {
-    let report = crate::check_source(SourceFile::new(path, text), &ParseCache::default());
+    let report = crate::check_source(SourceFile::new(path, text), &Checker::default());
     render(path, text, &report.diagnostics)
 }
 

@@ -1,13 +1,13 @@
 //! Test support: run rules over a snippet and render what they report, caret under the span.
 
-use crate::parse_cache::ParseCache;
+use crate::Checker;
 use crate::registry::Rule;
 use promaudit_diagnostics::Diagnostic;
 use promaudit_source::SourceFile;
 
 /// Checks `text` as a file named `path` and keeps only `rule`'s diagnostics.
 pub fn check(rule: &dyn Rule, path: &str, text: &str) -> Vec<Diagnostic> {
-    let report = crate::check_source(SourceFile::new(path, text), &ParseCache::default());
+    let report = crate::check_source(SourceFile::new(path, text), &Checker::default());
     report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect()
 }
 

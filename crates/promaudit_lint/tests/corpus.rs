@@ -2,7 +2,7 @@
 //! syntax or rule-file error, and the deliberately broken files get the error upstream expects.
 
 use promaudit_diagnostics::{Diagnostic, Severity};
-use promaudit_lint::{check_bytes, FileReport, ParseCache};
+use promaudit_lint::{check_bytes, Checker, FileReport};
 use std::path::{Path, PathBuf};
 
 fn corpus() -> PathBuf {
@@ -23,8 +23,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn check(path: &Path, cache: &ParseCache) -> FileReport {
-    check_bytes(path, std::fs::read(path).unwrap(), cache)
+fn check(path: &Path, checker: &Checker) -> FileReport {
+    check_bytes(path, std::fs::read(path).unwrap(), checker)
 }
 
 /// Files upstream keeps as invalid on purpose (their tests expect them to fail).
@@ -58,16 +58,16 @@ fn is_false_alarm(d: &Diagnostic) -> bool {
 fn valid_corpus_files_get_no_errors() {
     let mut files = Vec::new();
     walk(&corpus(), &mut files);
-    let cache = ParseCache::default();
+    let checker = Checker::default();
     let mut alarms = Vec::new();
     for path in &files {
         let shown = path.strip_prefix(corpus()).unwrap().display().to_string();
         if deliberately_invalid(&format!("/{shown}")) {
             // Still checked, for panics.
-            check(path, &cache);
+            check(path, &checker);
             continue;
         }
-        let report = check(path, &cache);
+        let report = check(path, &checker);
         for d in report.diagnostics.iter().filter(|d| is_false_alarm(d)) {
             let at = report.file.line_col(d.span.start);
             if KNOWN_DEFECTS.contains(&(shown.as_str(), at.line, d.code)) {
@@ -106,10 +106,10 @@ const EXPECTED: &[(&str, &str, usize)] = &[
 #[test]
 fn bad_rules_get_the_expected_error_on_the_expected_line() {
     let dir = corpus().join("prometheus-testdata/bad-rules");
-    let cache = ParseCache::default();
+    let checker = Checker::default();
     let mut missing = Vec::new();
     for (file, code, line) in EXPECTED {
-        let report = check(&dir.join(file), &cache);
+        let report = check(&dir.join(file), &checker);
         let found = report.diagnostics.iter().any(|d| d.code == *code && report.file.line_col(d.span.start).line == *line);
         if !found {
             let got: Vec<String> = report.diagnostics.iter().map(|d| format!("{}@{}", d.code, report.file.line_col(d.span.start).line)).collect();

@@ -40,12 +40,12 @@ impl Rule for Unreadable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{check_bytes, ParseCache};
+    use crate::{check_bytes, Checker};
     use std::path::Path;
 
     #[test]
     fn reports_the_first_invalid_byte() {
-        let report = check_bytes(Path::new("a.yml"), b"groups:\n- name: \xff\n".to_vec(), &ParseCache::default());
+        let report = check_bytes(Path::new("a.yml"), b"groups:\n- name: \xff\n".to_vec(), &Checker::default());
         let found: Vec<_> = report.diagnostics.iter().filter(|d| d.code == Unreadable::META.code).collect();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].span.start, 16);
@@ -54,14 +54,14 @@ mod tests {
 
     #[test]
     fn reports_binary_files_at_the_nul_byte() {
-        let report = check_bytes(Path::new("a.yml"), b"ab\0cd".to_vec(), &ParseCache::default());
+        let report = check_bytes(Path::new("a.yml"), b"ab\0cd".to_vec(), &Checker::default());
         assert_eq!(report.diagnostics.len(), 1);
         assert_eq!(report.diagnostics[0].span.start, 2);
     }
 
     #[test]
     fn utf8_text_is_readable() {
-        let report = check_bytes(Path::new("a.yml"), "groups: []\n".as_bytes().to_vec(), &ParseCache::default());
+        let report = check_bytes(Path::new("a.yml"), "groups: []\n".as_bytes().to_vec(), &Checker::default());
         assert!(report.diagnostics.iter().all(|d| d.code != Unreadable::META.code));
     }
 }
