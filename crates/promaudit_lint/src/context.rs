@@ -60,3 +60,27 @@ impl<'a> FileContext<'a> {
         self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().ok().map(|p| (q, p)))
     }
 }
+
+/// The metric name a selector names: `x{…}` or `{__name__="x"}`.
+pub fn selector_name(selector: &promql_parser::parser::VectorSelector) -> Option<&str> {
+    selector.name.as_deref().or_else(|| {
+        let name = selector.matchers.matchers.iter().find(|m| m.name == promql_parser::label::METRIC_NAME && m.op == promql_parser::label::MatchOp::Equal)?;
+        Some(name.value.as_str())
+    })
+}
+
+/// The selector inside an instant or range vector selector expression.
+pub fn selector_of(expr: &promql_parser::parser::Expr) -> Option<&promql_parser::parser::VectorSelector> {
+    match expr {
+        promql_parser::parser::Expr::VectorSelector(vs) => Some(vs),
+        promql_parser::parser::Expr::MatrixSelector(ms) => Some(&ms.vs),
+        _ => None,
+    }
+}
+
+impl FileContext<'_> {
+    /// Names the checked file itself defines as recording rules.
+    pub fn recorded_names(&self) -> std::collections::HashSet<&str> {
+        self.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules).filter_map(|r| r.record.as_ref()).map(|r| r.value.as_str()).collect()
+    }
+}

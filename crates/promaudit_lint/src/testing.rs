@@ -39,6 +39,19 @@ pub fn render(path: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
     out
 }
 
+/// Like [`check`], against a catalog given as exposition text.
+pub fn check_with_catalog(rule: &dyn Rule, path: &str, text: &str, exposition: &str) -> Vec<Diagnostic> {
+    let mut catalog = promaudit_catalog::Catalog::default();
+    catalog.merge(promaudit_catalog::exposition::parse(exposition, "catalog.prom").0);
+    let report = crate::check_source(SourceFile::new(path, text), &Checker::with_catalog(catalog));
+    report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect()
+}
+
+/// [`check_with_catalog`] rendered, for snapshots.
+pub fn snapshot_with_catalog(rule: &dyn Rule, path: &str, text: &str, exposition: &str) -> String {
+    render(path, text, &check_with_catalog(rule, path, text, exposition))
+}
+
 /// Checks and renders in one go, for snapshots.
 pub fn snapshot(rule: &dyn Rule, path: &str, text: &str) -> String {
     render(path, text, &check(rule, path, text))

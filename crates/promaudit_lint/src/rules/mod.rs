@@ -2,6 +2,25 @@
 
 use crate::registry::Rule;
 
+mod catalog {
+    pub mod missing_label;
+    pub mod unknown_bucket;
+    pub mod unknown_metric;
+}
+
+mod functions {
+    pub mod quantile_without_le;
+    pub mod rate_on_gauge;
+}
+
+mod join {
+    pub mod missing_label;
+}
+
+mod thresholds {
+    pub mod out_of_range;
+}
+
 mod naming {
     pub mod alert_name;
     pub mod metric_name;
@@ -60,6 +79,13 @@ pub static ALL: &[&dyn Rule] = &[
     &rulefmt::duplicate_rule::DuplicateRule,
     &rulefmt::expr_type::ExprType,
     &rulefmt::invalid_template::InvalidTemplate,
+    &catalog::unknown_metric::UnknownMetric,
+    &catalog::missing_label::MissingLabel,
+    &catalog::unknown_bucket::UnknownBucket,
+    &join::missing_label::JoinMissingLabel,
+    &functions::rate_on_gauge::RateOnGauge,
+    &functions::quantile_without_le::QuantileWithoutLe,
+    &thresholds::out_of_range::OutOfRange,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,

@@ -1,0 +1,90 @@
+use crate::context::{selector_name, selector_of, FileContext};
+use crate::declare_rule;
+use crate::registry::{Rule, RuleMeta};
+use promaudit_diagnostics::Diagnostic;
+use promql_parser::label::{MatchOp, METRIC_NAME};
+
+declare_rule! {
+    /// ## What it finds
+    /// Label matchers on a label the metric never has, according to the catalog (its exposition
+    /// labels plus `job` and `instance`).
+    ///
+    /// ## Why it matters
+    /// A missing label has the empty value. So `status!~"5.."` on a metric without `status`
+    /// matches every series — an availability SLI that is always 100% — and `status=~"5.."`
+    /// matches none: an error budget that never burns, an alert that never fires.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// query: sum(rate(requests_total{status!~"5.."}[5m])) / sum(rate(requests_total[5m]))
+    /// ```
+    /// when errors are counted by a separate `errors_total` and requests carry no `status`.
+    ///
+    /// ## Fix
+    /// Filter on a label the metric has, or use the metric that counts what you mean:
+    /// `1 - sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))`.
+    pub MissingLabel {
+        code: "catalog/missing-label",
+        category: Correctness,
+        severity: Warning,
+        summary: "A matcher filters on a label the metric never has",
+    }
+}
+
+impl Rule for MissingLabel {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for (query, parsed) in cx.parsed_queries() {
+            parsed.walk(&mut |visit| {
+                let Some(selector) = selector_of(visit.expr) else { return };
+                let Some(name) = selector_name(selector) else { return };
+                let Some(labels) = cx.catalog.series_labels(name) else { return };
+                // Spans pair with matchers by position; `or` alternatives have no such pairing.
+                if !selector.matchers.or_matchers.is_empty() || visit.spans.matchers.len() != selector.matchers.matchers.len() {
+                    return;
+                }
+                for (matcher, spans) in selector.matchers.matchers.iter().zip(&visit.spans.matchers) {
+                    if matcher.name == METRIC_NAME || labels.contains(&matcher.name) {
+                        continue;
+                    }
+                    let matches_empty = match &matcher.op {
+                        MatchOp::Equal => matcher.value.is_empty(),
+                        MatchOp::NotEqual => !matcher.value.is_empty(),
+                        MatchOp::Re(re) => re.is_match(""),
+                        MatchOp::NotRe(re) => !re.is_match(""),
+                    };
+                    let effect = if matches_empty { "matches every series: the filter does nothing" } else { "matches no series" };
+                    let known: Vec<&str> = labels.iter().map(String::as_str).collect();
+                    out.push(
+                        Self::META
+                            .diagnostic(query.file_span(spans.whole), format!("`{name}` has no `{}` label, so this matcher {effect}", matcher.name))
+                            .with_help(format!("`{name}` has the labels {}", known.join(", "))),
+                    );
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::snapshot_with_catalog;
+
+    const CATALOG: &str = "# TYPE requests_total counter\nrequests_total{model_id=\"a\"} 1\n";
+
+    #[test]
+    fn negative_and_positive_matchers() {
+        let text = "slis:\n  availability:\n    query: \"sum(rate(requests_total{status!~'5..'}[5m])) / sum(rate(requests_total{status=~'5..'}[5m]))\"\n";
+        insta::assert_snapshot!(snapshot_with_catalog(&MissingLabel, "slis.yaml", text, CATALOG));
+    }
+
+    #[test]
+    fn existing_and_target_labels_pass() {
+        let text = "slis:\n  a:\n    query: \"sum(rate(requests_total{model_id='a', job='x'}[5m]))\"\n";
+        assert!(snapshot_with_catalog(&MissingLabel, "slis.yaml", text, CATALOG).is_empty());
+    }
+}

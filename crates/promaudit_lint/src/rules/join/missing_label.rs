@@ -1,0 +1,101 @@
+use crate::context::FileContext;
+use crate::declare_rule;
+use crate::registry::{Rule, RuleMeta};
+use promaudit_diagnostics::Diagnostic;
+use promaudit_semantic::infer_labels;
+use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality};
+
+declare_rule! {
+    /// ## What it finds
+    /// Binary operations whose `on(…)` lists a label one side never carries, and
+    /// `group_left(…)`/`group_right(…)` copying a label the other side never carries. What a side
+    /// carries comes from the catalog and from the expression itself (`sum by (a)` keeps only `a`).
+    ///
+    /// ## Why it matters
+    /// Series are matched on the listed labels. A label one side lacks is empty there and set on
+    /// the other side, so no pair ever matches: the result is always empty, and an alert built on
+    /// it can never fire.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// expr: kube_deployment_status_replicas == kube_deployment_spec_replicas
+    ///   and on(deployment) rate(inference_requests_total[5m]) > 10
+    /// ```
+    /// when `inference_requests_total` carries `pod` and `model_id` but no `deployment`.
+    ///
+    /// ## Fix
+    /// Match on labels both sides have, or give the other side the label first, e.g. with
+    /// `label_replace(…, "deployment", "$1", "model_id", "(.+)")` or a join with an info metric.
+    pub JoinMissingLabel {
+        code: "join/missing-label",
+        category: Correctness,
+        severity: Error,
+        summary: "`on(…)` or `group_left(…)` names a label one side never has",
+    }
+}
+
+impl Rule for JoinMissingLabel {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        for (query, parsed) in cx.parsed_queries() {
+            parsed.walk(&mut |visit| {
+                let Expr::Binary(binary) = visit.expr else { return };
+                let Some(modifier) = &binary.modifier else { return };
+                let sides = [("left-hand", infer_labels(&binary.lhs, cx.catalog)), ("right-hand", infer_labels(&binary.rhs, cx.catalog))];
+                if let (Some(LabelModifier::Include(on)), Some(clause)) = (&modifier.matching, &visit.spans.grouping) {
+                    for (label, span) in on.labels.iter().zip(clause.labels.iter().map(|(_, s)| *s)) {
+                        for (side, labels) in &sides {
+                            if labels.lacks(label) {
+                                out.push(
+                                    Self::META
+                                        .diagnostic(query.file_span(span), format!("the {side} side never has the label `{label}`, so `on(…)` matches nothing and the result is always empty"))
+                                        .with_help(format!("match on labels both sides carry, or add `{label}` to the {side} side (label_replace, or a join with an info metric)")),
+                                );
+                            }
+                        }
+                    }
+                }
+                let (included, one_side) = match &modifier.card {
+                    VectorMatchCardinality::ManyToOne(labels) => (labels, &sides[1]),
+                    VectorMatchCardinality::OneToMany(labels) => (labels, &sides[0]),
+                    _ => return,
+                };
+                let Some(clause) = &visit.spans.group_modifier else { return };
+                for (label, span) in included.labels.iter().zip(clause.labels.iter().map(|(_, s)| *s)) {
+                    if one_side.1.lacks(label) {
+                        out.push(Self::META.diagnostic(query.file_span(span), format!("`{label}` is copied from the {} side, which never has it: the result gets no `{label}`", one_side.0)));
+                    }
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{snapshot, snapshot_with_catalog};
+
+    const CATALOG: &str = "# TYPE requests_total counter\nrequests_total{model_id=\"a\",pod=\"p\"} 1\n# TYPE kube_deployment_status_replicas gauge\nkube_deployment_status_replicas{deployment=\"d\",namespace=\"n\"} 1\n";
+
+    #[test]
+    fn the_right_hand_side_lacks_the_join_label() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: AutoscalingNotWorking\n    expr: kube_deployment_status_replicas > 1 and on(deployment) rate(requests_total[5m]) > 10\n";
+        insta::assert_snapshot!(snapshot_with_catalog(&JoinMissingLabel, "r.yml", text, CATALOG));
+    }
+
+    #[test]
+    fn aggregation_drops_the_label_even_without_a_catalog() {
+        let text = "groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: sum by (job) (x) / on(instance) group_left(team) sum by (instance) (y)\n";
+        insta::assert_snapshot!(snapshot(&JoinMissingLabel, "r.yml", text));
+    }
+
+    #[test]
+    fn labels_both_sides_carry_pass() {
+        let text = "groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: rate(requests_total[5m]) * on(pod) group_left(model_id) rate(requests_total[5m])\n";
+        assert!(snapshot_with_catalog(&JoinMissingLabel, "r.yml", text, CATALOG).is_empty());
+    }
+}
