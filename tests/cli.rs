@@ -126,3 +126,36 @@ fn rules_and_explain() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean"));
 }
+
+/// The seed guide's real mistakes, found against the MatrixInfer and GPU catalog at their tokens.
+#[test]
+fn the_seed_guide_mistakes_are_found_at_their_tokens() {
+    let seed = repo().join("fixtures/seed/matrixinfer-monitoring.md");
+    let catalog = repo().join("fixtures/catalog");
+    let output = promaudit(&["check", "--format", "json", "--catalog", catalog.to_str().unwrap(), seed.to_str().unwrap()]);
+    let document = json(&output);
+    let found: Vec<(String, u64, u64)> = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] != "info")
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    let expected = [
+        ("catalog/unknown-metric", 369, 22),  // nvidia_gpu_utilization_percent in the GPU panel
+        ("catalog/unknown-metric", 579, 13),  // … and in GPUHighUtilization
+        ("join/missing-label", 611, 133),     // AutoscalingNotWorking: on(deployment)
+        ("catalog/missing-label", 814, 59),   // availability SLI: status!~'5..' matches everything
+        ("catalog/missing-label", 852, 68),   // availability SLO: status=~"5.." matches nothing
+        ("catalog/unknown-bucket", 866, 77),  // latency SLO: le="1.0" where the histogram has le="1"
+    ];
+    let expected: Vec<(String, u64, u64)> = expected.iter().map(|(c, l, col)| (c.to_string(), *l, *col)).collect();
+    assert_eq!(found, expected);
+}
+
+/// The corrected bundle in rules/ is clean against the same catalog.
+#[test]
+fn the_bundled_rules_are_clean() {
+    let output = promaudit(&["check", "--fail-on", "info", "--catalog", repo().join("fixtures/catalog").to_str().unwrap(), repo().join("rules").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+}
