@@ -73,7 +73,7 @@ fn owning_family(families: &[Family], index: &HashMap<String, usize>, name: &str
 }
 
 /// `name{label="value",…} value [timestamp] [# exemplar]`.
-fn sample(line: &str) -> Result<(String, Vec<(String, String)>), String> {
+pub(crate) fn sample(line: &str) -> Result<(String, Vec<(String, String)>), String> {
     let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).unwrap_or(line.len());
     let name = &line[..name_end];
     let mut labels = Vec::new();

@@ -3,6 +3,7 @@
 //! text format and OpenMetrics); lookups understand histogram and summary series suffixes.
 
 pub mod exposition;
+pub mod promtool_tests;
 pub mod unit;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -177,12 +178,13 @@ impl Catalog {
     }
 
     /// Loads every exposition file in `path` (a file or a directory: `.prom`, `.txt`,
-    /// `.metrics`, `.om`). Malformed lines are reported and skipped.
+    /// `.metrics`, `.om`) and the input series of `promtool test rules` files (`.yml`, `.yaml`).
+    /// Malformed lines are reported and skipped.
     pub fn load_path(&mut self, path: &Path) -> Result<Vec<LoadError>, String> {
         let mut errors = Vec::new();
         let files = if path.is_dir() {
             let mut files: Vec<_> = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            files.retain(|f| f.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "prom" | "txt" | "metrics" | "om")));
+            files.retain(|f| f.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "prom" | "txt" | "metrics" | "om" | "yml" | "yaml")));
             files.sort();
             files
         } else {
@@ -190,7 +192,9 @@ impl Catalog {
         };
         for file in files {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let (families, file_errors) = exposition::parse(&text, &file.display().to_string());
+            let source = file.display().to_string();
+            let is_yaml = file.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yml" | "yaml"));
+            let (families, file_errors) = if is_yaml { promtool_tests::parse(&text, &source) } else { exposition::parse(&text, &source) };
             self.merge(families);
             errors.extend(file_errors);
         }

@@ -123,3 +123,15 @@ fn bad_rules_get_the_expected_error_on_the_expected_line() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// `join_1 + on(a) join_2` parses; it fails when evaluated on the series its promtool test feeds
+/// it. Those input series are catalog knowledge, and with them the failure is found statically.
+#[test]
+fn the_evaluation_time_join_failure_is_found_with_the_tests_input_series() {
+    let mut catalog = promaudit_catalog::Catalog::default();
+    let problems = catalog.load_path(&corpus().join("prometheus-testdata/promtool-unittests/bad-rules-error-test.yml")).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let report = check(&corpus().join("prometheus-testdata/bad-rules/cmd__promtool__testdata__bad-rules-error.yml"), &Checker::with_catalog(catalog));
+    let found: Vec<(&str, usize)> = report.diagnostics.iter().map(|d| (d.code, report.file.line_col(d.span.start).line)).collect();
+    assert!(found.contains(&("join/ambiguous-match", 7)), "{found:?}");
+}

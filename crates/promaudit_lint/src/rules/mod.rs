@@ -14,6 +14,7 @@ mod functions {
 }
 
 mod join {
+    pub mod ambiguous_match;
     pub mod missing_label;
 }
 
@@ -83,6 +84,7 @@ pub static ALL: &[&dyn Rule] = &[
     &catalog::missing_label::MissingLabel,
     &catalog::unknown_bucket::UnknownBucket,
     &join::missing_label::JoinMissingLabel,
+    &join::ambiguous_match::AmbiguousMatch,
     &functions::rate_on_gauge::RateOnGauge,
     &functions::quantile_without_le::QuantileWithoutLe,
     &thresholds::out_of_range::OutOfRange,
