@@ -138,7 +138,8 @@ fn check(args: CheckArgs) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
-    let checker = Checker::with_catalog(catalog);
+    let mut checker = Checker::with_catalog(catalog);
+    learn_scrape_intervals(&files, &mut checker);
     let fail_on = args.fail_on.severity();
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
@@ -189,6 +190,18 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Prometheus configurations among the checked files give the scrape intervals that range
+/// checks in every other file need, so they are read first.
+fn learn_scrape_intervals(files: &[PathBuf], checker: &mut Checker) {
+    let configs: Vec<(PathBuf, String)> = files
+        .par_iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| text.contains("scrape_configs")).map(|text| (path.clone(), text)))
+        .collect();
+    for (path, text) in configs {
+        checker.scrape.learn(&SourceFile::new(path, text));
     }
 }
 

@@ -15,11 +15,44 @@ use std::path::Path;
 pub struct Checker {
     pub cache: ParseCache,
     pub catalog: Catalog,
+    pub scrape: ScrapeIntervals,
 }
 
 impl Checker {
     pub fn with_catalog(catalog: Catalog) -> Self {
-        Checker { cache: ParseCache::default(), catalog }
+        Checker { catalog, ..Default::default() }
+    }
+}
+
+/// Scrape intervals from the Prometheus configurations among the checked files.
+#[derive(Clone, Debug, Default)]
+pub struct ScrapeIntervals {
+    pub global: Option<std::time::Duration>,
+    pub jobs: std::collections::HashMap<String, std::time::Duration>,
+}
+
+impl ScrapeIntervals {
+    /// Learns the intervals a file's `prometheus.yml` configures (directly or in a ConfigMap).
+    pub fn learn(&mut self, file: &SourceFile) {
+        use promaudit_source::artifact::Artifact;
+        use crate::names::parse_duration;
+        for artifact in promaudit_source::extract(file).artifacts {
+            let Artifact::ScrapeConfig(config) = artifact else { continue };
+            let global = config.global_interval.as_ref().and_then(|t| parse_duration(&t.value));
+            self.global = self.global.or(global);
+            for job in &config.jobs {
+                let Some(name) = &job.name else { continue };
+                let interval = job.interval.as_ref().and_then(|t| parse_duration(&t.value)).or(global);
+                if let Some(interval) = interval {
+                    self.jobs.insert(name.value.clone(), interval);
+                }
+            }
+        }
+    }
+
+    /// The interval series of `job` are scraped at, or the global one.
+    pub fn interval(&self, job: Option<&str>) -> Option<std::time::Duration> {
+        job.and_then(|j| self.jobs.get(j).copied()).or(self.global)
     }
 }
 
@@ -44,7 +77,8 @@ pub fn check_bytes(path: &Path, bytes: Vec<u8>, checker: &Checker) -> FileReport
 pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileReport {
     let extraction = Extraction::default();
     let catalog = Catalog::default();
-    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog };
+    let scrape = ScrapeIntervals::default();
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, scrape: &scrape };
     let diagnostics = run_rules(&cx);
     FileReport { file, diagnostics, queries: 0 }
 }
@@ -65,7 +99,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
 pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
-    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog };
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, scrape: &checker.scrape };
     let diagnostics = run_rules(&cx);
     let queries = cx.queries.len();
     FileReport { file, diagnostics, queries }

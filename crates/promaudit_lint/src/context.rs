@@ -14,6 +14,8 @@ pub struct FileContext<'a> {
     pub unreadable: Option<(Span, String)>,
     /// The metric catalog; empty when none was given.
     pub catalog: &'a promaudit_catalog::Catalog,
+    /// Scrape intervals from the checked Prometheus configurations.
+    pub scrape: &'a crate::analyze::ScrapeIntervals,
 }
 
 impl<'a> FileContext<'a> {

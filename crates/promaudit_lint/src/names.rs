@@ -44,6 +44,32 @@ pub fn is_duration(text: &str) -> bool {
     true
 }
 
+/// A Prometheus duration's length (`1m30s` → 90 s); `None` when it is not a duration.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    if !is_duration(text) {
+        return None;
+    }
+    let mut total_ms: u64 = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let value: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit_ms, len) = match rest.as_bytes() {
+            [b'm', b's', ..] => (1, 2),
+            [b'y', ..] => (365 * 86_400_000, 1),
+            [b'w', ..] => (7 * 86_400_000, 1),
+            [b'd', ..] => (86_400_000, 1),
+            [b'h', ..] => (3_600_000, 1),
+            [b'm', ..] => (60_000, 1),
+            _ => (1000, 1),
+        };
+        total_ms = total_ms.checked_add(value.checked_mul(unit_ms)?)?;
+        rest = &rest[len..];
+    }
+    Some(std::time::Duration::from_millis(total_ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +82,14 @@ mod tests {
         for bad in ["", "5", "m", "5 m", "1m1h", "5min", "-5m", "1.5h", "5mm"] {
             assert!(!is_duration(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn duration_lengths() {
+        assert_eq!(parse_duration("1m30s"), Some(std::time::Duration::from_secs(90)));
+        assert_eq!(parse_duration("15s"), Some(std::time::Duration::from_secs(15)));
+        assert_eq!(parse_duration("250ms"), Some(std::time::Duration::from_millis(250)));
+        assert_eq!(parse_duration("5 min"), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod catalog {
 mod functions {
     pub mod quantile_without_le;
     pub mod rate_on_gauge;
+    pub mod rate_window;
 }
 
 mod join {
@@ -87,6 +88,7 @@ pub static ALL: &[&dyn Rule] = &[
     &join::ambiguous_match::AmbiguousMatch,
     &functions::rate_on_gauge::RateOnGauge,
     &functions::quantile_without_le::QuantileWithoutLe,
+    &functions::rate_window::RateWindow,
     &thresholds::out_of_range::OutOfRange,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
