@@ -3,8 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Real servers for the live tests and promtool for the benchmark, from Debian's packages.
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
+[ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
+[ -x /usr/bin/victoria-metrics ] || missing+=(victoria-metrics)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo

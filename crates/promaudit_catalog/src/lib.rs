@@ -3,6 +3,7 @@
 //! text format and OpenMetrics); lookups understand histogram and summary series suffixes.
 
 pub mod exposition;
+pub mod live;
 pub mod promtool_tests;
 pub mod unit;
 
@@ -77,7 +78,12 @@ pub enum SeriesRole {
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     families: HashMap<String, Family>,
+    /// Scrape interval per job, as recorded from a live server.
+    pub scrape_intervals: BTreeMap<String, std::time::Duration>,
 }
+
+/// The comment `promaudit catalog record` writes for each job's scrape interval.
+pub const INTERVAL_COMMENT: &str = "# promaudit: job ";
 
 /// A problem in a catalog source, with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,11 +144,13 @@ impl Catalog {
         let (family, role) = self.resolve(series_name)?;
         let mut labels: BTreeSet<String> = family.labels.keys().cloned().collect();
         labels.extend(TARGET_LABELS.iter().map(|l| l.to_string()));
-        // Bucket bounds and quantiles belong to some series of the family only.
-        if role != SeriesRole::Bucket {
+        // Bucket bounds and quantiles belong to some series of the family only. A family of
+        // unknown type (a server without metadata) keeps every label its series showed.
+        let histogram = matches!(family.kind, MetricKind::Histogram | MetricKind::GaugeHistogram);
+        if histogram && role != SeriesRole::Bucket {
             labels.remove("le");
         }
-        if role != SeriesRole::Whole || family.kind != MetricKind::Summary {
+        if family.kind == MetricKind::Summary && role != SeriesRole::Whole {
             labels.remove("quantile");
         }
         Some(labels)
@@ -195,10 +203,25 @@ impl Catalog {
             let source = file.display().to_string();
             let is_yaml = file.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yml" | "yaml"));
             let (families, file_errors) = if is_yaml { promtool_tests::parse(&text, &source) } else { exposition::parse(&text, &source) };
+            self.learn_intervals(&text);
             self.merge(families);
             errors.extend(file_errors);
         }
         Ok(errors)
+    }
+}
+
+impl Catalog {
+    /// Reads `# promaudit: job NAME scrape_interval MILLISms` comments.
+    fn learn_intervals(&mut self, text: &str) {
+        for line in text.lines().filter_map(|l| l.strip_prefix(INTERVAL_COMMENT)) {
+            let mut words = line.split_whitespace();
+            if let (Some(job), Some("scrape_interval"), Some(ms)) = (words.next(), words.next(), words.next()) {
+                if let Some(ms) = ms.strip_suffix("ms").and_then(|m| m.parse().ok()) {
+                    self.scrape_intervals.insert(job.to_string(), std::time::Duration::from_millis(ms));
+                }
+            }
+        }
     }
 }
 

@@ -39,6 +39,34 @@ enum Command {
         /// The rule's code, e.g. `promql/syntax`.
         code: String,
     },
+    /// Work with metric catalogs.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Snapshot a live Prometheus-compatible server's metrics into a catalog file (exposition
+    /// text) for offline runs with `--catalog`.
+    Record {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// A Prometheus-compatible server to read the catalog from (Prometheus, VictoriaMetrics,
+    /// Thanos, Mimir). Credentials come from PROMAUDIT_PROMETHEUS_TOKEN (bearer) or
+    /// PROMAUDIT_PROMETHEUS_USER and PROMAUDIT_PROMETHEUS_PASSWORD (basic auth).
+    #[arg(long = "prometheus")]
+    url: Option<String>,
+    /// Seconds to wait for each request to the server.
+    #[arg(long, default_value_t = 30)]
+    prometheus_timeout: u64,
 }
 
 #[derive(clap::Args)]
@@ -52,6 +80,8 @@ struct CheckArgs {
     /// directory of them. Enables the checks against what the metrics really are.
     #[arg(long)]
     catalog: Vec<PathBuf>,
+    #[command(flatten)]
+    server: ServerArgs,
     /// Exit with status 1 when a finding at or above this severity is reported.
     #[arg(long, value_enum, default_value_t = Level::Warning)]
     fail_on: Level,
@@ -102,6 +132,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(&code),
+        Command::Catalog(CatalogCommand::Record { server, output }) => record(&server, &output),
     }
 }
 
@@ -138,8 +169,23 @@ fn check(args: CheckArgs) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
+    let mut live_intervals = std::collections::BTreeMap::new();
+    if args.server.url.is_some() {
+        match fetch_live(&args.server) {
+            Ok(snapshot) => {
+                catalog.merge(promaudit_catalog::exposition::parse(&snapshot.exposition, "live").0);
+                live_intervals = snapshot.scrape_intervals;
+            }
+            Err(error) => {
+                eprintln!("promaudit: {error}");
+                io_errors += 1;
+            }
+        }
+    }
+    live_intervals.extend(std::mem::take(&mut catalog.scrape_intervals));
     let mut checker = Checker::with_catalog(catalog);
     learn_scrape_intervals(&files, &mut checker);
+    checker.scrape.jobs.extend(live_intervals);
     let fail_on = args.fail_on.severity();
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
@@ -190,6 +236,35 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The server's snapshot; degraded endpoints are reported on stderr and the run goes on.
+fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
+    let url = server.url.clone().ok_or("--prometheus URL is required")?;
+    let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: std::time::Duration::from_secs(server.prometheus_timeout) };
+    let started = Instant::now();
+    let snapshot = promaudit_catalog::live::fetch(&options, &mut |step| eprintln!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
+    for note in &snapshot.notes {
+        eprintln!("promaudit: {url}: {note}");
+    }
+    eprintln!("promaudit: {url}: {} series in {} ms", snapshot.series, started.elapsed().as_millis());
+    Ok(snapshot)
+}
+
+fn record(server: &ServerArgs, output: &Path) -> ExitCode {
+    match fetch_live(server).and_then(|snapshot| {
+        let mut text = snapshot.exposition;
+        for (job, interval) in &snapshot.scrape_intervals {
+            text.push_str(&format!("{}{job} scrape_interval {}ms\n", promaudit_catalog::INTERVAL_COMMENT, interval.as_millis()));
+        }
+        std::fs::write(output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
+    }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("promaudit: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -1,0 +1,208 @@
+//! A live Prometheus-compatible server as a catalog source: metric metadata, series with their
+//! labels, and scrape intervals. Backends without some endpoint (VictoriaMetrics, Thanos, Mimir)
+//! degrade: the run goes on, and a note says which checks lost which data.
+//!
+//! The server's answer is turned into exposition text, so the live catalog and a recorded one
+//! (`promaudit catalog record`) are read by the same code as any exposition dump.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Where and how to reach the server. Credentials come from the environment only.
+pub struct LiveOptions {
+    pub url: String,
+    pub timeout: Duration,
+}
+
+/// Environment variables holding credentials; their values are never printed.
+pub const TOKEN_ENV: &str = "PROMAUDIT_PROMETHEUS_TOKEN";
+pub const USER_ENV: &str = "PROMAUDIT_PROMETHEUS_USER";
+pub const PASSWORD_ENV: &str = "PROMAUDIT_PROMETHEUS_PASSWORD";
+
+/// What a server told: its series as exposition text, scrape intervals per job, and what it
+/// could not tell.
+#[derive(Debug, Default)]
+pub struct LiveSnapshot {
+    pub exposition: String,
+    pub scrape_intervals: BTreeMap<String, Duration>,
+    pub notes: Vec<String>,
+    pub series: usize,
+}
+
+pub fn fetch(options: &LiveOptions, progress: &mut dyn FnMut(&str)) -> Result<LiveSnapshot, String> {
+    let client = Client::new(options)?;
+    let mut snapshot = LiveSnapshot::default();
+    progress("reading metric metadata");
+    let metadata = client.get_json("/api/v1/metadata").map(|data| metadata_by_name(&data)).and_then(|m| if m.is_empty() { Err("the server returned none".to_string()) } else { Ok(m) });
+    let metadata = metadata.unwrap_or_else(|error| {
+        snapshot.notes.push(format!("no metric metadata ({error}): metric types, help and units are unknown, so type checks such as rate-on-gauge are skipped"));
+        BTreeMap::new()
+    });
+    progress("reading series");
+    let series = client.get_json("/api/v1/series?match[]=%7B__name__%3D~%22.%2B%22%7D")?;
+    let series = series.as_array().ok_or("the series endpoint did not answer a list")?;
+    snapshot.series = series.len();
+    snapshot.exposition = exposition_text(&metadata, series);
+    progress("reading scrape targets");
+    match client.get_json("/api/v1/targets") {
+        Ok(data) => snapshot.scrape_intervals = scrape_intervals(&data),
+        Err(error) => snapshot.notes.push(format!("no scrape targets ({error}): scrape intervals are unknown, so rate-window checks are skipped")),
+    }
+    Ok(snapshot)
+}
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    authorization: Option<String>,
+}
+
+impl Client {
+    fn new(options: &LiveOptions) -> Result<Self, String> {
+        let config = ureq::Agent::config_builder().timeout_global(Some(options.timeout)).http_status_as_error(false).build();
+        let authorization = match (std::env::var(TOKEN_ENV), std::env::var(USER_ENV), std::env::var(PASSWORD_ENV)) {
+            (Ok(token), _, _) => Some(format!("Bearer {token}")),
+            (_, Ok(user), Ok(password)) => Some(format!("Basic {}", base64(&format!("{user}:{password}")))),
+            _ => None,
+        };
+        Ok(Client { agent: config.into(), base: options.url.trim_end_matches('/').to_string(), authorization })
+    }
+
+    /// The `data` of a Prometheus API answer.
+    fn get_json(&self, path: &str) -> Result<Value, String> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.agent.get(&url);
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization);
+        }
+        // Errors name the endpoint, never the request headers that carry credentials.
+        let endpoint = path.split('?').next().unwrap_or(path);
+        let mut response = request.call().map_err(|e| format!("{endpoint}: {e}"))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("{endpoint} answered HTTP {}", status.as_u16()));
+        }
+        let body = response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string().map_err(|e| format!("{endpoint}: {e}"))?;
+        let answer: Value = serde_json::from_str(&body).map_err(|e| format!("{endpoint} did not answer JSON: {e}"))?;
+        if answer["status"] != "success" {
+            return Err(format!("{endpoint}: {}", answer["error"].as_str().unwrap_or("error")));
+        }
+        Ok(answer["data"].clone())
+    }
+}
+
+/// `{name: [{type, help, unit}]}` → name → (type, help, unit).
+fn metadata_by_name(data: &Value) -> BTreeMap<String, (String, String, String)> {
+    let Some(entries) = data.as_object() else { return BTreeMap::new() };
+    entries
+        .iter()
+        .filter_map(|(name, list)| {
+            let first = list.as_array()?.first()?;
+            let field = |key: &str| first[key].as_str().unwrap_or("").to_string();
+            Some((name.clone(), (field("type"), field("help"), field("unit"))))
+        })
+        .collect()
+}
+
+/// The server's families and series as exposition text, HELP/TYPE/UNIT first.
+fn exposition_text(metadata: &BTreeMap<String, (String, String, String)>, series: &[Value]) -> String {
+    let mut text = String::new();
+    for (name, (kind, help, unit)) in metadata {
+        let _ = writeln!(text, "# HELP {name} {}", help.replace('\n', " "));
+        let _ = writeln!(text, "# TYPE {name} {kind}");
+        if !unit.is_empty() {
+            let _ = writeln!(text, "# UNIT {name} {unit}");
+        }
+    }
+    for labels in series.iter().filter_map(Value::as_object) {
+        let Some(name) = labels.get("__name__").and_then(Value::as_str) else { continue };
+        let pairs: Vec<String> = labels
+            .iter()
+            .filter(|(key, _)| key.as_str() != "__name__")
+            .map(|(key, value)| format!("{key}=\"{}\"", escape(value.as_str().unwrap_or(""))))
+            .collect();
+        let _ = writeln!(text, "{name}{{{}}} 0", pairs.join(","));
+    }
+    text
+}
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Each job's scrape interval, from the active targets.
+fn scrape_intervals(data: &Value) -> BTreeMap<String, Duration> {
+    let targets = data["activeTargets"].as_array().map(Vec::as_slice).unwrap_or_default();
+    targets
+        .iter()
+        .filter_map(|target| {
+            let job = target["labels"]["job"].as_str().or_else(|| target["scrapePool"].as_str())?;
+            let interval = parse_seconds(target["scrapeInterval"].as_str()?)?;
+            Some((job.to_string(), interval))
+        })
+        .collect()
+}
+
+/// `15s`, `1m`, `1m30s`, `500ms`.
+fn parse_seconds(text: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let value: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (ms, len) = match rest.as_bytes() {
+            [b'm', b's', ..] => (1, 2),
+            [b'h', ..] => (3_600_000, 1),
+            [b'm', ..] => (60_000, 1),
+            [b's', ..] => (1000, 1),
+            [b'd', ..] => (86_400_000, 1),
+            _ => return None,
+        };
+        total += value * ms;
+        rest = &rest[len..];
+    }
+    Some(Duration::from_millis(total))
+}
+
+fn base64(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_become_exposition_text() {
+        let metadata: Value = serde_json::json!({"req_total": [{"type": "counter", "help": "Requests.", "unit": ""}]});
+        let series: Value = serde_json::json!([{"__name__": "req_total", "job": "a", "path": "/x\"y"}]);
+        let text = exposition_text(&metadata_by_name(&metadata), series.as_array().unwrap());
+        assert_eq!(text, "# HELP req_total Requests.\n# TYPE req_total counter\nreq_total{job=\"a\",path=\"/x\\\"y\"} 0\n");
+        let (families, errors) = crate::exposition::parse(&text, "live");
+        assert!(errors.is_empty());
+        assert_eq!(families[0].labels["path"].iter().next().unwrap(), "/x\"y");
+    }
+
+    #[test]
+    fn intervals_and_credentials() {
+        let data = serde_json::json!({"activeTargets": [{"labels": {"job": "api"}, "scrapeInterval": "1m30s"}]});
+        assert_eq!(scrape_intervals(&data)["api"], Duration::from_secs(90));
+        assert_eq!(base64("user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(base64("ab"), "YWI=");
+    }
+}

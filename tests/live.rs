@@ -1,0 +1,211 @@
+//! Live mode against real servers on loopback: Prometheus and VictoriaMetrics scrape a real
+//! node exporter and a fixture exporter serving the MatrixInfer and GPU exposition fixtures.
+//! The findings on the seed guide must be the same as with the fixture catalog.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn promaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_promaudit")).args(args).output().expect("the binary runs")
+}
+
+/// A server binary from Debian's packages; `tests/run.sh` installs them.
+fn server(name: &str) -> PathBuf {
+    let path = PathBuf::from("/usr/bin").join(name);
+    assert!(path.is_file(), "{name} is missing: run ./tests/run.sh, which installs it from Debian's packages");
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Kills its process when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(program: &Path, args: &[String]) -> Running {
+    Running(Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("server starts"))
+}
+
+/// Serves the MatrixInfer, Kubernetes and GPU fixtures as one scrape target.
+fn fixture_exporter() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut body = String::new();
+    for fixture in ["matrixinfer.prom", "kubernetes.prom", "dcgm-exporter.prom", "nvidia-smi-h100.prom"] {
+        let text = std::fs::read_to_string(repo().join("fixtures/catalog").join(fixture)).unwrap();
+        // `up` is Prometheus' own series for each target; a target must not expose it.
+        body.extend(text.lines().filter(|l| !l.starts_with("up{") && !l.ends_with(" up gauge") && !l.contains(" up 1 if")).map(|l| format!("{l}\n")));
+    }
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            serve(stream, &body);
+        }
+    });
+    port
+}
+
+fn serve(mut stream: TcpStream, body: &str) {
+    let mut request = [0u8; 4096];
+    let _ = stream.read(&mut request);
+    let header = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let _ = stream.write_all(header.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+}
+
+fn scrape_config(dir: &Path, fixture_port: u16, node_port: u16) -> PathBuf {
+    let config = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n- job_name: fixtures\n  honor_labels: true\n  static_configs:\n  - targets: ['127.0.0.1:{fixture_port}']\n- job_name: node\n  static_configs:\n  - targets: ['127.0.0.1:{node_port}']\n"
+    );
+    let path = dir.join("prometheus.yml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("promaudit-live-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Waits until the server's catalog holds the fixture and node exporter series.
+fn wait_for_series(url: &str, dir: &Path) -> String {
+    let recorded = dir.join("recorded.prom");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let output = promaudit(&["catalog", "record", "--prometheus", url, "--prometheus-timeout", "5", "-o", recorded.to_str().unwrap()]);
+        if output.status.success() {
+            let text = std::fs::read_to_string(&recorded).unwrap_or_default();
+            if text.contains("matrixinfer_inference_duration_seconds_bucket{") && text.contains("node_cpu_seconds_total{") {
+                return text;
+            }
+        }
+        assert!(Instant::now() < deadline, "{url} never served the scraped series: {}", String::from_utf8_lossy(&output.stderr));
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// (code, line, column) of every finding above info on the seed guide.
+fn seed_findings(catalog_args: &[&str]) -> (Vec<(String, u64, u64)>, Output) {
+    let seed = repo().join("fixtures/seed/matrixinfer-monitoring.md");
+    let mut args = vec!["check", "--format", "json"];
+    args.extend_from_slice(catalog_args);
+    args.push(seed.to_str().unwrap());
+    let output = promaudit(&args);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut findings: Vec<(String, u64, u64)> = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] != "info")
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    findings.sort();
+    (findings, output)
+}
+
+fn fixture_findings() -> Vec<(String, u64, u64)> {
+    let catalog = repo().join("fixtures/catalog");
+    let (findings, _) = seed_findings(&["--catalog", catalog.to_str().unwrap()]);
+    assert!(findings.len() >= 6, "{findings:?}");
+    findings
+}
+
+#[test]
+fn prometheus_gives_the_same_findings_as_the_fixture_catalog() {
+    let dir = temp_dir("prometheus");
+    let node_port = free_port();
+    let _node = spawn(&server("prometheus-node-exporter"), &[format!("--web.listen-address=127.0.0.1:{node_port}")]);
+    let config = scrape_config(&dir, fixture_exporter(), node_port);
+    let port = free_port();
+    let _prometheus = spawn(
+        &server("prometheus"),
+        &[
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ],
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let recorded = wait_for_series(&url, &dir);
+    assert!(recorded.contains("# TYPE matrixinfer_inference_duration_seconds histogram"), "metadata is recorded");
+    assert!(recorded.contains("# promaudit: job fixtures scrape_interval 1000ms"), "scrape intervals are recorded");
+
+    let (live, output) = seed_findings(&["--prometheus", &url]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(live, fixture_findings());
+    // The recorded snapshot works offline, with the same result.
+    let recorded_path = dir.join("recorded.prom");
+    assert_eq!(seed_findings(&["--catalog", recorded_path.to_str().unwrap()]).0, fixture_findings());
+}
+
+#[test]
+fn victoria_metrics_degrades_gracefully_with_the_same_findings() {
+    let dir = temp_dir("victoria");
+    let node_port = free_port();
+    let _node = spawn(&server("prometheus-node-exporter"), &[format!("--web.listen-address=127.0.0.1:{node_port}")]);
+    let config = scrape_config(&dir, fixture_exporter(), node_port);
+    let port = free_port();
+    let _victoria = spawn(
+        &server("victoria-metrics"),
+        &[
+            format!("-httpListenAddr=127.0.0.1:{port}"),
+            format!("-promscrape.config={}", config.display()),
+            format!("-storageDataPath={}", dir.join("data").display()),
+            "-search.latencyOffset=0s".to_string(),
+            "-search.disableCache".to_string(),
+        ],
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for_series(&url, &dir);
+    let (live, output) = seed_findings(&["--prometheus", &url]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(2), "a backend's missing endpoints must not fail the run: {stderr}");
+    assert!(stderr.contains("no metric metadata"), "the lost data is named: {stderr}");
+    assert_eq!(live, fixture_findings());
+}
+
+#[test]
+fn an_unreachable_server_is_an_error_that_names_it() {
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let output = promaudit(&["check", "--prometheus", &url, "--prometheus-timeout", "2", repo().join("rules").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(&url));
+}
+
+#[test]
+fn credentials_are_sent_but_never_printed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let read = stream.read(&mut request).unwrap();
+        let _ = stream.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        String::from_utf8_lossy(&request[..read]).into_owned()
+    });
+    let output = Command::new(env!("CARGO_BIN_EXE_promaudit"))
+        .args(["catalog", "record", "--prometheus", &format!("http://127.0.0.1:{port}"), "-o", "/dev/null"])
+        .env("PROMAUDIT_PROMETHEUS_TOKEN", "s3cret-token")
+        .output()
+        .unwrap();
+    assert!(seen.join().unwrap().to_ascii_lowercase().contains("authorization: bearer s3cret-token"));
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!printed.contains("s3cret"), "{printed}");
+    assert_eq!(output.status.code(), Some(2));
+}
