@@ -85,13 +85,13 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// Waits until the server's catalog holds the fixture and node exporter series.
 fn wait_for_series(url: &str, dir: &Path) -> String {
-    let recorded = dir.join("recorded.prom");
+    let recorded = dir.join("recorded.json");
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let output = promaudit(&["catalog", "record", "--prometheus", url, "--prometheus-timeout", "5", "-o", recorded.to_str().unwrap()]);
         if output.status.success() {
             let text = std::fs::read_to_string(&recorded).unwrap_or_default();
-            if text.contains("matrixinfer_inference_duration_seconds_bucket{") && text.contains("node_cpu_seconds_total{") {
+            if text.contains("\"matrixinfer_inference_duration_seconds") && text.contains("\"node_cpu_seconds_total\"") {
                 return text;
             }
         }
@@ -143,14 +143,16 @@ fn prometheus_gives_the_same_findings_as_the_fixture_catalog() {
     );
     let url = format!("http://127.0.0.1:{port}");
     let recorded = wait_for_series(&url, &dir);
-    assert!(recorded.contains("# TYPE matrixinfer_inference_duration_seconds histogram"), "metadata is recorded");
-    assert!(recorded.contains("# promaudit: job fixtures scrape_interval 1000ms"), "scrape intervals are recorded");
+    let recorded: serde_json::Value = serde_json::from_str(&recorded).expect("the recorded catalog is JSON");
+    let histogram = recorded["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "matrixinfer_inference_duration_seconds").expect("recorded");
+    assert_eq!(histogram["type"], "histogram", "metadata is recorded: {histogram}");
+    assert!(recorded.to_string().contains("fixtures"), "scrape jobs are recorded");
 
     let (live, output) = seed_findings(&["--prometheus", &url]);
     assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(live, fixture_findings());
     // The recorded snapshot works offline, with the same result.
-    let recorded_path = dir.join("recorded.prom");
+    let recorded_path = dir.join("recorded.json");
     assert_eq!(seed_findings(&["--catalog", recorded_path.to_str().unwrap()]).0, fixture_findings());
 }
 

@@ -1,197 +1,511 @@
 //! The Prometheus text exposition format and OpenMetrics, read into metric families.
+//!
+//! Lenient by design: it reads dumps to learn what metrics exist, so a malformed line is reported
+//! with its position and skipped, and the rest of the file still loads. Beyond the two formats it
+//! accepts what real dumps contain: quoted UTF-8 metric names (`{"my.metric", a="b"}`),
+//! `{__name__="x"}` selectors from `promtool tsdb dump`, the JSON label sets of
+//! `promtool tsdb dump-series`, exemplars, and native histogram values written as `{…}`.
 
-use crate::{Family, LoadError, MetricKind, Unit};
-use std::collections::{BTreeMap, HashMap};
+use crate::model::{hash_of, Catalog, LoadError, MetricFamily, MetricKind, Origin, OriginKind, SeriesRole};
+use crate::unit::Unit;
+use crate::Loaded;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Families in `text`, and the lines that could not be read (they are skipped).
-pub fn parse(text: &str, source: &str) -> (Vec<Family>, Vec<LoadError>) {
-    let mut families: Vec<Family> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut errors = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        let origin = || format!("{source}:{}", number + 1);
-        if let Some(comment) = line.strip_prefix('#') {
-            let mut words = comment.trim_start().splitn(3, ' ');
-            let (Some(keyword), Some(name)) = (words.next(), words.next()) else { continue };
-            let rest = words.next().unwrap_or("").trim();
-            if !matches!(keyword, "HELP" | "TYPE" | "UNIT") {
+/// Families in `text`, and the lines that could not be read. `source` names the text in origins.
+pub fn parse_exposition(text: &str, source: &str) -> Loaded {
+    let mut reader = Reader { source, ..Reader::default() };
+    for (number, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Err((offset, message)) = reader.line(number + 1, line) {
+            let column = line[..floor_boundary(line, offset)].chars().count() + 1;
+            reader.errors.push(LoadError::new(number + 1, column, message).in_source(source));
+        }
+    }
+    reader.finish()
+}
+
+#[derive(Default)]
+struct Reader<'s> {
+    source: &'s str,
+    families: Vec<MetricFamily>,
+    index: HashMap<String, usize>,
+    /// Hashes of each family's label sets (without `le`/`quantile`), to count series once.
+    series: Vec<HashSet<u64>>,
+    /// Families with a `# UNIT` line, whose unit is not inferred from name or help.
+    unit_declared: HashSet<usize>,
+    errors: Vec<LoadError>,
+    after_eof: bool,
+}
+
+/// A parse failure: byte offset in the line and message.
+type LineError = (usize, String);
+
+struct Sample<'a> {
+    name: Cow<'a, str>,
+    labels: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'s> Reader<'s> {
+    fn line(&mut self, number: usize, line: &str) -> Result<(), LineError> {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            return Ok(());
+        }
+        if self.after_eof {
+            self.after_eof = false; // Report once; concatenated dumps repeat `# EOF`.
+            return Err((0, "content after `# EOF`".to_string()));
+        }
+        let indent = line.len() - trimmed.len();
+        if let Some(comment) = trimmed.strip_prefix('#') {
+            return self.comment(number, comment).map_err(|(at, m)| (at + indent + 1, m));
+        }
+        let sample = parse_sample_line(trimmed).map_err(|(at, m)| (at + indent, m))?;
+        self.record(number, sample);
+        Ok(())
+    }
+
+    fn comment(&mut self, number: usize, comment: &str) -> Result<(), LineError> {
+        let body = comment.trim_start_matches([' ', '\t']);
+        let offset = comment.len() - body.len();
+        let (keyword, rest) = body.split_once([' ', '\t']).unwrap_or((body, ""));
+        if keyword == "EOF" {
+            self.after_eof = true;
+            return Ok(());
+        }
+        if !matches!(keyword, "HELP" | "TYPE" | "UNIT") {
+            return Ok(()); // An ordinary comment.
+        }
+        let rest_offset = offset + keyword.len() + 1;
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let (name, text) = split_descriptor_name(rest).map_err(|(at, m)| (rest_offset + at, m))?;
+        let text = text.trim_start_matches([' ', '\t']);
+        let family = self.family_index(&name, number);
+        match keyword {
+            "HELP" => self.families[family].help = Some(unescape_help(text)),
+            "TYPE" => self.set_kind(family, text).map_err(|m| (rest_offset, m))?,
+            _ => {
+                self.families[family].unit = Unit::from_openmetrics(text);
+                self.unit_declared.insert(family);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_kind(&mut self, family: usize, word: &str) -> Result<(), String> {
+        let kind = MetricKind::parse(word).ok_or_else(|| format!("unknown metric type `{}`", word.trim()))?;
+        let known = &mut self.families[family];
+        let typed_before = known.kind != MetricKind::Untyped;
+        if typed_before && known.kind != kind {
+            return Err(format!("{} was typed {} before; keeping it", known.name, known.kind.as_str()));
+        }
+        known.kind = kind;
+        Ok(())
+    }
+
+    fn family_index(&mut self, name: &str, line: usize) -> usize {
+        if let Some(&at) = self.index.get(name) {
+            return at;
+        }
+        let origin = Origin::new(OriginKind::Exposition, self.source, line);
+        self.families.push(MetricFamily::new(name, MetricKind::Untyped, origin));
+        self.series.push(HashSet::new());
+        self.index.insert(name.to_string(), self.families.len() - 1);
+        self.families.len() - 1
+    }
+
+    /// The family a sample belongs to: its own name, or a declared family it is a suffixed series
+    /// of (`x_bucket` of histogram `x`). Anything else is an untyped family of its own.
+    fn family_of_sample(&mut self, name: &str, line: usize) -> usize {
+        if let Some(&at) = self.index.get(name) {
+            return at;
+        }
+        let suffixed = SAMPLE_SUFFIXES.iter().find_map(|&(suffix, role)| {
+            let at = *self.index.get(name.strip_suffix(suffix)?)?;
+            suffix_fits(self.families[at].kind, role).then_some(at)
+        });
+        suffixed.unwrap_or_else(|| self.family_index(name, line))
+    }
+
+    fn record(&mut self, line: usize, sample: Sample) {
+        let family = self.family_of_sample(&sample.name, line);
+        let mut key: Vec<(&str, &str)> = Vec::with_capacity(sample.labels.len());
+        for (name, value) in &sample.labels {
+            if name == "__name__" {
                 continue;
             }
-            let family = family_mut(&mut families, &mut index, name, origin);
-            match keyword {
-                "HELP" => family.help = Some(rest.to_string()),
-                "TYPE" => family.kind = MetricKind::parse(rest),
-                _ => family.unit = Unit::from_openmetrics(rest),
+            self.families[family].add_label(name, value);
+            if name != "le" && name != "quantile" {
+                key.push((name, value));
             }
+        }
+        key.sort_unstable();
+        let joined: String = key.iter().map(|(n, v)| format!("{n}\u{1}{v}\u{2}")).collect();
+        self.series[family].insert(hash_of(&joined));
+    }
+
+    fn finish(mut self) -> Loaded {
+        let mut catalog = Catalog::new();
+        for (at, mut family) in self.families.into_iter().enumerate() {
+            family.series = self.series[at].len();
+            if !self.unit_declared.contains(&at) {
+                family.unit = Unit::from_name(&family.name);
+            }
+            if family.unit == Unit::Unknown {
+                family.unit = family.help.as_deref().map_or(Unit::Unknown, Unit::from_help);
+            }
+            if let Some(warning) = catalog.insert(family) {
+                self.errors.push(warning);
+            }
+        }
+        Loaded { catalog, errors: self.errors }
+    }
+}
+
+const SAMPLE_SUFFIXES: [(&str, SeriesRole); 8] = [
+    ("_total", SeriesRole::Total),
+    ("_created", SeriesRole::Created),
+    ("_bucket", SeriesRole::Bucket),
+    ("_sum", SeriesRole::Sum),
+    ("_count", SeriesRole::Count),
+    ("_gsum", SeriesRole::GaugeSum),
+    ("_gcount", SeriesRole::GaugeCount),
+    ("_info", SeriesRole::Info),
+];
+
+fn suffix_fits(kind: MetricKind, role: SeriesRole) -> bool {
+    use MetricKind::*;
+    match role {
+        SeriesRole::Total => kind == Counter,
+        SeriesRole::Created => matches!(kind, Counter | Histogram | GaugeHistogram | Summary),
+        SeriesRole::Bucket => matches!(kind, Histogram | GaugeHistogram),
+        SeriesRole::Sum | SeriesRole::Count => matches!(kind, Histogram | Summary),
+        SeriesRole::GaugeSum | SeriesRole::GaugeCount => kind == GaugeHistogram,
+        SeriesRole::Info => kind == Info,
+        SeriesRole::Sample => true,
+    }
+}
+
+/// The metric name of a `# HELP`/`# TYPE`/`# UNIT` line (plain or quoted) and the text after it.
+fn split_descriptor_name(rest: &str) -> Result<(Cow<'_, str>, &str), LineError> {
+    if rest.starts_with('"') {
+        let (name, end) = parse_quoted(rest, 0)?;
+        return Ok((name, &rest[end..]));
+    }
+    let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+    if end == 0 {
+        return Err((0, "expected a metric name".to_string()));
+    }
+    Ok((Cow::Borrowed(&rest[..end]), &rest[end..]))
+}
+
+/// HELP text escapes `\\` and `\n` (and `\"` in OpenMetrics).
+fn unescape_help(text: &str) -> String {
+    if !text.contains('\\') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+fn parse_sample_line(line: &str) -> Result<Sample<'_>, LineError> {
+    if line.starts_with("{\"") {
+        if let Some(sample) = parse_json_series(line) {
+            return Ok(sample);
+        }
+    }
+    let name_end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).unwrap_or(line.len());
+    if line[..name_end].starts_with(|c: char| c.is_ascii_digit()) {
+        return Err((0, "a metric name cannot start with a digit".to_string()));
+    }
+    let mut sample = Sample { name: Cow::Borrowed(&line[..name_end]), labels: Vec::new() };
+    let mut at = name_end;
+    if line[at..].starts_with('{') {
+        at = parse_labels(line, at, &mut sample)?;
+    }
+    if sample.name.is_empty() {
+        return Err((0, "expected a metric name".to_string()));
+    }
+    parse_value_and_rest(line, at)?;
+    Ok(sample)
+}
+
+/// `promtool tsdb dump-series` writes one JSON object of labels per line, without a value.
+fn parse_json_series(line: &str) -> Option<Sample<'_>> {
+    let labels: BTreeMap<String, String> = serde_json::from_str(line).ok()?;
+    let name = labels.get("__name__")?.clone();
+    let labels = labels.into_iter().map(|(n, v)| (Cow::Owned(n), Cow::Owned(v))).collect();
+    Some(Sample { name: Cow::Owned(name), labels })
+}
+
+/// Parses `{…}` starting at `at`; returns the offset after `}`.
+fn parse_labels<'a>(line: &'a str, at: usize, sample: &mut Sample<'a>) -> Result<usize, LineError> {
+    let bytes = line.as_bytes();
+    let mut at = at + 1;
+    loop {
+        at = skip_spaces(line, at);
+        match bytes.get(at) {
+            None => return Err((at, "unclosed `{`".to_string())),
+            Some(b'}') => return Ok(at + 1),
+            _ => {}
+        }
+        let (name, after_name) = parse_label_name(line, at)?;
+        let after = skip_spaces(line, after_name);
+        if bytes.get(at) == Some(&b'"') && matches!(bytes.get(after), Some(b',' | b'}')) {
+            // A quoted metric name inside the braces (UTF-8 names).
+            if !sample.name.is_empty() {
+                return Err((at, "a second metric name".to_string()));
+            }
+            sample.name = name;
+            at = after;
+        } else {
+            if bytes.get(after) != Some(&b'=') {
+                return Err((after, "expected `=` after the label name".to_string()));
+            }
+            let value_at = skip_spaces(line, after + 1);
+            if bytes.get(value_at) != Some(&b'"') {
+                return Err((value_at, "expected a quoted label value".to_string()));
+            }
+            let (value, end) = parse_quoted(line, value_at)?;
+            if name == "__name__" && sample.name.is_empty() {
+                sample.name = value.clone();
+            }
+            sample.labels.push((name, value));
+            at = skip_spaces(line, end);
+        }
+        match bytes.get(at) {
+            Some(b',') => at += 1,
+            Some(b'}') => return Ok(at + 1),
+            None => return Err((at, "unclosed `{`".to_string())),
+            Some(_) => return Err((at, "expected `,` or `}` after a label".to_string())),
+        }
+    }
+}
+
+fn parse_label_name(line: &str, at: usize) -> Result<(Cow<'_, str>, usize), LineError> {
+    if line.as_bytes()[at] == b'"' {
+        return parse_quoted(line, at);
+    }
+    let rest = &line[at..];
+    let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    if len == 0 || rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err((at, "expected a label name".to_string()));
+    }
+    Ok((Cow::Borrowed(&rest[..len]), at + len))
+}
+
+/// A double-quoted string at `at` with `\\`, `\"` and `\n` escapes; returns it and the offset
+/// after the closing quote.
+fn parse_quoted(line: &str, at: usize) -> Result<(Cow<'_, str>, usize), LineError> {
+    let body_start = at + 1;
+    let body = &line[body_start..];
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match (c, escaped) {
+            ('\\', false) => escaped = true,
+            ('"', false) => return Ok((unescape_label(&body[..i]), body_start + i + 1)),
+            _ => escaped = false,
+        }
+    }
+    Err((at, "unclosed quoted string".to_string()))
+}
+
+fn unescape_label(raw: &str) -> Cow<'_, str> {
+    if !raw.contains('\\') {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
             continue;
         }
-        if line.trim().is_empty() {
-            continue;
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
         }
-        match sample(line) {
-            Ok((name, labels)) => {
-                let family_name = owning_family(&families, &index, &name).unwrap_or(name);
-                let family = family_mut(&mut families, &mut index, &family_name, origin);
-                family.series += 1;
-                for (label, value) in labels {
-                    family.labels.entry(label).or_default().insert(value);
+    }
+    Cow::Owned(out)
+}
+
+/// After the labels: a value, an optional timestamp, an optional exemplar `# {…} v [ts]`.
+fn parse_value_and_rest(line: &str, at: usize) -> Result<(), LineError> {
+    let after = skip_spaces(line, at);
+    if after == at && at < line.len() {
+        return Err((at, "expected a space before the value".to_string()));
+    }
+    if after >= line.len() {
+        return Err((after, "missing sample value".to_string()));
+    }
+    let mut at = after;
+    if line.as_bytes()[at] == b'{' {
+        at = skip_native_histogram(line, at)?;
+    } else {
+        at = parse_number(line, at, "sample value")?;
+    }
+    at = skip_spaces(line, at);
+    if at < line.len() && line.as_bytes()[at] != b'#' {
+        at = skip_spaces(line, parse_number(line, at, "timestamp")?);
+    }
+    if at < line.len() {
+        parse_exemplar(line, at)?;
+    }
+    Ok(())
+}
+
+fn parse_exemplar(line: &str, at: usize) -> Result<(), LineError> {
+    let bytes = line.as_bytes();
+    if bytes[at] != b'#' {
+        return Err((at, "unexpected text after the sample".to_string()));
+    }
+    let open = skip_spaces(line, at + 1);
+    if bytes.get(open) != Some(&b'{') {
+        return Err((open, "expected `{` to start an exemplar".to_string()));
+    }
+    let mut scratch = Sample { name: Cow::Borrowed("exemplar"), labels: Vec::new() };
+    let mut at = skip_spaces(line, parse_labels(line, open, &mut scratch)?);
+    at = skip_spaces(line, parse_number(line, at, "exemplar value")?);
+    if at < line.len() {
+        at = skip_spaces(line, parse_number(line, at, "exemplar timestamp")?);
+    }
+    if at < line.len() {
+        return Err((at, "unexpected text after the exemplar".to_string()));
+    }
+    Ok(())
+}
+
+/// A native histogram written inline (`{count:3, sum:1.5, …}`), skipped to its matching brace.
+fn skip_native_histogram(line: &str, at: usize) -> Result<usize, LineError> {
+    let mut depth = 0usize;
+    for (i, b) in line.bytes().enumerate().skip(at) {
+        match b {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(i + 1);
                 }
             }
-            Err(message) => errors.push(LoadError { source: source.to_string(), line: number + 1, message }),
+            _ => {}
         }
     }
-    for family in &mut families {
-        if family.unit == Unit::Unknown {
-            family.unit = Unit::from_name(&family.name);
-        }
-        if family.unit == Unit::Unknown {
-            family.unit = family.help.as_deref().map_or(Unit::Unknown, Unit::from_help);
-        }
-    }
-    (families, errors)
+    Err((at, "unclosed native histogram value".to_string()))
 }
 
-fn family_mut<'f>(families: &'f mut Vec<Family>, index: &mut HashMap<String, usize>, name: &str, origin: impl Fn() -> String) -> &'f mut Family {
-    let at = *index.entry(name.to_string()).or_insert_with(|| {
-        families.push(Family { name: name.to_string(), kind: MetricKind::Untyped, help: None, unit: Unit::Unknown, labels: BTreeMap::new(), series: 0, origin: origin() });
-        families.len() - 1
-    });
-    &mut families[at]
+fn parse_number(line: &str, at: usize, what: &str) -> Result<usize, LineError> {
+    let rest = &line[at..];
+    let len = rest.find([' ', '\t']).unwrap_or(rest.len());
+    let word = &rest[..len];
+    let valid = word.parse::<f64>().is_ok() || matches!(word, "+Inf" | "-Inf" | "Inf" | "NaN");
+    if len == 0 || !valid {
+        return Err((at, format!("invalid {what} `{word}`")));
+    }
+    Ok(at + len)
 }
 
-/// The declared family a sample belongs to: `x_bucket` belongs to histogram `x`.
-fn owning_family(families: &[Family], index: &HashMap<String, usize>, name: &str) -> Option<String> {
-    if index.contains_key(name) {
-        return Some(name.to_string());
-    }
-    ["_bucket", "_sum", "_count", "_created", "_total", "_gcount", "_gsum", "_info"].iter().find_map(|suffix| {
-        let base = name.strip_suffix(suffix)?;
-        let family = &families[*index.get(base)?];
-        (family.kind != MetricKind::Untyped).then(|| base.to_string())
-    })
+fn skip_spaces(line: &str, at: usize) -> usize {
+    let rest = &line[at.min(line.len())..];
+    at + (rest.len() - rest.trim_start_matches([' ', '\t']).len())
 }
 
-/// `name{label="value",…} value [timestamp] [# exemplar]`.
-pub(crate) fn sample(line: &str) -> Result<(String, Vec<(String, String)>), String> {
-    let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).unwrap_or(line.len());
-    let name = &line[..name_end];
-    let mut labels = Vec::new();
-    let mut rest = &line[name_end..];
-    if let Some(body) = rest.strip_prefix('{') {
-        let (parsed, after) = label_pairs(body)?;
-        labels = parsed;
-        rest = after;
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
     }
-    // OpenMetrics allows the name inside the braces: `{"name.with.dots", a="b"}`.
-    let name = if name.is_empty() {
-        labels.iter().position(|(k, _)| k == "__name__").map(|i| labels.remove(i).1).ok_or("sample without a metric name")?
-    } else {
-        name.to_string()
-    };
-    let value = rest.split_whitespace().next().ok_or_else(|| format!("sample `{name}` has no value"))?;
-    if value.parse::<f64>().is_err() && !matches!(value, "NaN" | "+Inf" | "-Inf" | "Inf") {
-        return Err(format!("sample `{name}` has the value `{value}`, which is not a number"));
-    }
-    Ok((name, labels))
-}
-
-/// Label pairs up to the closing brace, and the text after it.
-fn label_pairs(body: &str) -> Result<(Vec<(String, String)>, &str), String> {
-    let mut pairs = Vec::new();
-    let mut rest = body.trim_start();
-    loop {
-        if let Some(after) = rest.strip_prefix('}') {
-            return Ok((pairs, after));
-        }
-        let quoted = rest.starts_with('"');
-        let (name, after) = if let Some(body) = rest.strip_prefix('"') {
-            quoted_string(body)?
-        } else {
-            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).ok_or("unterminated label set")?;
-            if end == 0 {
-                return Err(format!("expected a label name, found `{}`", rest.chars().next().unwrap_or(' ')));
-            }
-            (rest[..end].to_string(), &rest[end..])
-        };
-        let after = after.trim_start();
-        match after.strip_prefix('=') {
-            Some(value) => {
-                let value = value.trim_start().strip_prefix('"').ok_or_else(|| format!("label `{name}` has an unquoted value"))?;
-                let (value, after) = quoted_string(value)?;
-                pairs.push((name, value));
-                rest = after.trim_start();
-            }
-            None if !quoted => return Err(format!("label `{name}` has no `=`")),
-            // A quoted name alone is the metric name.
-            None => {
-                pairs.push(("__name__".to_string(), name));
-                rest = after;
-            }
-        }
-        rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
-    }
-}
-
-/// A quoted string's value (escapes `\\`, `\"`, `\n`) and the text after its closing quote.
-fn quoted_string(text: &str) -> Result<(String, &str), String> {
-    let mut value = String::new();
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Ok((value, &text[i + 1..])),
-            '\\' => match chars.next() {
-                Some((_, 'n')) => value.push('\n'),
-                Some((_, other)) => value.push(other),
-                None => break,
-            },
-            _ => value.push(c),
-        }
-    }
-    Err("unterminated label value".into())
+    offset
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
-    #[test]
-    fn families_with_labels_and_suffixes() {
-        let text = "# HELP http_seconds Latency.\n# TYPE http_seconds histogram\nhttp_seconds_bucket{code=\"200\",le=\"0.1\"} 3\nhttp_seconds_bucket{code=\"500\",le=\"+Inf\"} 4\nhttp_seconds_sum{code=\"200\"} 1.5\nhttp_seconds_count{code=\"200\"} 4\n# TYPE up gauge\nup{job=\"a\"} 1 1700000000\nloose_metric 7\nbad{a=b} 1\n";
-        let (families, errors) = parse(text, "t.prom");
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 10);
-        let http = families.iter().find(|f| f.name == "http_seconds").unwrap();
-        assert_eq!(http.kind, MetricKind::Histogram);
-        assert_eq!(http.unit, Unit::Seconds);
-        assert_eq!(http.labels["le"].iter().collect::<Vec<_>>(), ["+Inf", "0.1"]);
-        assert!(families.iter().any(|f| f.name == "loose_metric" && f.kind == MetricKind::Untyped));
+    fn load(text: &str) -> Loaded {
+        parse_exposition(text, "test.prom")
     }
 
     #[test]
-    fn openmetrics_and_escapes() {
-        let text = "# TYPE a_seconds counter\n# UNIT a_seconds seconds\na_seconds_total{path=\"/x\\\"y\"} 1 # {trace_id=\"abc\"} 1.0\n{\"b.c\", d=\"e\"} 2\n# EOF\n";
-        let (families, errors) = parse(text, "t.om");
-        assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(families[0].labels["path"].iter().next().unwrap(), "/x\"y");
-        assert!(families.iter().any(|f| f.name == "b.c"));
+    fn text_format_families() {
+        let loaded = load(
+            "# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n\
+             http_requests_total{code=\"200\",method=\"get\"} 10 1700000000000\n\
+             http_requests_total{code=\"500\",method=\"get\"} 1\n\
+             # TYPE latency_seconds histogram\n\
+             latency_seconds_bucket{path=\"/\",le=\"0.1\"} 1\nlatency_seconds_bucket{path=\"/\",le=\"+Inf\"} 2\n\
+             latency_seconds_sum{path=\"/\"} 0.3\nlatency_seconds_count{path=\"/\"} 2\n\
+             untyped_thing 3\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let requests = loaded.catalog.family("http_requests_total").unwrap();
+        assert_eq!(requests.kind, MetricKind::Counter);
+        assert_eq!(requests.series, 2);
+        assert_eq!(requests.help.as_deref(), Some("Requests."));
+        assert_eq!(requests.labels["code"].values.iter().collect::<Vec<_>>(), ["200", "500"]);
+        let latency = loaded.catalog.family("latency_seconds").unwrap();
+        assert_eq!((latency.kind, latency.series, latency.unit), (MetricKind::Histogram, 1, Unit::Seconds));
+        assert_eq!(latency.buckets, ["0.1", "+Inf"]);
+        assert!(!latency.labels.contains_key("le"));
+        assert_eq!(loaded.catalog.family("untyped_thing").unwrap().kind, MetricKind::Untyped);
+        assert_eq!(loaded.catalog.len(), 3);
     }
 
     #[test]
-    fn real_fixtures_load_without_errors() {
-        for fixture in ["dcgm-exporter.prom", "nvidia-smi-h100.prom", "node-exporter.prom", "matrixinfer.prom", "kubernetes.prom"] {
-            let path = format!("{}/../../fixtures/catalog/{fixture}", env!("CARGO_MANIFEST_DIR"));
-            let (families, errors) = parse(&std::fs::read_to_string(&path).unwrap(), fixture);
-            assert!(errors.is_empty(), "{fixture}: {errors:?}");
-            assert!(families.len() > 5, "{fixture}");
+    fn openmetrics_features() {
+        let loaded = load(
+            "# TYPE rpc counter\n# UNIT rpc seconds\n# HELP rpc Escaped \\\"help\\\" \\n text\n\
+             rpc_total{a=\"x\\\"y\"} 1.0 # {trace_id=\"abc\"} 0.5 1.7e9\nrpc_created{a=\"x\\\"y\"} 1.7e9\n\
+             # TYPE build info\nbuild_info{version=\"1\"} 1\n\
+             # TYPE q gaugehistogram\nq_bucket{le=\"+Inf\"} 3\nq_gcount 3\nq_gsum 2\n\
+             nan_gauge NaN\ninf_gauge +Inf\n# EOF\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let rpc = loaded.catalog.family("rpc").unwrap();
+        assert_eq!((rpc.kind, rpc.unit, rpc.series), (MetricKind::Counter, Unit::Seconds, 1));
+        assert_eq!(rpc.help.as_deref(), Some("Escaped \"help\" \n text"));
+        assert!(rpc.labels["a"].values.contains("x\"y"));
+        assert_eq!(loaded.catalog.family("build").unwrap().kind, MetricKind::Info);
+        assert_eq!(loaded.catalog.family("q").unwrap().series, 1);
+        assert_eq!(loaded.catalog.len(), 5);
+    }
+
+    #[test]
+    fn dump_formats_and_utf8_names() {
+        let loaded = load(
+            "{__name__=\"heavy_metric\", foo=\"bar\"} 5 0\n{\"__name__\":\"series_only\",\"foo\":\"bar\"}\n\
+             {\"my.dotted\", \"label.x\"=\"1\"} 2\nnative{a=\"b\"} {count:3,sum:1.5,[0,1]:2}\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        for name in ["heavy_metric", "series_only", "my.dotted", "native"] {
+            assert!(loaded.catalog.family(name).is_some(), "{name}");
         }
+        assert!(loaded.catalog.family("my.dotted").unwrap().labels.contains_key("label.x"));
     }
 
-    proptest! {
-        #[test]
-        fn never_panics(text in "[a-z_{}=\",# \\\\\n0-9.]{0,80}") {
-            let _ = parse(&text, "p");
-        }
+    #[test]
+    fn malformed_lines_are_reported_and_skipped() {
+        let loaded = load("ok 1\nbad{a=\"b\" 1\nmissing_value\n# TYPE t sometype\nx{a=b} 1\n9bad 1\nalso_ok 2\n");
+        let positions: Vec<_> = loaded.errors.iter().map(|e| (e.line, e.column)).collect();
+        assert_eq!(positions, [(2, 11), (3, 14), (4, 8), (5, 5), (6, 1)], "{:?}", loaded.errors);
+        assert!(loaded.catalog.family("ok").is_some() && loaded.catalog.family("also_ok").is_some());
+        assert!(loaded.errors.iter().all(|e| e.source == "test.prom"));
+    }
+
+    #[test]
+    fn unit_from_help_when_name_says_nothing() {
+        let loaded = load("# HELP DCGM_FI_DEV_FB_USED Framebuffer memory used (in MiB).\n# TYPE DCGM_FI_DEV_FB_USED gauge\nDCGM_FI_DEV_FB_USED{gpu=\"0\"} 1\n");
+        assert_eq!(loaded.catalog.family("DCGM_FI_DEV_FB_USED").unwrap().unit, Unit::Mebibytes);
     }
 }

@@ -193,9 +193,9 @@ mod tests {
         let series: Value = serde_json::json!([{"__name__": "req_total", "job": "a", "path": "/x\"y"}]);
         let text = exposition_text(&metadata_by_name(&metadata), series.as_array().unwrap());
         assert_eq!(text, "# HELP req_total Requests.\n# TYPE req_total counter\nreq_total{job=\"a\",path=\"/x\\\"y\"} 0\n");
-        let (families, errors) = crate::exposition::parse(&text, "live");
-        assert!(errors.is_empty());
-        assert_eq!(families[0].labels["path"].iter().next().unwrap(), "/x\"y");
+        let loaded = crate::parse_exposition(&text, "live");
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert!(loaded.catalog.family("req_total").unwrap().labels["path"].values.contains("/x\"y"));
     }
 
     #[test]

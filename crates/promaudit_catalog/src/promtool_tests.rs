@@ -1,55 +1,54 @@
 //! `promtool test rules` files: their `input_series` describe the series the rules run on, which
 //! is catalog knowledge the repository already keeps beside its rules.
 
-use crate::{exposition, Family, LoadError};
-use promaudit_source::yaml::load_yaml;
+use crate::{parse_exposition, Loaded};
+use promaudit_source::Node;
 
-/// Families from every `tests[].input_series[].series` selector in a promtool test file.
-pub fn parse(text: &str, source: &str) -> (Vec<Family>, Vec<LoadError>) {
-    let stream = load_yaml(text);
-    let mut exposition_text = String::new();
-    let mut lines = Vec::new();
-    let mut errors = Vec::new();
-    if let Some(error) = &stream.error {
-        errors.push(LoadError { source: source.to_string(), line: line_of(text, error.span.start), message: error.message.clone() });
-    }
-    for document in &stream.documents {
-        for test in document.get("tests").map(|t| t.items()).unwrap_or_default() {
-            for input in test.get("input_series").map(|s| s.items()).unwrap_or_default() {
-                let Some(series) = input.get("series") else { continue };
-                let Some(selector) = series.as_str() else { continue };
-                // A series selector is an exposition sample without its value.
-                exposition_text.push_str(selector.trim());
-                exposition_text.push_str(" 0\n");
-                lines.push(line_of(text, series.span.start));
-            }
-        }
-    }
-    let (mut families, sample_errors) = exposition::parse(&exposition_text, source);
-    errors.extend(sample_errors.into_iter().map(|e| LoadError { line: lines.get(e.line - 1).copied().unwrap_or(0), ..e }));
-    for family in &mut families {
-        let line = family.origin.rsplit(':').next().and_then(|l| l.parse::<usize>().ok()).and_then(|l| lines.get(l - 1)).copied().unwrap_or(0);
-        family.origin = format!("{source}:{line}");
-    }
-    (families, errors)
+/// A promtool unit-test file: `tests:` whose entries have `input_series`.
+pub fn is_promtool_tests(root: &Node) -> bool {
+    root.get("tests").is_some_and(|tests| tests.items().iter().any(|t| t.get("input_series").is_some()))
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+/// Families from every `tests[].input_series[].series` selector.
+pub fn read_promtool_tests(root: &Node, text: &str, source: &str) -> Loaded {
+    let mut exposition = String::new();
+    let mut lines = Vec::new();
+    for test in root.get("tests").map(Node::items).unwrap_or_default() {
+        for input in test.get("input_series").map(Node::items).unwrap_or_default() {
+            let Some(series) = input.get("series") else { continue };
+            let Some(selector) = series.as_str() else { continue };
+            // A series selector is an exposition sample without its value.
+            exposition.push_str(selector.trim());
+            exposition.push_str(" 0\n");
+            lines.push(text[..series.span.start.min(text.len())].matches('\n').count() + 1);
+        }
+    }
+    let mut loaded = parse_exposition(&exposition, source);
+    // Positions name the test file's lines, not the synthesized text's.
+    for error in &mut loaded.errors {
+        error.line = lines.get(error.line.wrapping_sub(1)).copied().unwrap_or(0);
+        error.column = 0;
+    }
+    for family in loaded.catalog.families.values_mut() {
+        family.origin.line = lines.get(family.origin.line.wrapping_sub(1)).copied().unwrap_or(0);
+    }
+    loaded
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use promaudit_source::yaml::load_yaml;
 
     #[test]
     fn input_series_become_families() {
         let text = "rule_files: [r.yml]\ntests:\n  - input_series:\n      - series: 'join_1{a=\"1\",b=\"2\"}'\n        values: 1\n      - series: 'join_2{a=\"1\",b=\"3\"}'\n        values: 2\n      - series: 'join_2{a=\"1\",b=\"4\"}'\n        values: 3\n";
-        let (families, errors) = parse(text, "t.yml");
-        assert!(errors.is_empty(), "{errors:?}");
-        let join_2 = families.iter().find(|f| f.name == "join_2").unwrap();
-        assert_eq!(join_2.labels["b"].len(), 2);
-        assert_eq!(join_2.series, 2);
-        assert_eq!(join_2.origin, "t.yml:6");
+        let root = &load_yaml(text).documents[0];
+        assert!(is_promtool_tests(root));
+        let loaded = read_promtool_tests(root, text, "t.yml");
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let join_2 = loaded.catalog.family("join_2").unwrap();
+        assert_eq!(join_2.labels["b"].distinct, 2);
+        assert_eq!(join_2.origin.line, 6);
     }
 }

@@ -46,8 +46,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CatalogCommand {
-    /// Snapshot a live Prometheus-compatible server's metrics into a catalog file (exposition
-    /// text) for offline runs with `--catalog`.
+    /// Snapshot a live Prometheus-compatible server's metrics into a catalog file (promaudit's
+    /// JSON catalog format) for offline runs with `--catalog`.
     Record {
         #[command(flatten)]
         server: ServerArgs,
@@ -76,8 +76,9 @@ struct CheckArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Metric catalog: exposition dumps (Prometheus text format or OpenMetrics), a file or a
-    /// directory of them. Enables the checks against what the metrics really are.
+    /// Metric catalog: exposition dumps (Prometheus text format or OpenMetrics), DCGM counter
+    /// CSVs, promaudit catalog files, `custom_metrics:` lists, `promtool test rules` files; a
+    /// file or a directory of them. Enables the checks against what the metrics really are.
     #[arg(long)]
     catalog: Vec<PathBuf>,
     #[command(flatten)]
@@ -151,13 +152,13 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut io_errors = 0;
     let mut catalog = Catalog::default();
     for path in &args.catalog {
-        match catalog.load_path(path) {
-            Ok(problems) => problems.iter().for_each(|p| eprintln!("promaudit: catalog {p}: line skipped")),
-            Err(error) => {
-                eprintln!("promaudit: cannot load catalog {error}");
-                io_errors += 1;
-            }
+        let loaded = promaudit_catalog::load_path_lenient(path);
+        for problem in &loaded.errors {
+            eprintln!("promaudit: catalog {problem}");
         }
+        // A path that cannot be read is a usage error; a bad line in a dump is not.
+        io_errors += loaded.errors.iter().filter(|e| e.line == 0 && !e.warning).count();
+        catalog.merge(loaded.catalog);
     }
     let (files, walk_errors) = walk::collect(&args.paths);
     for error in &walk_errors {
@@ -169,12 +170,11 @@ fn check(args: CheckArgs) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
-    let mut live_intervals = std::collections::BTreeMap::new();
+    let user_catalog = !catalog.is_empty() || args.server.url.is_some();
     if args.server.url.is_some() {
         match fetch_live(&args.server) {
             Ok(snapshot) => {
-                catalog.merge(promaudit_catalog::exposition::parse(&snapshot.exposition, "live").0);
-                live_intervals = snapshot.scrape_intervals;
+                catalog.merge(snapshot_catalog(snapshot));
             }
             Err(error) => {
                 eprintln!("promaudit: {error}");
@@ -182,10 +182,15 @@ fn check(args: CheckArgs) -> ExitCode {
             }
         }
     }
-    live_intervals.extend(std::mem::take(&mut catalog.scrape_intervals));
+    let intervals: Vec<(String, std::time::Duration)> = catalog.jobs.iter().filter_map(|(job, info)| Some((job.clone(), info.scrape_interval?))).collect();
+    let default_interval = catalog.default_scrape_interval;
+    // Built-in exporter knowledge fills in what the given catalog does not say.
+    catalog.add_builtins();
     let mut checker = Checker::with_catalog(catalog);
+    checker.user_catalog = user_catalog;
     learn_scrape_intervals(&files, &mut checker);
-    checker.scrape.jobs.extend(live_intervals);
+    checker.scrape.jobs.extend(intervals);
+    checker.scrape.global = checker.scrape.global.or(default_interval);
     let fail_on = args.fail_on.severity();
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
@@ -252,12 +257,18 @@ fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapsh
     Ok(snapshot)
 }
 
+/// A live snapshot as a catalog: its series and metadata, and its jobs' scrape intervals.
+fn snapshot_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> Catalog {
+    let mut catalog = promaudit_catalog::parse_exposition(&snapshot.exposition, "live").catalog;
+    for (job, interval) in snapshot.scrape_intervals {
+        catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
+    }
+    catalog
+}
+
 fn record(server: &ServerArgs, output: &Path) -> ExitCode {
     match fetch_live(server).and_then(|snapshot| {
-        let mut text = snapshot.exposition;
-        for (job, interval) in &snapshot.scrape_intervals {
-            text.push_str(&format!("{}{job} scrape_interval {}ms\n", promaudit_catalog::INTERVAL_COMMENT, interval.as_millis()));
-        }
+        let text = promaudit_catalog::catalog_file::to_json(&snapshot_catalog(snapshot));
         std::fs::write(output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
     }) {
         Ok(()) => ExitCode::SUCCESS,

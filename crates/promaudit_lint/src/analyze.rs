@@ -15,12 +15,33 @@ use std::path::Path;
 pub struct Checker {
     pub cache: ParseCache,
     pub catalog: Catalog,
+    /// The catalog holds what the user gave (files or a server), not only built-in knowledge:
+    /// only then is a metric missing from it a finding.
+    pub user_catalog: bool,
     pub scrape: ScrapeIntervals,
+    pub suggestions: Suggestions,
+}
+
+/// "Did you mean" answers, computed once per unknown name and run: a name missing from the
+/// catalog tends to be missing in many rules, and each answer scans the whole catalog.
+#[derive(Default)]
+pub struct Suggestions(std::sync::Mutex<std::collections::HashMap<String, Option<String>>>);
+
+impl Suggestions {
+    pub fn for_name(&self, catalog: &Catalog, name: &str) -> Option<String> {
+        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
+            return known.clone();
+        }
+        let answer = catalog.did_you_mean(name);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), answer.clone());
+        answer
+    }
 }
 
 impl Checker {
     pub fn with_catalog(catalog: Catalog) -> Self {
-        Checker { catalog, ..Default::default() }
+        let user_catalog = !catalog.is_empty();
+        Checker { catalog, user_catalog, ..Default::default() }
     }
 }
 
@@ -78,7 +99,8 @@ pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileRe
     let extraction = Extraction::default();
     let catalog = Catalog::default();
     let scrape = ScrapeIntervals::default();
-    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, scrape: &scrape };
+    let suggestions = Suggestions::default();
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, scrape: &scrape, suggestions: &suggestions };
     let diagnostics = run_rules(&cx);
     FileReport { file, diagnostics, queries: 0 }
 }
@@ -99,7 +121,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
 pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
-    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, scrape: &checker.scrape };
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, scrape: &checker.scrape, suggestions: &checker.suggestions };
     let diagnostics = run_rules(&cx);
     let queries = cx.queries.len();
     FileReport { file, diagnostics, queries }

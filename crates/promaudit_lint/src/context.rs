@@ -14,8 +14,11 @@ pub struct FileContext<'a> {
     pub unreadable: Option<(Span, String)>,
     /// The metric catalog; empty when none was given.
     pub catalog: &'a promaudit_catalog::Catalog,
+    /// Whether `catalog` holds what the user gave, beyond built-in exporter knowledge.
+    pub user_catalog: bool,
     /// Scrape intervals from the checked Prometheus configurations.
     pub scrape: &'a crate::analyze::ScrapeIntervals,
+    pub suggestions: &'a crate::analyze::Suggestions,
 }
 
 impl<'a> FileContext<'a> {

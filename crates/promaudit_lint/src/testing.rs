@@ -41,8 +41,7 @@ pub fn render(path: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
 
 /// Like [`check`], against a catalog given as exposition text.
 pub fn check_with_catalog(rule: &dyn Rule, path: &str, text: &str, exposition: &str) -> Vec<Diagnostic> {
-    let mut catalog = promaudit_catalog::Catalog::default();
-    catalog.merge(promaudit_catalog::exposition::parse(exposition, "catalog.prom").0);
+    let catalog = promaudit_catalog::parse_exposition(exposition, "catalog.prom").catalog;
     let report = crate::check_source(SourceFile::new(path, text), &Checker::with_catalog(catalog));
     report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect()
 }

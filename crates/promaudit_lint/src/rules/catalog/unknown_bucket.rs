@@ -37,16 +37,20 @@ impl Rule for UnknownBucket {
         for (query, parsed) in cx.parsed_queries() {
             parsed.walk(&mut |visit| {
                 let Some(selector) = selector_of(visit.expr) else { return };
-                let Some((family, _)) = selector_name(selector).and_then(|n| cx.catalog.resolve(n)) else { return };
+                let Some((family, _)) = selector_name(selector).and_then(|n| cx.catalog.resolve_series_name(n)) else { return };
+                // Built-in knowledge lists typical buckets, not the ones a user's clients configure.
+                if family.origin.is_builtin() {
+                    return;
+                }
                 if visit.spans.matchers.len() != selector.matchers.matchers.len() {
                     return;
                 }
                 for (matcher, spans) in selector.matchers.matchers.iter().zip(&visit.spans.matchers) {
-                    let Some(bounds) = family.labels.get(&matcher.name).filter(|_| matches!(matcher.name.as_str(), "le" | "quantile")) else { continue };
-                    if matcher.op != MatchOp::Equal || bounds.contains(&matcher.value) {
+                    let bounds = exposed_bounds(family, &matcher.name);
+                    if bounds.is_empty() || matcher.op != MatchOp::Equal || bounds.contains(&&matcher.value) {
                         continue;
                     }
-                    let mut sorted: Vec<&String> = bounds.iter().collect();
+                    let mut sorted: Vec<&String> = bounds;
                     sorted.sort_by(|a, b| bound(a).total_cmp(&bound(b)));
                     let listed: Vec<&str> = sorted.iter().map(|s| s.as_str()).collect();
                     let same = sorted.iter().find(|b| bound(b) == bound(&matcher.value));
@@ -63,6 +67,20 @@ impl Rule for UnknownBucket {
             });
         }
     }
+}
+
+/// The `le` or `quantile` values a family exposes: its buckets or quantiles when typed, else
+/// what its series showed for the label.
+fn exposed_bounds<'f>(family: &'f promaudit_catalog::MetricFamily, label: &str) -> Vec<&'f String> {
+    let declared = match label {
+        "le" => &family.buckets,
+        "quantile" => &family.quantiles,
+        _ => return Vec::new(),
+    };
+    if !declared.is_empty() {
+        return declared.iter().collect();
+    }
+    family.labels.get(label).filter(|stats| !stats.capped).map(|stats| stats.values.iter().collect()).unwrap_or_default()
 }
 
 fn bound(text: &str) -> f64 {

@@ -36,19 +36,19 @@ impl Rule for UnknownMetric {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        if cx.catalog.is_empty() {
+        if !cx.user_catalog {
             return;
         }
         let recorded = cx.recorded_names();
         for (query, parsed) in cx.parsed_queries() {
             parsed.walk(&mut |visit| {
                 let Some(name) = selector_of(visit.expr).and_then(selector_name) else { return };
-                if name.contains(':') || recorded.contains(name) || cx.catalog.resolve(name).is_some() {
+                if name.contains(':') || recorded.contains(name) || cx.catalog.resolve_series_name(name).is_some() {
                     return;
                 }
                 let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
                 let mut diagnostic = Self::META.diagnostic(span, format!("`{name}` is not in the metric catalog: this selector in {} matches no series", query.site.role.describe()));
-                diagnostic = match cx.catalog.did_you_mean(name) {
+                diagnostic = match cx.suggestions.for_name(cx.catalog, name) {
                     Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                     None => diagnostic.with_help("check the exporter's metric names; add the metric to the catalog if it is new"),
                 };

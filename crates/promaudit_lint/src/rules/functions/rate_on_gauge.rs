@@ -46,7 +46,7 @@ impl Rule for RateOnGauge {
                     _ => return,
                 };
                 let Some(name) = call.args.args.first().and_then(|a| selector_of(a)).and_then(selector_name) else { return };
-                let Some((family, SeriesRole::Whole)) = cx.catalog.resolve(name) else { return };
+                let Some((family, SeriesRole::Sample)) = cx.catalog.resolve_series_name(name) else { return };
                 if family.kind != MetricKind::Gauge {
                     return;
                 }

@@ -75,13 +75,13 @@ impl Rule for AmbiguousMatch {
 fn distinguishing_label(expr: &Expr, matching: &LabelModifier, catalog: &Catalog) -> Option<(String, String)> {
     let selector = series_selector(expr)?;
     let name = selector_name(selector)?;
-    let (family, _) = catalog.resolve(name)?;
+    let (family, _) = catalog.resolve_series_name(name).filter(|(f, _)| !f.origin.is_builtin())?;
     let pinned: BTreeSet<&str> = selector.matchers.matchers.iter().filter(|m| m.op == MatchOp::Equal).map(|m| m.name.as_str()).collect();
     let listed: BTreeSet<&str> = matching.labels().labels.iter().map(String::as_str).collect();
     family
         .labels
         .iter()
-        .filter(|(label, values)| values.len() > 1 && label.as_str() != METRIC_NAME && label.as_str() != "le" && !pinned.contains(label.as_str()))
+        .filter(|(label, stats)| stats.distinct > 1 && label.as_str() != METRIC_NAME && label.as_str() != "le" && !pinned.contains(label.as_str()))
         // `on(x)` matches on x only: any other label can tell series apart. `ignoring(x)` drops x.
         .find(|(label, _)| match matching {
             LabelModifier::Include(_) => !listed.contains(label.as_str()),

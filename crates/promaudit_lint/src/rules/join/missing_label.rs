@@ -65,7 +65,8 @@ impl Rule for JoinMissingLabel {
                 };
                 let Some(clause) = &visit.spans.group_modifier else { return };
                 for (label, span) in included.labels.iter().zip(clause.labels.iter().map(|(_, s)| *s)) {
-                    if one_side.1.lacks(label) {
+                    // `group_left(__name__)` is an idiom for keeping the name; missing, it is a no-op.
+                    if label != "__name__" && one_side.1.lacks(label) {
                         out.push(Self::META.diagnostic(query.file_span(span), format!("`{label}` is copied from the {} side, which never has it: the result gets no `{label}`", one_side.0)));
                     }
                 }

@@ -74,7 +74,7 @@ fn bounded_unit<'a>(expr: &'a Expr, catalog: &Catalog) -> Option<(Unit, &'a str)
         Expr::Call(call) if matches!(call.func.name, "avg_over_time" | "min_over_time" | "max_over_time" | "last_over_time" | "quantile_over_time") => bounded_unit(call.args.args.last()?, catalog),
         _ => {
             let name = selector_of(expr).and_then(selector_name)?;
-            let (family, _) = catalog.resolve(name)?;
+            let (family, _) = catalog.resolve_series_name(name)?;
             Some((family.unit, name))
         }
     }
