@@ -111,6 +111,12 @@ fn selector_labels(vs: &promql_parser::parser::VectorSelector, facts: &dyn Metri
         .map(|m| m.name.clone())
         .collect();
     let name = vs.name.clone().or_else(|| vs.matchers.matchers.iter().find(|m| m.name == METRIC_NAME && m.op == MatchOp::Equal).map(|m| m.value.clone()));
+    // Prometheus attaches `job` and `instance` to every scraped series; recorded series (named
+    // with a colon) keep only what their rule kept.
+    let mut proven = proven;
+    if name.as_deref().is_some_and(|n| !n.contains(':')) {
+        proven.extend(["job".to_string(), "instance".to_string()]);
+    }
     let mut set = match name.as_deref().and_then(|n| facts.labels_of(n)) {
         Some(mut known) => {
             known.extend(proven.iter().cloned());

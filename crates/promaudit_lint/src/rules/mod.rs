@@ -16,6 +16,7 @@ mod functions {
 
 mod join {
     pub mod ambiguous_match;
+    pub mod disjoint_labels;
     pub mod missing_label;
 }
 
@@ -86,6 +87,7 @@ pub static ALL: &[&dyn Rule] = &[
     &catalog::unknown_bucket::UnknownBucket,
     &join::missing_label::JoinMissingLabel,
     &join::ambiguous_match::AmbiguousMatch,
+    &join::disjoint_labels::DisjointLabels,
     &functions::rate_on_gauge::RateOnGauge,
     &functions::quantile_without_le::QuantileWithoutLe,
     &functions::rate_window::RateWindow,
