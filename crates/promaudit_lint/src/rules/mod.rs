@@ -2,6 +2,10 @@
 
 use crate::registry::Rule;
 
+mod cardinality {
+    pub mod id_label;
+}
+
 mod catalog {
     pub mod missing_label;
     pub mod unknown_bucket;
@@ -11,6 +15,7 @@ mod catalog {
 mod functions {
     pub mod quantile_without_le;
     pub mod rate_on_gauge;
+    pub mod raw_counter;
     pub mod rate_window;
 }
 
@@ -91,6 +96,8 @@ pub static ALL: &[&dyn Rule] = &[
     &functions::rate_on_gauge::RateOnGauge,
     &functions::quantile_without_le::QuantileWithoutLe,
     &functions::rate_window::RateWindow,
+    &functions::raw_counter::RawCounter,
+    &cardinality::id_label::IdLabel,
     &thresholds::out_of_range::OutOfRange,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
