@@ -2,19 +2,15 @@
 //! node exporter and a fixture exporter serving the MatrixInfer and GPU exposition fixtures.
 //! The findings on the seed guide must be the same as with the fixture catalog.
 
+mod common;
+
+use common::{promaudit, repo, temp_dir};
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn promaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_promaudit")).args(args).output().expect("the binary runs")
-}
 
 /// A server binary from Debian's packages; `tests/run.sh` installs them.
 fn server(name: &str) -> PathBuf {
@@ -76,12 +72,6 @@ fn scrape_config(dir: &Path, fixture_port: u16, node_port: u16) -> PathBuf {
     path
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("promaudit-live-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Waits until the server's catalog holds the fixture and node exporter series.
 fn wait_for_series(url: &str, dir: &Path) -> String {

@@ -139,32 +139,10 @@ fn scrape_intervals(data: &Value) -> BTreeMap<String, Duration> {
         .iter()
         .filter_map(|target| {
             let job = target["labels"]["job"].as_str().or_else(|| target["scrapePool"].as_str())?;
-            let interval = parse_seconds(target["scrapeInterval"].as_str()?)?;
+            let interval = crate::parse_duration(target["scrapeInterval"].as_str()?)?;
             Some((job.to_string(), interval))
         })
         .collect()
-}
-
-/// `15s`, `1m`, `1m30s`, `500ms`.
-fn parse_seconds(text: &str) -> Option<Duration> {
-    let mut total = 0u64;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let value: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let (ms, len) = match rest.as_bytes() {
-            [b'm', b's', ..] => (1, 2),
-            [b'h', ..] => (3_600_000, 1),
-            [b'm', ..] => (60_000, 1),
-            [b's', ..] => (1000, 1),
-            [b'd', ..] => (86_400_000, 1),
-            _ => return None,
-        };
-        total += value * ms;
-        rest = &rest[len..];
-    }
-    Some(Duration::from_millis(total))
 }
 
 fn base64(text: &str) -> String {

@@ -44,30 +44,9 @@ pub fn is_duration(text: &str) -> bool {
     true
 }
 
-/// A Prometheus duration's length (`1m30s` → 90 s); `None` when it is not a duration.
+/// A Prometheus duration's length (`1m30s` → 90 s); `None` when it is not a valid duration.
 pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
-    if !is_duration(text) {
-        return None;
-    }
-    let mut total_ms: u64 = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        let value: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let (unit_ms, len) = match rest.as_bytes() {
-            [b'm', b's', ..] => (1, 2),
-            [b'y', ..] => (365 * 86_400_000, 1),
-            [b'w', ..] => (7 * 86_400_000, 1),
-            [b'd', ..] => (86_400_000, 1),
-            [b'h', ..] => (3_600_000, 1),
-            [b'm', ..] => (60_000, 1),
-            _ => (1000, 1),
-        };
-        total_ms = total_ms.checked_add(value.checked_mul(unit_ms)?)?;
-        rest = &rest[len..];
-    }
-    Some(std::time::Duration::from_millis(total_ms))
+    is_duration(text).then(|| promaudit_catalog::parse_duration(text)).flatten()
 }
 
 #[cfg(test)]

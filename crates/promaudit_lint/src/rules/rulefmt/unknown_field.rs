@@ -65,22 +65,7 @@ fn report(out: &mut Vec<Diagnostic>, fields: &[Text], owner: &str, known: &[&str
 
 /// The known name within edit distance 2, for "did you mean".
 fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
-    known.iter().map(|k| (edit_distance(name, k), *k)).filter(|(d, _)| *d <= 2).min().map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
+    known.iter().filter_map(|k| promaudit_catalog::bounded_edit_distance(name, k, 2).map(|d| (d, *k))).min().map(|(_, k)| k)
 }
 
 #[cfg(test)]
