@@ -89,3 +89,19 @@ impl FileContext<'_> {
         self.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules).filter_map(|r| r.record.as_ref()).map(|r| r.value.as_str()).collect()
     }
 }
+
+/// The unit of an expression that keeps its input's unit — a selector, or min/max/avg and the
+/// like of one — and the metric it comes from.
+pub fn bounded_unit<'a>(expr: &'a promql_parser::parser::Expr, catalog: &promaudit_catalog::Catalog) -> Option<(promaudit_catalog::Unit, &'a str)> {
+    use promql_parser::parser::{token, Expr};
+    match expr {
+        Expr::Paren(p) => bounded_unit(&p.expr, catalog),
+        Expr::Aggregate(agg) if matches!(agg.op.id(), token::T_MIN | token::T_MAX | token::T_AVG | token::T_TOPK | token::T_BOTTOMK | token::T_QUANTILE) => bounded_unit(&agg.expr, catalog),
+        Expr::Call(call) if matches!(call.func.name, "avg_over_time" | "min_over_time" | "max_over_time" | "last_over_time" | "quantile_over_time") => bounded_unit(call.args.args.last()?, catalog),
+        _ => {
+            let name = selector_of(expr).and_then(selector_name)?;
+            let (family, _) = catalog.resolve_series_name(name)?;
+            Some((family.unit, name))
+        }
+    }
+}

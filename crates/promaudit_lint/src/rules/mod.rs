@@ -14,6 +14,7 @@ mod catalog {
 
 mod functions {
     pub mod quantile_without_le;
+    pub mod irate_in_alert;
     pub mod rate_on_gauge;
     pub mod raw_counter;
     pub mod rate_window;
@@ -26,6 +27,7 @@ mod join {
 }
 
 mod thresholds {
+    pub mod humanize_percentage;
     pub mod out_of_range;
 }
 
@@ -97,8 +99,10 @@ pub static ALL: &[&dyn Rule] = &[
     &functions::quantile_without_le::QuantileWithoutLe,
     &functions::rate_window::RateWindow,
     &functions::raw_counter::RawCounter,
+    &functions::irate_in_alert::IrateInAlert,
     &cardinality::id_label::IdLabel,
     &thresholds::out_of_range::OutOfRange,
+    &thresholds::humanize_percentage::HumanizePercentage,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,

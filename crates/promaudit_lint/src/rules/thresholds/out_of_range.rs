@@ -1,7 +1,7 @@
-use crate::context::{selector_name, selector_of, FileContext};
+use crate::context::{bounded_unit, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_catalog::{Catalog, Unit};
+use promaudit_catalog::Unit;
 use promaudit_diagnostics::Diagnostic;
 use promql_parser::parser::{token, Expr};
 
@@ -62,20 +62,6 @@ impl Rule for OutOfRange {
                 let help = if unit == Unit::Ratio && t > 1.0 && t <= 100.0 { format!("`{metric}` is a ratio: write {}", t / 100.0) } else if unit == Unit::Percent && t > 0.0 && t < 1.0 { format!("`{metric}` is in percent: write {}", t * 100.0) } else { format!("`{metric}` ranges from {low} to {high}") };
                 out.push(Self::META.diagnostic(query.file_span(span), format!("`{metric}` is a {} value, so comparing it with {t} {verdict}", unit.as_str())).with_help(help));
             });
-        }
-    }
-}
-
-/// The unit of an expression that keeps its input's unit: a selector, or min/max/avg of one.
-fn bounded_unit<'a>(expr: &'a Expr, catalog: &Catalog) -> Option<(Unit, &'a str)> {
-    match expr {
-        Expr::Paren(p) => bounded_unit(&p.expr, catalog),
-        Expr::Aggregate(agg) if matches!(agg.op.id(), token::T_MIN | token::T_MAX | token::T_AVG | token::T_TOPK | token::T_BOTTOMK | token::T_QUANTILE) => bounded_unit(&agg.expr, catalog),
-        Expr::Call(call) if matches!(call.func.name, "avg_over_time" | "min_over_time" | "max_over_time" | "last_over_time" | "quantile_over_time") => bounded_unit(call.args.args.last()?, catalog),
-        _ => {
-            let name = selector_of(expr).and_then(selector_name)?;
-            let (family, _) = catalog.resolve_series_name(name)?;
-            Some((family.unit, name))
         }
     }
 }
