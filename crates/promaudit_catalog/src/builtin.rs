@@ -5,7 +5,7 @@
 
 use crate::model::{Catalog, MetricFamily, MetricKind, Origin, OriginKind};
 use crate::tree_sources::infer_unit;
-use crate::unit::Unit;
+use promaudit_semantic::Unit;
 use std::sync::OnceLock;
 
 const TABLE: &str = include_str!("../data/builtin.tsv");

@@ -26,7 +26,7 @@
 
 use crate::model::{Catalog, LabelStats, MetricFamily, MetricKind};
 use crate::tree_sources::format_duration;
-use crate::unit::Unit;
+use promaudit_semantic::Unit;
 use serde_json::{json, Map, Value};
 
 pub use crate::tree_sources::{is_catalog_file, read_catalog_file};

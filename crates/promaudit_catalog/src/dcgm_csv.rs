@@ -56,7 +56,7 @@ fn parse_line(line: &str) -> Result<(&str, MetricKind, &str), (usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::Unit;
+    use promaudit_semantic::Unit;
 
     #[test]
     fn reads_fields_types_and_units() {

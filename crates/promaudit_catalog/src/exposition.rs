@@ -7,7 +7,7 @@
 //! `promtool tsdb dump-series`, exemplars, and native histogram values written as `{…}`.
 
 use crate::model::{hash_of, Catalog, LoadError, MetricFamily, MetricKind, Origin, OriginKind, SeriesRole};
-use crate::unit::Unit;
+use promaudit_semantic::Unit;
 use crate::Loaded;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};

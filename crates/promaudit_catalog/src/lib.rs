@@ -12,7 +12,6 @@ mod lookup;
 pub mod model;
 pub mod promtool_tests;
 mod tree_sources;
-pub mod unit;
 
 pub use builtin::builtin_catalog;
 pub use dcgm_csv::parse_dcgm_csv;
@@ -24,7 +23,7 @@ pub use model::{
     Catalog, JobInfo, LabelStats, LoadError, MetricFamily, MetricKind, Origin, OriginKind, SeriesRole,
     LABEL_VALUE_CAP, SCRAPE_LABELS,
 };
-pub use unit::{Dimension, Unit};
+pub use promaudit_semantic::{Dimension, Unit};
 
 /// What a source yielded: the families it could read, and positioned errors for the rest.
 #[derive(Debug, Default)]
@@ -36,5 +35,10 @@ pub struct Loaded {
 impl promaudit_semantic::MetricFacts for Catalog {
     fn labels_of(&self, metric: &str) -> Option<std::collections::BTreeSet<String>> {
         self.series_labels(metric)
+    }
+
+    fn value_of(&self, metric: &str) -> Option<promaudit_semantic::SeriesValue> {
+        let (family, role) = self.resolve_series_name(metric)?;
+        Some(family.series_value(role))
     }
 }

@@ -1,6 +1,6 @@
 //! The catalog's data: metric families, their labels and series, the jobs that scrape them.
 
-use crate::unit::Unit;
+use promaudit_semantic::Unit;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -224,6 +224,23 @@ impl MetricFamily {
             None
         };
         by_unit.or(non_negative.then_some((0.0, f64::INFINITY)))
+    }
+
+    /// What the samples of its `role` series measure.
+    pub fn series_value(&self, role: SeriesRole) -> promaudit_semantic::SeriesValue {
+        let (unit, counter) = match role {
+            SeriesRole::Sample => (self.unit, self.kind == MetricKind::Counter),
+            SeriesRole::Total => (self.unit, true),
+            SeriesRole::Bucket | SeriesRole::Count => (Unit::Count, true),
+            SeriesRole::Sum => (self.unit, true),
+            SeriesRole::GaugeCount => (Unit::Count, false),
+            SeriesRole::GaugeSum => (self.unit, false),
+            SeriesRole::Created => (Unit::Seconds, false),
+            SeriesRole::Info => (Unit::Count, false),
+        };
+        // A counter with no unit counts events: requests, errors, restarts.
+        let unit = if counter && unit == Unit::Unknown { Unit::Count } else { unit };
+        promaudit_semantic::SeriesValue { unit, observed: self.unit, counter, range: self.value_range(role) }
     }
 
     /// The series names this family exposes, for "did you mean" and for listing.

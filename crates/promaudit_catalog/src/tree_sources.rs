@@ -3,7 +3,7 @@
 //! ConfigMap string, share one reader; `text` is the text the node's spans index into.
 
 use crate::model::{Catalog, JobInfo, LabelStats, LoadError, MetricFamily, MetricKind, Origin, OriginKind};
-use crate::unit::Unit;
+use promaudit_semantic::Unit;
 use crate::Loaded;
 use promaudit_source::{LineIndex, Node};
 use std::time::Duration;

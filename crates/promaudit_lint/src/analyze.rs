@@ -130,12 +130,7 @@ pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
 fn check_query<'a>(site: &'a QuerySite, cache: &ParseCache) -> CheckedQuery<'a> {
     let text = &site.query.value;
     if !site.templated {
-        return CheckedQuery {
-            site,
-            substitution: OffsetMap::identity(0, text.len()),
-            unknown_placeholders: Vec::new(),
-            outcome: cache.parse(text),
-        };
+        return CheckedQuery::new(site, OffsetMap::identity(0, text.len()), Vec::new(), cache.parse(text));
     }
     let substituted = placeholders::substitute(text);
     let unknown_placeholders = substituted
@@ -144,7 +139,7 @@ fn check_query<'a>(site: &'a QuerySite, cache: &ParseCache) -> CheckedQuery<'a> 
         .filter(|p| p.kind == PlaceholderKind::Unknown)
         .map(|p| (p.name.clone(), p.span))
         .collect();
-    CheckedQuery { site, outcome: cache.parse(&substituted.text), substitution: substituted.map, unknown_placeholders }
+    CheckedQuery::new(site, substituted.map, unknown_placeholders, cache.parse(&substituted.text))
 }
 
 fn run_rules(cx: &FileContext) -> Vec<Diagnostic> {

@@ -39,9 +39,20 @@ pub struct CheckedQuery<'a> {
     /// Placeholders that could not be substituted, as spans in the site's decoded text.
     pub unknown_placeholders: Vec<(String, Span)>,
     pub outcome: Arc<ParsedOutcome>,
+    /// Units and value ranges of every node, inferred when a rule first asks.
+    values: std::cell::OnceCell<promaudit_semantic::ValueFacts>,
 }
 
-impl CheckedQuery<'_> {
+impl<'a> CheckedQuery<'a> {
+    pub fn new(site: &'a QuerySite, substitution: OffsetMap, unknown_placeholders: Vec<(String, Span)>, outcome: Arc<ParsedOutcome>) -> Self {
+        CheckedQuery { site, substitution, unknown_placeholders, outcome, values: std::cell::OnceCell::new() }
+    }
+
+    /// The unit and value range of every node of `parsed`, this query's parse.
+    pub fn values(&self, parsed: &promaudit_promql::ParsedQuery, catalog: &promaudit_catalog::Catalog) -> &promaudit_semantic::ValueFacts {
+        self.values.get_or_init(|| promaudit_semantic::infer_values(&parsed.expr, catalog))
+    }
+
     /// The file span of a span in the parsed text.
     pub fn file_span(&self, span: Span) -> Span {
         self.site.query.map.map_span(self.substitution.map_span(span))
@@ -90,18 +101,20 @@ impl FileContext<'_> {
     }
 }
 
-/// The unit of an expression that keeps its input's unit — a selector, or min/max/avg and the
-/// like of one — and the metric it comes from.
-pub fn bounded_unit<'a>(expr: &'a promql_parser::parser::Expr, catalog: &promaudit_catalog::Catalog) -> Option<(promaudit_catalog::Unit, &'a str)> {
-    use promql_parser::parser::{token, Expr};
-    match expr {
-        Expr::Paren(p) => bounded_unit(&p.expr, catalog),
-        Expr::Aggregate(agg) if matches!(agg.op.id(), token::T_MIN | token::T_MAX | token::T_AVG | token::T_TOPK | token::T_BOTTOMK | token::T_QUANTILE) => bounded_unit(&agg.expr, catalog),
-        Expr::Call(call) if matches!(call.func.name, "avg_over_time" | "min_over_time" | "max_over_time" | "last_over_time" | "quantile_over_time") => bounded_unit(call.args.args.last()?, catalog),
-        _ => {
-            let name = selector_of(expr).and_then(selector_name)?;
-            let (family, _) = catalog.resolve_series_name(name)?;
-            Some((family.unit, name))
-        }
+/// How a message names an expression: its text when short, else the first metric it reads.
+pub fn expr_label(expr: &promql_parser::parser::Expr) -> String {
+    let text = expr.to_string();
+    if text.len() <= 60 {
+        return format!("`{text}`");
     }
+    let mut metric = None;
+    let mut stack = vec![expr];
+    while let Some(node) = stack.pop() {
+        if let Some(name) = selector_of(node).and_then(selector_name) {
+            metric = Some(name.to_string());
+            break;
+        }
+        stack.extend(promaudit_promql::children(node).into_iter().rev());
+    }
+    metric.map_or_else(|| "the expression".to_string(), |m| format!("the `{m}` expression"))
 }

@@ -52,6 +52,8 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("prometheus-testdata/good-rules/model__rulefmt__testdata__utf-8_annotation.good.yaml", "rulefmt/non-legacy-name", "`ins-tance`: a UTF-8-only name, as the file's name says"),
     ("prometheus-testdata/good-rules/model__rulefmt__testdata__utf-8_lname.good.yaml", "rulefmt/non-legacy-name", "`ins-tance`: a UTF-8-only name, as the file's name says"),
     ("prometheus-testdata/good-rules/cmd__promtool__testdata__features.yml", "functions/rate-on-gauge", "`rate(up[5m])`: `up` is a gauge (a file that only tests syntax)"),
+    ("awesome-prometheus-alerts/dist/rules/traefik/embedded-exporter-v1.yml", "thresholds/out-of-range", "`count(…) by (backend) == 0` cannot fire: a backend with no servers has no series to count"),
+    ("awesome-prometheus-alerts/dist/rules/traefik/embedded-exporter-v2.yml", "thresholds/out-of-range", "`count(…) by (service) == 0` cannot fire, as in v1"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

@@ -64,6 +64,17 @@ impl ParsedQuery {
         self.spans.len() > 1 || children(&self.expr).is_empty()
     }
 
+    /// The span of `node`, a node of this query's expression (the whole query if it is not).
+    pub fn span_of(&self, node: &Expr) -> Span {
+        let mut found = self.root;
+        self.walk(&mut |visit| {
+            if std::ptr::eq(visit.expr, node) {
+                found = visit.spans.node;
+            }
+        });
+        found
+    }
+
     /// Visits every node in pre-order, aggregation parameters and call arguments included.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(Visit<'a>)) {
         let mut index = 0;

@@ -1,16 +1,10 @@
 //! Label-set inference: for every expression, the labels its series certainly carry and the
 //! labels they can possibly carry (unbounded when a selector's metric is unknown).
 
+use crate::MetricFacts;
 use promql_parser::label::{MatchOp, METRIC_NAME};
 use promql_parser::parser::{token, Expr, LabelModifier, VectorMatchCardinality};
 use std::collections::BTreeSet;
-
-/// What the catalog knows about a metric's labels.
-pub trait MetricFacts {
-    /// Every label a series of `metric` (a series name, such as `x_bucket`) can carry, including
-    /// the target labels its scrape attaches; `None` when the metric is unknown.
-    fn labels_of(&self, metric: &str) -> Option<BTreeSet<String>>;
-}
 
 /// `certain ⊆ actual labels ⊆ possible`; `possible: None` means any label may occur.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -251,6 +245,10 @@ mod tests {
     impl MetricFacts for Facts {
         fn labels_of(&self, metric: &str) -> Option<BTreeSet<String>> {
             self.0.get(metric).map(|labels| labels.iter().map(|l| l.to_string()).collect())
+        }
+
+        fn value_of(&self, _: &str) -> Option<crate::SeriesValue> {
+            None
         }
     }
 

@@ -3,5 +3,34 @@
 //! [`MetricFacts`] trait, so this crate knows nothing of where they were loaded from.
 
 pub mod labels;
+pub mod unit;
+pub mod values;
 
-pub use labels::{infer_labels, LabelSet, MetricFacts};
+pub use labels::{infer_labels, LabelSet};
+pub use unit::{Dimension, Unit};
+pub use values::{infer_values, Interval, Measure, Quantity, ValueFacts};
+
+use std::collections::BTreeSet;
+
+/// What the catalog knows about a metric.
+pub trait MetricFacts {
+    /// Every label a series of `metric` (a series name, such as `x_bucket`) can carry, including
+    /// the target labels its scrape attaches; `None` when the metric is unknown.
+    fn labels_of(&self, metric: &str) -> Option<BTreeSet<String>>;
+
+    /// The values the series `metric` holds; `None` when the metric is unknown.
+    fn value_of(&self, metric: &str) -> Option<SeriesValue>;
+}
+
+/// The values of one series name, as the catalog knows them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeriesValue {
+    /// The unit of the sample values (`_count` and `_bucket` series count observations).
+    pub unit: Unit,
+    /// The unit of what a histogram or summary observes (for `histogram_quantile`).
+    pub observed: Unit,
+    /// Only goes up, resetting to zero on restart: meaningful through `rate()` or `increase()`.
+    pub counter: bool,
+    /// The values samples can take, when the type or unit bounds them.
+    pub range: Option<(f64, f64)>,
+}

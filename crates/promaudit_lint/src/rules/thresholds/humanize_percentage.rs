@@ -1,7 +1,7 @@
-use crate::context::{bounded_unit, FileContext};
+use crate::context::{expr_label, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_catalog::Unit;
+use promaudit_semantic::Dimension;
 use promaudit_diagnostics::{Diagnostic, Span};
 use promql_parser::parser::Expr;
 
@@ -47,13 +47,17 @@ impl Rule for HumanizePercentage {
                 Expr::Binary(binary) if binary.op.is_comparison_operator() => binary.lhs.as_ref(),
                 other => other,
             };
-            let Some((Unit::Percent, metric)) = bounded_unit(value, cx.catalog) else { continue };
+            let measure = query.values(parsed, cx.catalog).of(value).measure;
+            if !measure.is_some_and(|m| m.dimension == Dimension::Fraction && !m.per_second && m.scale == 0.01) {
+                continue;
+            }
+            let subject = expr_label(value);
             for (name, text) in &rule.annotations {
                 let Some(at) = text.value.find("humanizePercentage") else { continue };
                 let span = text.file_span(Span::new(at, at + "humanizePercentage".len()));
                 out.push(
                     Self::META
-                        .diagnostic(span, format!("`{metric}` is already a percentage (0-100): `humanizePercentage` in annotation `{}` multiplies it by 100 again", name.value))
+                        .diagnostic(span, format!("{subject} is already a percentage (0-100): `humanizePercentage` in annotation `{}` multiplies it by 100 again", name.value))
                         .with_help("write `{{ $value | printf \"%.0f\" }}%`"),
                 );
             }
