@@ -54,6 +54,9 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("prometheus-testdata/good-rules/cmd__promtool__testdata__features.yml", "functions/rate-on-gauge", "`rate(up[5m])`: `up` is a gauge (a file that only tests syntax)"),
     ("awesome-prometheus-alerts/dist/rules/traefik/embedded-exporter-v1.yml", "thresholds/out-of-range", "`count(…) by (backend) == 0` cannot fire: a backend with no servers has no series to count"),
     ("awesome-prometheus-alerts/dist/rules/traefik/embedded-exporter-v2.yml", "thresholds/out-of-range", "`count(…) by (service) == 0` cannot fire, as in v1"),
+    ("kube-prometheus/dashboards-extracted/prometheus.json", "units/panel-unit", "`rate(…_seconds_sum) * 1e3` is milliseconds of syncing per second, shown as plain `ms`"),
+    ("kube-prometheus/manifests/grafana-dashboardDefinitions.yaml", "units/panel-unit", "the same Prometheus dashboard, embedded in a ConfigMap"),
+    ("dcgm-exporter/grafana/dcgm-exporter-dashboard.json", "units/panel-unit", "DCGM reports framebuffer memory in MiB; the graph's axis is `decmbytes` (10^6), 4.9% low"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

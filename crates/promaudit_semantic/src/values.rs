@@ -22,6 +22,19 @@ impl Measure {
         (dimension != Dimension::Unknown).then(|| Measure { dimension, scale: unit.scale_to_base(), per_second: false })
     }
 
+    /// The measure after multiplying values by `1 / factor`. Only unit conversions rescale
+    /// (`/ 1024`, `* 100`, `* 1000`); any other factor (`* 0.8`, `/ 2`) takes a share of the
+    /// same unit. Converting a rate to per minute or hour loses the measure.
+    fn rescaled(self, factor: f64) -> Option<Measure> {
+        if !is_conversion_factor(factor) {
+            return Some(self);
+        }
+        if self.per_second && [60.0, 3600.0, 86400.0].iter().any(|t| (factor * t - 1.0).abs() < 1e-9) {
+            return None;
+        }
+        self.scaled(factor)
+    }
+
     fn scaled(self, factor: f64) -> Option<Measure> {
         let scale = self.scale * factor;
         (scale.is_finite() && scale > 0.0).then_some(Measure { scale, ..self })
@@ -31,9 +44,19 @@ impl Measure {
         Measure { per_second: true, ..self }
     }
 
+    /// Seconds per second (busy time, CPU time) are a plain ratio; joules per second are watts.
+    fn normalized(self) -> Measure {
+        match (self.dimension, self.per_second) {
+            (Dimension::Time, true) => Measure { dimension: Dimension::Fraction, per_second: false, ..self },
+            (Dimension::Energy, true) => Measure { dimension: Dimension::Power, per_second: false, ..self },
+            _ => self,
+        }
+    }
+
     /// Same dimension and rate-ness, though perhaps a different scale.
     pub fn commensurable(self, other: Measure) -> bool {
-        self.dimension == other.dimension && self.per_second == other.per_second
+        let (a, b) = (self.normalized(), other.normalized());
+        a.dimension == b.dimension && a.per_second == b.per_second
     }
 
     /// Same dimension, rate-ness and scale.
@@ -48,6 +71,16 @@ impl Measure {
             format!("{base} per second")
         } else {
             base
+        }
+    }
+
+    /// "in MiB", "a ratio (0-1)": `describe` ready to follow a noun.
+    pub fn phrase(self) -> String {
+        let described = self.describe();
+        if described.starts_with("a ") {
+            described
+        } else {
+            format!("in {described}")
         }
     }
 
@@ -66,6 +99,13 @@ impl Measure {
         };
         names.iter().find(|(scale, _)| (self.scale / scale - 1.0).abs() < 1e-9).map(|(_, name)| *name)
     }
+}
+
+/// 1024ⁿ, 1000ⁿ, 100, 8 (bits), 60, 3600, 86400 (time), or the reciprocal of one.
+fn is_conversion_factor(factor: f64) -> bool {
+    let factor = if factor < 1.0 { 1.0 / factor } else { factor };
+    let close = |c: f64| (factor / c - 1.0).abs() < 1e-9;
+    [8.0, 60.0, 100.0, 3600.0, 86400.0].into_iter().any(close) || (1..=4).any(|n| close(1024f64.powi(n)) || close(1000f64.powi(n)))
 }
 
 fn base_name(dimension: Dimension) -> &'static str {
@@ -383,8 +423,8 @@ fn additive(lhs: Quantity, rhs: Quantity) -> Quantity {
 fn product(lhs: Quantity, rhs: Quantity) -> Quantity {
     let range = lhs.range.mul(rhs.range);
     let measure = match (lhs.constant, rhs.constant) {
-        (Some(c), _) => rhs.measure.and_then(|m| m.scaled(1.0 / c)),
-        (_, Some(c)) => lhs.measure.and_then(|m| m.scaled(1.0 / c)),
+        (Some(c), _) => rhs.measure.and_then(|m| m.rescaled(1.0 / c)),
+        (_, Some(c)) => lhs.measure.and_then(|m| m.rescaled(1.0 / c)),
         _ => match (lhs.measure, rhs.measure) {
             (Some(a), Some(b)) if is_plain_factor(b) => a.scaled(b.scale),
             (Some(a), Some(b)) if is_plain_factor(a) => b.scaled(a.scale),
@@ -404,11 +444,11 @@ fn is_plain_factor(measure: Measure) -> bool {
 fn quotient(lhs: Quantity, rhs: Quantity) -> Quantity {
     if let Some(c) = rhs.constant {
         let range = if c == 0.0 { Interval::ANY } else { lhs.range.scale(1.0 / c) };
-        return Quantity::measured(lhs.measure.and_then(|m| m.scaled(c)), range);
+        return Quantity::measured(lhs.measure.and_then(|m| m.rescaled(c)), range);
     }
     let range = if lhs.range.non_negative() && rhs.range.non_negative() { Interval::NON_NEGATIVE } else { Interval::ANY };
     let measure = match (lhs.measure, rhs.measure) {
-        (Some(a), Some(b)) if a.commensurable(b) => Measure::of(Unit::Ratio).and_then(|r| r.scaled(a.scale / b.scale)),
+        (Some(a), Some(b)) if a.dimension == b.dimension && a.per_second == b.per_second => Measure::of(Unit::Ratio).and_then(|r| r.scaled(a.scale / b.scale)),
         (Some(a), Some(b)) if b.dimension == Dimension::Count && a.per_second == b.per_second => {
             Measure { per_second: false, ..a }.scaled(1.0 / b.scale)
         }
@@ -463,6 +503,8 @@ mod tests {
         assert_eq!(unit("utilization_ratio * 100"), "a percentage (0-100)");
         assert_eq!(unit("100 * (1 - utilization_ratio)"), "a percentage (0-100)");
         assert_eq!(quantity("(1 - utilization_ratio) * 100").range, Interval::new(0.0, 100.0));
+        assert_eq!(unit("memory_used_bytes * 0.8"), "bytes");
+        assert_eq!(unit("rate(requests_total[5m]) * 60"), "unknown");
     }
 
     #[test]

@@ -500,7 +500,8 @@ impl Cx<'_> {
         Panel {
             span: self.span(panel),
             kind: self.text_of(panel, "type"),
-            unit: defaults.and_then(|d| self.text_of(d, "unit")),
+            // The old graph panel keeps its unit as the left axis format.
+            unit: defaults.and_then(|d| self.text_of(d, "unit")).or_else(|| panel.get("yaxes").and_then(|y| y.items().first().and_then(|axis| self.text_of(axis, "format")))),
             thresholds: thresholds.collect(),
             targets: targets.collect(),
             title,

@@ -31,6 +31,12 @@ mod thresholds {
     pub mod out_of_range;
 }
 
+mod units {
+    pub mod mismatch;
+    pub mod panel_unit;
+    pub mod threshold_scale;
+}
+
 mod naming {
     pub mod alert_name;
     pub mod metric_name;
@@ -103,6 +109,9 @@ pub static ALL: &[&dyn Rule] = &[
     &cardinality::id_label::IdLabel,
     &thresholds::out_of_range::OutOfRange,
     &thresholds::humanize_percentage::HumanizePercentage,
+    &units::mismatch::Mismatch,
+    &units::threshold_scale::ThresholdScale,
+    &units::panel_unit::PanelUnit,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,
