@@ -41,4 +41,28 @@ impl promaudit_semantic::MetricFacts for Catalog {
         let (family, role) = self.resolve_series_name(metric)?;
         Some(family.series_value(role))
     }
+
+    fn series_count(&self, metric: &str) -> Option<u64> {
+        let (family, role) = self.resolve_series_name(metric)?;
+        if family.origin.is_builtin() || family.series == 0 {
+            return None;
+        }
+        let per_series = if role == SeriesRole::Bucket { family.buckets.len().max(1) } else { 1 };
+        Some((family.series * per_series) as u64)
+    }
+
+    fn label_values_count(&self, metric: &str, label: &str) -> Option<u64> {
+        let (family, role) = self.resolve_series_name(metric)?;
+        if family.origin.is_builtin() {
+            return None;
+        }
+        if label == "le" && role == SeriesRole::Bucket {
+            return Some(family.buckets.len() as u64);
+        }
+        match family.labels.get(label) {
+            Some(stats) => Some(stats.distinct as u64),
+            None if family.labels_complete && !SCRAPE_LABELS.contains(&label) && !self.jobs.values().any(|j| j.target_labels.iter().any(|t| t == label)) => Some(0),
+            None => None,
+        }
+    }
 }

@@ -83,6 +83,10 @@ struct CheckArgs {
     catalog: Vec<PathBuf>,
     #[command(flatten)]
     server: ServerArgs,
+    /// Series a query may return, or a selector read, before the cardinality rules report it
+    /// (estimated from the catalog's series counts).
+    #[arg(long, default_value_t = promaudit_lint::DEFAULT_SERIES_LIMIT)]
+    series_limit: u64,
     /// Exit with status 1 when a finding at or above this severity is reported.
     #[arg(long, value_enum, default_value_t = Level::Warning)]
     fail_on: Level,
@@ -188,6 +192,7 @@ fn check(args: CheckArgs) -> ExitCode {
     catalog.add_builtins();
     let mut checker = Checker::with_catalog(catalog);
     checker.user_catalog = user_catalog;
+    checker.series_limit = args.series_limit;
     learn_scrape_intervals(&files, &mut checker);
     checker.scrape.jobs.extend(intervals);
     checker.scrape.global = checker.scrape.global.or(default_interval);

@@ -11,7 +11,6 @@ use promaudit_source::{OffsetMap, SourceFile};
 use std::path::Path;
 
 /// What a run checks against, shared by all files: the parse cache and the metric catalog.
-#[derive(Default)]
 pub struct Checker {
     pub cache: ParseCache,
     pub catalog: Catalog,
@@ -20,7 +19,12 @@ pub struct Checker {
     pub user_catalog: bool,
     pub scrape: ScrapeIntervals,
     pub suggestions: Suggestions,
+    /// Series a query may read or return before cardinality rules speak up.
+    pub series_limit: u64,
 }
+
+/// The default of `--series-limit`: more than a dashboard can draw or an alert can route.
+pub const DEFAULT_SERIES_LIMIT: u64 = 10_000;
 
 /// "Did you mean" answers, computed once per unknown name and run: a name missing from the
 /// catalog tends to be missing in many rules, and each answer scans the whole catalog.
@@ -35,6 +39,19 @@ impl Suggestions {
         let answer = catalog.did_you_mean(name);
         self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), answer.clone());
         answer
+    }
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker {
+            cache: ParseCache::default(),
+            catalog: Catalog::default(),
+            user_catalog: false,
+            scrape: ScrapeIntervals::default(),
+            suggestions: Suggestions::default(),
+            series_limit: DEFAULT_SERIES_LIMIT,
+        }
     }
 }
 
@@ -100,7 +117,7 @@ pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileRe
     let catalog = Catalog::default();
     let scrape = ScrapeIntervals::default();
     let suggestions = Suggestions::default();
-    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, scrape: &scrape, suggestions: &suggestions };
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, scrape: &scrape, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT };
     let diagnostics = run_rules(&cx);
     FileReport { file, diagnostics, queries: 0 }
 }
@@ -121,7 +138,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
 pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
-    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, scrape: &checker.scrape, suggestions: &checker.suggestions };
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, scrape: &checker.scrape, suggestions: &checker.suggestions, series_limit: checker.series_limit };
     let diagnostics = run_rules(&cx);
     let queries = cx.queries.len();
     FileReport { file, diagnostics, queries }

@@ -19,6 +19,7 @@ pub struct FileContext<'a> {
     /// Scrape intervals from the checked Prometheus configurations.
     pub scrape: &'a crate::analyze::ScrapeIntervals,
     pub suggestions: &'a crate::analyze::Suggestions,
+    pub series_limit: u64,
 }
 
 impl<'a> FileContext<'a> {

@@ -13,6 +13,6 @@ mod format_tests;
 #[cfg(test)]
 mod testing;
 
-pub use analyze::{check_bytes, check_source, report_unreadable, Checker, FileReport, ScrapeIntervals};
+pub use analyze::{check_bytes, check_source, report_unreadable, Checker, FileReport, ScrapeIntervals, DEFAULT_SERIES_LIMIT};
 pub use parse_cache::ParseCache;
 pub use registry::{all_rules, find_rule, Category, Rule, RuleMeta};

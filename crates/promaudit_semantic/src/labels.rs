@@ -250,6 +250,14 @@ mod tests {
         fn value_of(&self, _: &str) -> Option<crate::SeriesValue> {
             None
         }
+
+        fn series_count(&self, _: &str) -> Option<u64> {
+            None
+        }
+
+        fn label_values_count(&self, _: &str, _: &str) -> Option<u64> {
+            None
+        }
     }
 
     fn facts() -> Facts {

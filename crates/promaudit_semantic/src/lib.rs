@@ -3,10 +3,12 @@
 //! [`MetricFacts`] trait, so this crate knows nothing of where they were loaded from.
 
 pub mod labels;
+pub mod series;
 pub mod unit;
 pub mod values;
 
 pub use labels::{infer_labels, LabelSet};
+pub use series::{estimate_series, first_selector};
 pub use unit::{Dimension, Unit};
 pub use values::{infer_values, Interval, Measure, Quantity, ValueFacts};
 
@@ -20,6 +22,13 @@ pub trait MetricFacts {
 
     /// The values the series `metric` holds; `None` when the metric is unknown.
     fn value_of(&self, metric: &str) -> Option<SeriesValue>;
+
+    /// How many series named `metric` exist; `None` when nobody counted.
+    fn series_count(&self, metric: &str) -> Option<u64>;
+
+    /// How many distinct values `label` takes on series named `metric`; `None` when unknown,
+    /// 0 when the metric does not have the label.
+    fn label_values_count(&self, metric: &str, label: &str) -> Option<u64>;
 }
 
 /// The values of one series name, as the catalog knows them.

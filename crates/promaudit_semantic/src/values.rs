@@ -484,6 +484,14 @@ mod tests {
                 _ => None,
             }
         }
+
+        fn series_count(&self, _: &str) -> Option<u64> {
+            None
+        }
+
+        fn label_values_count(&self, _: &str, _: &str) -> Option<u64> {
+            None
+        }
     }
 
     fn quantity(query: &str) -> Quantity {

@@ -4,6 +4,9 @@ use crate::registry::Rule;
 
 mod cardinality {
     pub mod id_label;
+    pub mod match_all;
+    pub mod series_limit;
+    pub mod unfiltered_selector;
 }
 
 mod catalog {
@@ -107,6 +110,9 @@ pub static ALL: &[&dyn Rule] = &[
     &functions::raw_counter::RawCounter,
     &functions::irate_in_alert::IrateInAlert,
     &cardinality::id_label::IdLabel,
+    &cardinality::match_all::MatchAll,
+    &cardinality::unfiltered_selector::UnfilteredSelector,
+    &cardinality::series_limit::SeriesLimit,
     &thresholds::out_of_range::OutOfRange,
     &thresholds::humanize_percentage::HumanizePercentage,
     &units::mismatch::Mismatch,
