@@ -60,7 +60,9 @@ impl promaudit_semantic::MetricFacts for Catalog {
             return Some(family.buckets.len() as u64);
         }
         match family.labels.get(label) {
-            Some(stats) => Some(stats.distinct as u64),
+            // Recorded series name their labels without counting values.
+            Some(stats) if stats.distinct > 0 => Some(stats.distinct as u64),
+            Some(_) => None,
             None if family.labels_complete && !SCRAPE_LABELS.contains(&label) && !self.jobs.values().any(|j| j.target_labels.iter().any(|t| t == label)) => Some(0),
             None => None,
         }

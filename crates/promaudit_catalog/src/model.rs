@@ -93,6 +93,8 @@ pub enum OriginKind {
     CatalogFile,
     BuiltIn,
     Live,
+    /// A recording rule among the checked files.
+    RecordingRule,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

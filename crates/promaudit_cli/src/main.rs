@@ -186,16 +186,12 @@ fn check(args: CheckArgs) -> ExitCode {
             }
         }
     }
-    let intervals: Vec<(String, std::time::Duration)> = catalog.jobs.iter().filter_map(|(job, info)| Some((job.clone(), info.scrape_interval?))).collect();
-    let default_interval = catalog.default_scrape_interval;
     // Built-in exporter knowledge fills in what the given catalog does not say.
     catalog.add_builtins();
     let mut checker = Checker::with_catalog(catalog);
     checker.user_catalog = user_catalog;
     checker.series_limit = args.series_limit;
-    learn_scrape_intervals(&files, &mut checker);
-    checker.scrape.jobs.extend(intervals);
-    checker.scrape.global = checker.scrape.global.or(default_interval);
+    learn_from_files(&files, &mut checker);
     let fail_on = args.fail_on.severity();
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
@@ -284,16 +280,16 @@ fn record(server: &ServerArgs, output: &Path) -> ExitCode {
     }
 }
 
-/// Prometheus configurations among the checked files give the scrape intervals that range
-/// checks in every other file need, so they are read first.
-fn learn_scrape_intervals(files: &[PathBuf], checker: &mut Checker) {
-    let configs: Vec<(PathBuf, String)> = files
+/// Scrape configurations and recording rules among the checked files are learned first: the
+/// checks of every other file need them. Files are read again rather than kept, so memory
+/// stays flat.
+fn learn_from_files(files: &[PathBuf], checker: &mut Checker) {
+    let facts = files
         .par_iter()
-        .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| text.contains("scrape_configs")).map(|text| (path.clone(), text)))
+        .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| promaudit_lint::project::may_teach(text)).map(|text| (path, text)))
+        .map(|(path, text)| promaudit_lint::project::learn(&SourceFile::new(path, text)))
         .collect();
-    for (path, text) in configs {
-        checker.scrape.learn(&SourceFile::new(path, text));
-    }
+    checker.learn_from(facts);
 }
 
 fn check_file(path: &Path, checker: &Checker, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {

@@ -17,7 +17,6 @@ pub struct Checker {
     /// The catalog holds what the user gave (files or a server), not only built-in knowledge:
     /// only then is a metric missing from it a finding.
     pub user_catalog: bool,
-    pub scrape: ScrapeIntervals,
     pub suggestions: Suggestions,
     /// Series a query may read or return before cardinality rules speak up.
     pub series_limit: u64,
@@ -48,7 +47,6 @@ impl Default for Checker {
             cache: ParseCache::default(),
             catalog: Catalog::default(),
             user_catalog: false,
-            scrape: ScrapeIntervals::default(),
             suggestions: Suggestions::default(),
             series_limit: DEFAULT_SERIES_LIMIT,
         }
@@ -59,38 +57,6 @@ impl Checker {
     pub fn with_catalog(catalog: Catalog) -> Self {
         let user_catalog = !catalog.is_empty();
         Checker { catalog, user_catalog, ..Default::default() }
-    }
-}
-
-/// Scrape intervals from the Prometheus configurations among the checked files.
-#[derive(Clone, Debug, Default)]
-pub struct ScrapeIntervals {
-    pub global: Option<std::time::Duration>,
-    pub jobs: std::collections::HashMap<String, std::time::Duration>,
-}
-
-impl ScrapeIntervals {
-    /// Learns the intervals a file's `prometheus.yml` configures (directly or in a ConfigMap).
-    pub fn learn(&mut self, file: &SourceFile) {
-        use promaudit_source::artifact::Artifact;
-        use crate::names::parse_duration;
-        for artifact in promaudit_source::extract(file).artifacts {
-            let Artifact::ScrapeConfig(config) = artifact else { continue };
-            let global = config.global_interval.as_ref().and_then(|t| parse_duration(&t.value));
-            self.global = self.global.or(global);
-            for job in &config.jobs {
-                let Some(name) = &job.name else { continue };
-                let interval = job.interval.as_ref().and_then(|t| parse_duration(&t.value)).or(global);
-                if let Some(interval) = interval {
-                    self.jobs.insert(name.value.clone(), interval);
-                }
-            }
-        }
-    }
-
-    /// The interval series of `job` are scraped at, or the global one.
-    pub fn interval(&self, job: Option<&str>) -> Option<std::time::Duration> {
-        job.and_then(|j| self.jobs.get(j).copied()).or(self.global)
     }
 }
 
@@ -115,9 +81,8 @@ pub fn check_bytes(path: &Path, bytes: Vec<u8>, checker: &Checker) -> FileReport
 pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileReport {
     let extraction = Extraction::default();
     let catalog = Catalog::default();
-    let scrape = ScrapeIntervals::default();
     let suggestions = Suggestions::default();
-    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, scrape: &scrape, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT };
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT };
     let diagnostics = run_rules(&cx);
     FileReport { file, diagnostics, queries: 0 }
 }
@@ -138,7 +103,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
 pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
-    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, scrape: &checker.scrape, suggestions: &checker.suggestions, series_limit: checker.series_limit };
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit };
     let diagnostics = run_rules(&cx);
     let queries = cx.queries.len();
     FileReport { file, diagnostics, queries }

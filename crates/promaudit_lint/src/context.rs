@@ -16,8 +16,6 @@ pub struct FileContext<'a> {
     pub catalog: &'a promaudit_catalog::Catalog,
     /// Whether `catalog` holds what the user gave, beyond built-in exporter knowledge.
     pub user_catalog: bool,
-    /// Scrape intervals from the checked Prometheus configurations.
-    pub scrape: &'a crate::analyze::ScrapeIntervals,
     pub suggestions: &'a crate::analyze::Suggestions,
     pub series_limit: u64,
 }

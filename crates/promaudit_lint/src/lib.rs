@@ -6,6 +6,7 @@ pub mod context;
 pub mod gotemplate;
 pub mod names;
 pub mod parse_cache;
+pub mod project;
 pub mod registry;
 pub mod rules;
 #[cfg(test)]
@@ -13,6 +14,6 @@ mod format_tests;
 #[cfg(test)]
 mod testing;
 
-pub use analyze::{check_bytes, check_source, report_unreadable, Checker, FileReport, ScrapeIntervals, DEFAULT_SERIES_LIMIT};
+pub use analyze::{check_bytes, check_source, report_unreadable, Checker, FileReport, DEFAULT_SERIES_LIMIT};
 pub use parse_cache::ParseCache;
 pub use registry::{all_rules, find_rule, Category, Rule, RuleMeta};

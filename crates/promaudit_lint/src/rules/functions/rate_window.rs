@@ -55,7 +55,7 @@ impl Rule for RateWindow {
                 let Some(argument) = call.args.args.first() else { return };
                 let Expr::MatrixSelector(matrix) = argument.as_ref() else { return };
                 let job = selector_of(argument).and_then(|s| s.matchers.matchers.iter().find(|m| m.name == "job" && m.op == MatchOp::Equal)).map(|m| m.value.as_str());
-                let Some(interval) = cx.scrape.interval(job) else { return };
+                let Some(interval) = cx.catalog.scrape_interval(job) else { return };
                 if matrix.range >= interval * samples {
                     return;
                 }
@@ -82,7 +82,7 @@ mod tests {
 
     fn check(text: &str) -> String {
         let mut checker = Checker::default();
-        checker.scrape.learn(&SourceFile::new("prometheus.yml", CONFIG));
+        checker.learn_from(vec![crate::project::learn(&SourceFile::new("prometheus.yml", CONFIG))]);
         let report = check_source(SourceFile::new("r.yml", text), &checker);
         let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == RateWindow::META.code).collect();
         render("r.yml", text, &found)
