@@ -58,6 +58,8 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("kube-prometheus/manifests/grafana-dashboardDefinitions.yaml", "units/panel-unit", "the same Prometheus dashboard, embedded in a ConfigMap"),
     ("dcgm-exporter/grafana/dcgm-exporter-dashboard.json", "units/panel-unit", "DCGM reports framebuffer memory in MiB; the graph's axis is `decmbytes` (10^6), 4.9% low"),
     ("prometheus-testdata/good-rules/rules__fixtures__rules_chain.yaml", "catalog/missing-label", "a fixture for rule ordering: `sum by (job)` keeps only `job`, so the chained `{cluster=…}` and `{namespace=…}` selectors match nothing"),
+    ("awesome-prometheus-alerts/dist/rules/kubernetes/kubestate-exporter.yml", "functions/absent-without-for", "`absent()` alert with `for: 0m`: fires before the first scrape after a restart (pint's alerts/absent)"),
+    ("awesome-prometheus-alerts/dist/rules/prometheus-self-monitoring/embedded-exporter.yml", "functions/absent-without-for", "two `absent()` alerts with `for: 0m`, as above"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

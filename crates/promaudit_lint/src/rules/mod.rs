@@ -16,6 +16,7 @@ mod catalog {
 }
 
 mod functions {
+    pub mod absent_without_for;
     pub mod quantile_without_le;
     pub mod irate_in_alert;
     pub mod rate_on_gauge;
@@ -109,6 +110,7 @@ pub static ALL: &[&dyn Rule] = &[
     &functions::rate_window::RateWindow,
     &functions::raw_counter::RawCounter,
     &functions::irate_in_alert::IrateInAlert,
+    &functions::absent_without_for::AbsentWithoutFor,
     &cardinality::id_label::IdLabel,
     &cardinality::match_all::MatchAll,
     &cardinality::unfiltered_selector::UnfilteredSelector,
