@@ -65,7 +65,7 @@ fn serve(mut stream: TcpStream, body: &str) {
 
 fn scrape_config(dir: &Path, fixture_port: u16, node_port: u16) -> PathBuf {
     let config = format!(
-        "global:\n  scrape_interval: 1s\nscrape_configs:\n- job_name: fixtures\n  honor_labels: true\n  static_configs:\n  - targets: ['127.0.0.1:{fixture_port}']\n- job_name: node\n  static_configs:\n  - targets: ['127.0.0.1:{node_port}']\n"
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n- job_name: fixtures\n  honor_labels: true\n  static_configs:\n  - targets: ['127.0.0.1:{fixture_port}']\n- job_name: node\n  static_configs:\n  - targets: ['127.0.0.1:{node_port}']\n  relabel_configs:\n  - target_label: datacenter\n    replacement: loopback\n"
     );
     let path = dir.join("prometheus.yml");
     std::fs::write(&path, config).unwrap();
@@ -137,6 +137,8 @@ fn prometheus_gives_the_same_findings_as_the_fixture_catalog() {
     let histogram = recorded["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "matrixinfer_inference_duration_seconds").expect("recorded");
     assert_eq!(histogram["type"], "histogram", "metadata is recorded: {histogram}");
     assert!(recorded.to_string().contains("fixtures"), "scrape jobs are recorded");
+    let node_job = recorded["jobs"].as_array().unwrap().iter().find(|j| j["name"] == "node").expect("the node job");
+    assert!(node_job["target_labels"].to_string().contains("datacenter"), "relabeling from the server's configuration is recorded: {node_job}");
 
     let (live, output) = seed_findings(&["--prometheus", &url]);
     assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
@@ -200,4 +202,57 @@ fn credentials_are_sent_but_never_printed() {
     let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(!printed.contains("s3cret"), "{printed}");
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// A CA and a certificate it signed for 127.0.0.1, made with openssl.
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let output = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+        assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=promaudit test CA"]);
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    run(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
+}
+
+#[test]
+fn https_servers_are_read_with_the_given_ca() {
+    let dir = temp_dir("tls");
+    let (ca, cert, key) = certificates(&dir);
+    let web_config = dir.join("web.yml");
+    std::fs::write(&web_config, format!("tls_server_config:\n  cert_file: {}\n  key_file: {}\n", cert.display(), key.display())).unwrap();
+    let config = dir.join("prometheus.yml");
+    std::fs::write(&config, "global:\n  scrape_interval: 1s\nscrape_configs: []\n").unwrap();
+    let port = free_port();
+    let _prometheus = spawn(
+        &server("prometheus"),
+        &[
+            format!("--config.file={}", config.display()),
+            format!("--web.config.file={}", web_config.display()),
+            format!("--storage.tsdb.path={}", dir.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ],
+    );
+    let url = format!("https://127.0.0.1:{port}");
+    let out = dir.join("recorded.json");
+    let record = |extra: &[&str]| {
+        let mut args = vec!["catalog", "record", "--prometheus", &url, "--prometheus-timeout", "5", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        promaudit(&args)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let trusted = loop {
+        let output = record(&["--prometheus-ca-file", ca.to_str().unwrap()]);
+        if output.status.success() || Instant::now() > deadline {
+            break output;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(trusted.status.success(), "with the CA: {}", String::from_utf8_lossy(&trusted.stderr));
+    let untrusted = record(&[]);
+    assert_eq!(untrusted.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&untrusted.stderr).to_lowercase().contains("certificate"), "{}", String::from_utf8_lossy(&untrusted.stderr));
+    assert!(record(&["--prometheus-insecure-skip-verify"]).status.success());
 }

@@ -11,22 +11,41 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Where and how to reach the server. Credentials come from the environment only.
+#[derive(Default)]
 pub struct LiveOptions {
     pub url: String,
     pub timeout: Duration,
+    pub tls: TlsOptions,
 }
+
+/// TLS for `https://` servers: a private CA, a client certificate, or no verification at all.
+#[derive(Default)]
+pub struct TlsOptions {
+    pub ca_file: Option<std::path::PathBuf>,
+    pub client_cert: Option<std::path::PathBuf>,
+    pub client_key: Option<std::path::PathBuf>,
+    pub insecure_skip_verify: bool,
+}
+
+/// Above this many series the full series listing is not read: it would take minutes and
+/// gigabytes. Series counts then come from the TSDB status, label names stay unknown.
+pub const SERIES_DUMP_LIMIT: u64 = 2_000_000;
 
 /// Environment variables holding credentials; their values are never printed.
 pub const TOKEN_ENV: &str = "PROMAUDIT_PROMETHEUS_TOKEN";
 pub const USER_ENV: &str = "PROMAUDIT_PROMETHEUS_USER";
 pub const PASSWORD_ENV: &str = "PROMAUDIT_PROMETHEUS_PASSWORD";
 
-/// What a server told: its series as exposition text, scrape intervals per job, and what it
-/// could not tell.
+/// What a server told: its series as exposition text, scrape intervals per job, its
+/// configuration, and what it could not tell.
 #[derive(Debug, Default)]
 pub struct LiveSnapshot {
     pub exposition: String,
     pub scrape_intervals: BTreeMap<String, Duration>,
+    /// The server's `prometheus.yml`, for the target labels its relabeling writes.
+    pub config: Option<String>,
+    /// Series per metric from the TSDB status, when the series were too many to list.
+    pub series_counts: BTreeMap<String, usize>,
     pub notes: Vec<String>,
     pub series: usize,
 }
@@ -40,17 +59,44 @@ pub fn fetch(options: &LiveOptions, progress: &mut dyn FnMut(&str)) -> Result<Li
         snapshot.notes.push(format!("no metric metadata ({error}): metric types, help and units are unknown, so type checks such as rate-on-gauge are skipped"));
         BTreeMap::new()
     });
-    progress("reading series");
-    let series = client.get_json("/api/v1/series?match[]=%7B__name__%3D~%22.%2B%22%7D")?;
-    let series = series.as_array().ok_or("the series endpoint did not answer a list")?;
-    snapshot.series = series.len();
-    snapshot.exposition = exposition_text(&metadata, series);
+    progress("reading TSDB status");
+    let status = client.get_json("/api/v1/status/tsdb?limit=100000");
+    let head_series = status.as_ref().ok().and_then(|s| s["headStats"]["numSeries"].as_u64());
+    if let Err(error) = &status {
+        snapshot.notes.push(format!("no TSDB status ({error}): the series are listed without knowing their number first"));
+    }
+    match (head_series, status) {
+        (Some(total), Ok(status)) if total > SERIES_DUMP_LIMIT => {
+            snapshot.series = total as usize;
+            snapshot.series_counts = series_counts(&status);
+            snapshot.exposition = exposition_text(&metadata, &[]);
+            snapshot.notes.push(format!("{total} series are too many to list: series counts come from the TSDB status, label names are unknown, so label checks are skipped"));
+        }
+        _ => {
+            progress("reading series");
+            let series = client.get_json("/api/v1/series?match[]=%7B__name__%3D~%22.%2B%22%7D")?;
+            let series = series.as_array().ok_or("the series endpoint did not answer a list")?;
+            snapshot.series = series.len();
+            snapshot.exposition = exposition_text(&metadata, series);
+        }
+    }
     progress("reading scrape targets");
     match client.get_json("/api/v1/targets") {
         Ok(data) => snapshot.scrape_intervals = scrape_intervals(&data),
         Err(error) => snapshot.notes.push(format!("no scrape targets ({error}): scrape intervals are unknown, so rate-window checks are skipped")),
     }
+    progress("reading the configuration");
+    match client.get_json("/api/v1/status/config") {
+        Ok(data) => snapshot.config = data["yaml"].as_str().map(str::to_string),
+        Err(error) => snapshot.notes.push(format!("no configuration ({error}): labels that relabeling attaches are known only from the series")),
+    }
     Ok(snapshot)
+}
+
+/// `seriesCountByMetricName` of a TSDB status answer.
+fn series_counts(status: &Value) -> BTreeMap<String, usize> {
+    let entries = status["seriesCountByMetricName"].as_array().map(Vec::as_slice).unwrap_or_default();
+    entries.iter().filter_map(|e| Some((e["name"].as_str()?.to_string(), e["value"].as_u64()? as usize))).collect()
 }
 
 struct Client {
@@ -61,7 +107,7 @@ struct Client {
 
 impl Client {
     fn new(options: &LiveOptions) -> Result<Self, String> {
-        let config = ureq::Agent::config_builder().timeout_global(Some(options.timeout)).http_status_as_error(false).build();
+        let config = ureq::Agent::config_builder().timeout_global(Some(options.timeout)).http_status_as_error(false).tls_config(tls_config(&options.tls)?).build();
         let authorization = match (std::env::var(TOKEN_ENV), std::env::var(USER_ENV), std::env::var(PASSWORD_ENV)) {
             (Ok(token), _, _) => Some(format!("Bearer {token}")),
             (_, Ok(user), Ok(password)) => Some(format!("Basic {}", base64(&format!("{user}:{password}")))),
@@ -91,6 +137,37 @@ impl Client {
         }
         Ok(answer["data"].clone())
     }
+}
+
+fn tls_config(options: &TlsOptions) -> Result<ureq::tls::TlsConfig, String> {
+    use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+    let read = |path: &std::path::Path| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+    let certificates = |path: &std::path::Path| -> Result<Vec<Certificate<'static>>, String> {
+        let pem = read(path)?;
+        let parsed: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if parsed.is_empty() {
+            return Err(format!("{} holds no PEM certificate", path.display()));
+        }
+        Ok(parsed)
+    };
+    let mut builder = TlsConfig::builder().disable_verification(options.insecure_skip_verify);
+    if let Some(ca) = &options.ca_file {
+        builder = builder.root_certs(RootCerts::new_with_certs(&certificates(ca)?));
+    }
+    match (&options.client_cert, &options.client_key) {
+        (Some(cert), Some(key)) => {
+            let key = PrivateKey::from_pem(&read(key)?).map_err(|e| format!("{}: {e}", key.display()))?;
+            builder = builder.client_cert(Some(ClientCert::new_with_certs(&certificates(cert)?, key)));
+        }
+        (None, None) => {}
+        _ => return Err("a client certificate needs both --prometheus-cert-file and --prometheus-key-file".into()),
+    }
+    Ok(builder.build())
 }
 
 /// `{name: [{type, help, unit}]}` → name → (type, help, unit).

@@ -67,6 +67,17 @@ struct ServerArgs {
     /// Seconds to wait for each request to the server.
     #[arg(long, default_value_t = 30)]
     prometheus_timeout: u64,
+    /// PEM file of the CA that signed an `https://` server's certificate.
+    #[arg(long)]
+    prometheus_ca_file: Option<PathBuf>,
+    /// PEM client certificate (with --prometheus-key-file) for servers that require one.
+    #[arg(long)]
+    prometheus_cert_file: Option<PathBuf>,
+    #[arg(long)]
+    prometheus_key_file: Option<PathBuf>,
+    /// Accept any server certificate. For test servers only.
+    #[arg(long)]
+    prometheus_insecure_skip_verify: bool,
 }
 
 #[derive(clap::Args)]
@@ -248,7 +259,13 @@ fn check(args: CheckArgs) -> ExitCode {
 /// The server's snapshot; degraded endpoints are reported on stderr and the run goes on.
 fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
     let url = server.url.clone().ok_or("--prometheus URL is required")?;
-    let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: std::time::Duration::from_secs(server.prometheus_timeout) };
+    let tls = promaudit_catalog::live::TlsOptions {
+        ca_file: server.prometheus_ca_file.clone(),
+        client_cert: server.prometheus_cert_file.clone(),
+        client_key: server.prometheus_key_file.clone(),
+        insecure_skip_verify: server.prometheus_insecure_skip_verify,
+    };
+    let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: std::time::Duration::from_secs(server.prometheus_timeout), tls };
     let started = Instant::now();
     let snapshot = promaudit_catalog::live::fetch(&options, &mut |step| eprintln!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
     for note in &snapshot.notes {
@@ -258,11 +275,27 @@ fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapsh
     Ok(snapshot)
 }
 
-/// A live snapshot as a catalog: its series and metadata, and its jobs' scrape intervals.
+/// A live snapshot as a catalog: its series and metadata, its jobs' scrape intervals and the
+/// target labels its configuration's relabeling writes.
 fn snapshot_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> Catalog {
     let mut catalog = promaudit_catalog::parse_exposition(&snapshot.exposition, "live").catalog;
     for (job, interval) in snapshot.scrape_intervals {
         catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
+    }
+    if let Some(config) = snapshot.config {
+        promaudit_lint::project::learn(&SourceFile::new("live:/api/v1/status/config", config)).add_jobs_to(&mut catalog);
+    }
+    // Too many series to list: counts without label names.
+    if !snapshot.series_counts.is_empty() {
+        for family in catalog.families.values_mut() {
+            family.labels_complete = false;
+        }
+    }
+    for (name, series) in snapshot.series_counts {
+        let origin = promaudit_catalog::Origin::new(promaudit_catalog::OriginKind::Live, "live", 0);
+        let family = catalog.families.entry(name.clone()).or_insert_with(|| promaudit_catalog::MetricFamily::new(name, promaudit_catalog::MetricKind::Untyped, origin));
+        family.series = series;
+        family.labels_complete = false;
     }
     catalog
 }

@@ -64,24 +64,31 @@ pub fn learn(file: &SourceFile) -> FileFacts {
     facts
 }
 
+impl FileFacts {
+    /// Adds the scrape jobs; intervals the catalog already knows win, target labels add up.
+    pub fn add_jobs_to(&self, catalog: &mut promaudit_catalog::Catalog) {
+        if let Some(global) = self.global_interval {
+            catalog.default_scrape_interval.get_or_insert(global);
+        }
+        for (name, job) in &self.jobs {
+            let known = catalog.jobs.entry(name.clone()).or_default();
+            known.scrape_interval = known.scrape_interval.or(job.scrape_interval);
+            for label in &job.target_labels {
+                if !known.target_labels.contains(label) {
+                    known.target_labels.push(label.clone());
+                }
+            }
+        }
+    }
+}
+
 impl Checker {
     /// Adds what the files taught. The catalog the user gave wins: a live server's intervals and
     /// recorded series are the truth, the files are what should be.
     pub fn learn_from(&mut self, facts: Vec<FileFacts>) {
         let mut recorded = Vec::new();
         for file in facts {
-            if let Some(global) = file.global_interval {
-                self.catalog.default_scrape_interval.get_or_insert(global);
-            }
-            for (name, job) in file.jobs {
-                let known = self.catalog.jobs.entry(name).or_default();
-                known.scrape_interval = known.scrape_interval.or(job.scrape_interval);
-                for label in job.target_labels {
-                    if !known.target_labels.contains(&label) {
-                        known.target_labels.push(label);
-                    }
-                }
-            }
+            file.add_jobs_to(&mut self.catalog);
             recorded.extend(file.recorded);
         }
         self.add_recorded(&recorded);
