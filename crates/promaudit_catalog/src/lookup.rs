@@ -1,7 +1,7 @@
 //! Finding the family behind a series name, and the closest known name for a typo.
 
 use crate::model::{Catalog, MetricFamily, MetricKind, SeriesRole, SCRAPE_LABELS};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Series suffixes, longest first so `_gcount` is tried before `_count`.
 const SUFFIXES: [(&str, SeriesRole); 8] = [
@@ -67,33 +67,50 @@ impl Catalog {
         Some(labels)
     }
 
-    /// The known series name closest to `name`, for "did you mean". Meant for names that did not
-    /// resolve, which are rare, so a linear scan is fine; a length bound skips most candidates
-    /// before any edit distance is computed.
+    /// The known series name closest to `name`, for "did you mean". Builds the name index: to
+    /// ask about many names, build it once with [`Catalog::name_index`].
     pub fn did_you_mean(&self, name: &str) -> Option<String> {
-        let limit = (name.chars().count() / 4).clamp(1, 4);
-        let stem = strip_series_suffix(name);
-        let mut best: Option<(usize, String)> = None;
+        self.name_index().closest(name)
+    }
+
+    /// Every series name, indexed for "did you mean" lookups.
+    pub fn name_index(&self) -> NameIndex {
+        let mut index = NameIndex::default();
         for family in self.families.values() {
             for candidate in family.series_names() {
-                if candidate == name {
-                    continue;
-                }
-                // Same stem, other suffix (`x_seconds` for `x_seconds_total`): the likeliest fix.
-                let score = if strip_series_suffix(&candidate) == stem {
-                    Some(0)
-                } else {
-                    bounded_edit_distance(name, &candidate, limit).map(|d| d + 1)
-                };
-                if let Some(score) = score {
-                    let better = best.as_ref().is_none_or(|(s, c)| (score, &candidate) < (*s, c));
-                    if better {
-                        best = Some((score, candidate));
-                    }
-                }
+                index.by_stem.entry(strip_series_suffix(&candidate).to_string()).or_default().push(candidate.clone());
+                index.by_length.entry(candidate.chars().count()).or_default().push(candidate);
             }
         }
-        best.map(|(_, candidate)| candidate)
+        index
+    }
+}
+
+/// Series names by character length and by stem, so that a lookup computes edit distances
+/// only against names whose length is within the distance bound.
+#[derive(Debug, Default)]
+pub struct NameIndex {
+    by_length: BTreeMap<usize, Vec<String>>,
+    by_stem: HashMap<String, Vec<String>>,
+}
+
+impl NameIndex {
+    /// The closest name: one with the same stem and another suffix (`x_seconds` for
+    /// `x_seconds_total`) first, else the smallest edit distance; ties go to the first name in
+    /// order.
+    pub fn closest(&self, name: &str) -> Option<String> {
+        let same_stem = self.by_stem.get(strip_series_suffix(name)).into_iter().flatten().filter(|c| *c != name).min();
+        if let Some(candidate) = same_stem {
+            return Some(candidate.clone());
+        }
+        let length = name.chars().count();
+        let limit = (length / 4).clamp(1, 4);
+        let candidates = self.by_length.range(length.saturating_sub(limit)..=length + limit).flat_map(|(_, names)| names);
+        candidates
+            .filter(|c| *c != name)
+            .filter_map(|c| bounded_edit_distance(name, c, limit).map(|d| (d, c)))
+            .min()
+            .map(|(_, c)| c.clone())
     }
 }
 
@@ -107,8 +124,16 @@ pub fn bounded_edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     if a.eq_ignore_ascii_case(b) {
         return Some(1);
     }
+    // Metric names are ASCII: compare bytes without collecting characters.
+    if a.is_ascii() && b.is_ascii() {
+        return bounded_distance(a.as_bytes(), b.as_bytes(), limit);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    bounded_distance(&a, &b, limit)
+}
+
+fn bounded_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > limit {
         return None;
     }

@@ -26,17 +26,20 @@ pub struct Checker {
 pub const DEFAULT_SERIES_LIMIT: u64 = 10_000;
 
 /// "Did you mean" answers, computed once per unknown name and run: a name missing from the
-/// catalog tends to be missing in many rules, and each answer scans the whole catalog.
+/// catalog tends to be missing in many rules. The name index is built at the first question.
 #[derive(Default)]
-pub struct Suggestions(std::sync::Mutex<std::collections::HashMap<String, Option<String>>>);
+pub struct Suggestions {
+    index: std::sync::OnceLock<promaudit_catalog::NameIndex>,
+    answers: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+}
 
 impl Suggestions {
     pub fn for_name(&self, catalog: &Catalog, name: &str) -> Option<String> {
-        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
+        if let Some(known) = self.answers.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
             return known.clone();
         }
-        let answer = catalog.did_you_mean(name);
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), answer.clone());
+        let answer = self.index.get_or_init(|| catalog.name_index()).closest(name);
+        self.answers.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), answer.clone());
         answer
     }
 }
