@@ -175,6 +175,59 @@ fn tokenize(text: &str, start: usize, end: usize) -> Result<Vec<Span>, TemplateE
     Ok(tokens)
 }
 
+/// `$labels.name` and `.Labels.name` inside `{{ … }}` actions: the label and the span of the
+/// whole reference.
+pub fn label_references(text: &str) -> Vec<(String, Span)> {
+    let mut found = Vec::new();
+    for (start, end) in actions(text) {
+        let action = &text[start..end];
+        for prefix in ["$labels.", ".Labels."] {
+            for (at, _) in action.match_indices(prefix) {
+                // `.Labels.` inside `$foo.Labels.` is not the alert's labels.
+                if prefix == ".Labels." && action[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let name_start = at + prefix.len();
+                let length = action[name_start..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(action.len() - name_start);
+                if length > 0 {
+                    let name = action[name_start..name_start + length].to_string();
+                    found.push((name, Span::new(start + at, start + name_start + length)));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `$value` and `.Value` inside `{{ … }}` actions.
+pub fn value_references(text: &str) -> Vec<Span> {
+    let mut found = Vec::new();
+    for (start, end) in actions(text) {
+        let action = &text[start..end];
+        for word in ["$value", ".Value"] {
+            for (at, _) in action.match_indices(word) {
+                let after = action[at + word.len()..].chars().next();
+                if !after.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    found.push(Span::new(start + at, start + at + word.len()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Byte ranges of the insides of `{{ … }}` actions.
+fn actions(text: &str) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| from + i + 2) {
+        let Some(close) = find_action_end(text, open) else { break };
+        ranges.push((open, close));
+        from = close;
+    }
+    ranges
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,7 +152,9 @@ fn aggregate_labels(agg: &promql_parser::parser::AggregateExpr, facts: &dyn Metr
 
 fn call_labels(call: &promql_parser::parser::Call, facts: &dyn MetricFacts) -> LabelSet {
     let args = &call.args.args;
-    let first = || args.first().map_or_else(LabelSet::default, |a| infer_labels(a, facts));
+    // The vector argument: `quantile_over_time(0.5, v)` has a scalar first.
+    let vector_arg = args.iter().find(|a| matches!(a.value_type(), promql_parser::parser::value::ValueType::Vector | promql_parser::parser::value::ValueType::Matrix));
+    let first = || vector_arg.map_or_else(LabelSet::default, |a| infer_labels(a, facts));
     let string_arg = |i: usize| match args.get(i).map(|a| a.as_ref()) {
         Some(Expr::StringLiteral(s)) => Some(s.val.clone()),
         _ => None,
@@ -298,6 +300,7 @@ mod tests {
         assert_eq!(labels("histogram_quantile(0.9, sum by (le, model_id) (rate(latency_seconds_bucket[5m])))").possible, set(&["model_id"]));
         assert!(!labels("label_replace(requests_total, \"deployment\", \"$1\", \"pod\", \"(.*)\")").lacks("deployment"));
         assert_eq!(labels("absent(requests_total{job=\"a\"})").possible, set(&["job"]));
+        assert!(!labels("quantile_over_time(0.5, requests_total[1h])").lacks("pod"));
     }
 
     #[test]

@@ -2,6 +2,11 @@
 
 use crate::registry::Rule;
 
+mod alerts {
+    pub mod template_label;
+    pub mod value_in_label;
+}
+
 mod cardinality {
     pub mod id_label;
     pub mod match_all;
@@ -117,6 +122,8 @@ pub static ALL: &[&dyn Rule] = &[
     &cardinality::series_limit::SeriesLimit,
     &thresholds::out_of_range::OutOfRange,
     &thresholds::humanize_percentage::HumanizePercentage,
+    &alerts::template_label::TemplateLabel,
+    &alerts::value_in_label::ValueInLabel,
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
