@@ -40,6 +40,10 @@ mod thresholds {
     pub mod out_of_range;
 }
 
+mod slo {
+    pub mod inverted_sli;
+}
+
 mod units {
     pub mod mismatch;
     pub mod panel_unit;
@@ -124,6 +128,7 @@ pub static ALL: &[&dyn Rule] = &[
     &thresholds::humanize_percentage::HumanizePercentage,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
+    &slo::inverted_sli::InvertedSli,
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
