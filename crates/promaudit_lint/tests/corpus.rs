@@ -64,6 +64,7 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("awesome-prometheus-alerts/dist/rules/", "alerts/template-label", "the generator's summaries template `{{ $labels.instance }}` (and the HPA one `namespace`) also where the expression aggregates it away or wraps it in absent(): checked on cert-manager, cilium, cassandra, kubestate"),
     ("kube-prometheus/manifests/alertmanager-prometheusRule.yaml", "alerts/template-label", "the Alertmanager mixin's descriptions use `{{$labels.job}}` after `min by (namespace, service, …)` dropped it"),
     ("pyrra/examples/nginx.yaml", "slo/inverted-sli", "the latency SLO's success metric keeps `status=~\"5..\"` (copied from the errors SLO above): only failed requests can count as fast"),
+    ("sloth/examples/_gen/victoria-metrics.yml", "slo/burn-rate", "a 90% objective leaves a 0.1 budget: the generated 14.4× page pair needs an error ratio of 1.44 and can never fire"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

@@ -41,6 +41,7 @@ mod thresholds {
 }
 
 mod slo {
+    pub mod burn_rate;
     pub mod inverted_sli;
 }
 
@@ -129,6 +130,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &slo::inverted_sli::InvertedSli,
+    &slo::burn_rate::BurnRate,
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
