@@ -283,7 +283,7 @@ fn snapshot_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> Catalog 
         catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
     }
     if let Some(config) = snapshot.config {
-        promaudit_lint::project::learn(&SourceFile::new("live:/api/v1/status/config", config)).add_jobs_to(&mut catalog);
+        promaudit_lint::project::learn(&SourceFile::new("live:/api/v1/status/config", config), &Default::default()).add_jobs_to(&mut catalog);
     }
     // Too many series to list: counts without label names.
     if !snapshot.series_counts.is_empty() {
@@ -320,7 +320,7 @@ fn learn_from_files(files: &[PathBuf], checker: &mut Checker) {
     let facts = files
         .par_iter()
         .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| promaudit_lint::project::may_teach(text)).map(|text| (path, text)))
-        .map(|(path, text)| promaudit_lint::project::learn(&SourceFile::new(path, text)))
+        .map(|(path, text)| promaudit_lint::project::learn(&SourceFile::new(path, text), &checker.cache))
         .collect();
     checker.learn_from(facts);
 }

@@ -18,6 +18,7 @@ pub struct FileContext<'a> {
     pub user_catalog: bool,
     pub suggestions: &'a crate::analyze::Suggestions,
     pub series_limit: u64,
+    pub project: &'a crate::project::ProjectFacts,
 }
 
 impl<'a> FileContext<'a> {

@@ -1,9 +1,14 @@
 //! What the checked files tell about each other, learned before any file is checked: the scrape
 //! jobs a `prometheus.yml` configures (interval, target labels) and the series recording rules
-//! write. Both go into the catalog, so a rule in one file is checked against a recording rule
-//! or a relabeling in another.
+//! write go into the catalog, so a rule in one file is checked against a recording rule or a
+//! relabeling in another; the objectives SLOs set and the thresholds alerts use, so an alert is
+//! judged against the SLO of the same quantity and a dashboard panel against the alert.
 
 use crate::analyze::Checker;
+use crate::parse_cache::ParseCache;
+use promaudit_semantic::quantities::{measured_quantity, Quantity};
+use promaudit_source::artifact::{QueryRole, Slo, SloFormat, SloPart};
+use promql_parser::parser::{token, Expr};
 use crate::names::parse_duration;
 use promaudit_catalog::{JobInfo, LabelStats, MetricFamily, MetricKind, Origin, OriginKind};
 use promaudit_semantic::{infer_labels, infer_values, Measure, Unit};
@@ -18,6 +23,46 @@ pub struct FileFacts {
     global_interval: Option<Duration>,
     jobs: Vec<(String, JobInfo)>,
     recorded: Vec<Recorded>,
+    objectives: Vec<Objective>,
+    alert_thresholds: Vec<AlertThreshold>,
+}
+
+/// What the checked files promise about quantities, across files.
+#[derive(Debug, Default)]
+pub struct ProjectFacts {
+    pub objectives: Vec<Objective>,
+    pub alert_thresholds: Vec<AlertThreshold>,
+}
+
+/// An upper bound an SLO or SLI sets on a quantity: p95 latency under 1 (second), an error
+/// ratio under 0.001.
+#[derive(Clone, Debug)]
+pub struct Objective {
+    pub quantity: Quantity,
+    pub bound: f64,
+    /// "SLO `inference-latency`", "SLI `latency`".
+    pub source: String,
+    /// `file:line`, for messages.
+    pub location: String,
+}
+
+/// An alert `quantity > threshold`, the threshold in the quantity's own unit.
+#[derive(Clone, Debug)]
+pub struct AlertThreshold {
+    pub quantity: Quantity,
+    pub threshold: f64,
+    pub alert: String,
+    pub location: String,
+}
+
+impl ProjectFacts {
+    pub fn objectives_for<'a>(&'a self, quantity: &'a Quantity) -> impl Iterator<Item = &'a Objective> {
+        self.objectives.iter().filter(move |o| o.quantity == *quantity)
+    }
+
+    pub fn alerts_for<'a>(&'a self, quantity: &'a Quantity) -> impl Iterator<Item = &'a AlertThreshold> {
+        self.alert_thresholds.iter().filter(move |a| a.quantity == *quantity)
+    }
 }
 
 #[derive(Debug)]
@@ -32,12 +77,13 @@ struct Recorded {
 
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for?
 pub fn may_teach(text: &str) -> bool {
-    text.contains("scrape_configs") || text.contains("record")
+    ["scrape_configs", "record", "alert", "objective", "slis", "target"].iter().any(|w| text.contains(w))
 }
 
-/// The scrape jobs and recording rules of one file.
-pub fn learn(file: &SourceFile) -> FileFacts {
+/// The scrape jobs, recording rules, objectives and alert thresholds of one file.
+pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
     let mut facts = FileFacts::default();
+    let location = |span: promaudit_diagnostics::Span| format!("{}:{}", file.display_path(), file.line_col(span.start).line);
     for artifact in promaudit_source::extract(file).artifacts {
         match artifact {
             Artifact::ScrapeConfig(config) => {
@@ -51,17 +97,127 @@ pub fn learn(file: &SourceFile) -> FileFacts {
                 }
             }
             Artifact::RuleFile(rules) => {
-                for rule in rules.groups.iter().flat_map(|g| &g.rules).filter(|r| r.alert.is_none()) {
-                    let (Some(record), Some(expr)) = (&rule.record, &rule.expr) else { continue };
-                    let line = file.line_col(record.span.start).line;
-                    let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
-                    facts.recorded.push(Recorded { name: record.value.clone(), expr: expr.query.value.clone(), labels, source: file.display_path(), line });
+                for rule in rules.groups.iter().flat_map(|g| &g.rules) {
+                    let Some(expr) = &rule.expr else { continue };
+                    if let (Some(record), None) = (&rule.record, &rule.alert) {
+                        let line = file.line_col(record.span.start).line;
+                        let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
+                        facts.recorded.push(Recorded { name: record.value.clone(), expr: expr.query.value.clone(), labels, source: file.display_path(), line });
+                    }
+                    if let Some(alert) = &rule.alert {
+                        if let Some((quantity, threshold)) = alert_threshold(&cache.parse(&expr.query.value)) {
+                            facts.alert_thresholds.push(AlertThreshold { quantity, threshold, alert: alert.value.clone(), location: location(alert.span) });
+                        }
+                    }
+                }
+            }
+            Artifact::SloSpec(spec) => {
+                for slo in &spec.slos {
+                    facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Objective {
+                        quantity,
+                        bound,
+                        source: format!("SLO `{}`", slo.name.as_ref().map_or("", |n| n.value.as_str())),
+                        location: location(slo.span),
+                    }));
+                }
+            }
+            Artifact::SliList(slis) => {
+                for sli in slis {
+                    let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
+                    let Some((quantity, factor)) = parsed_quantity(&query.query.value, cache) else { continue };
+                    let Some(bound) = upper_bound(&target.value) else { continue };
+                    facts.objectives.push(Objective { quantity, bound: bound / factor, source: format!("SLI `{}`", sli.name.value), location: location(sli.name.span) });
                 }
             }
             _ => {}
         }
     }
     facts
+}
+
+/// `quantity > threshold` at the top of an alert (through `and`/`unless` filters): the
+/// quantity, the threshold in the quantity's own unit, and the threshold's node.
+pub(crate) fn alert_comparison(expr: &Expr) -> Option<(Quantity, f64, &Expr)> {
+    match expr {
+        Expr::Paren(p) => alert_comparison(&p.expr),
+        Expr::Binary(b) if matches!(b.op.id(), token::T_LAND | token::T_LUNLESS) => alert_comparison(&b.lhs),
+        Expr::Binary(b) if matches!(b.op.id(), token::T_GTR | token::T_GTE) => {
+            let Expr::NumberLiteral(t) = b.rhs.as_ref() else { return None };
+            let (quantity, factor) = measured_quantity(&b.lhs)?;
+            Some((quantity, t.val / factor, &b.rhs))
+        }
+        _ => None,
+    }
+}
+
+fn alert_threshold(outcome: &crate::parse_cache::ParsedOutcome) -> Option<(Quantity, f64)> {
+    alert_comparison(&outcome.as_ref().ok()?.expr).map(|(q, t, _)| (q, t))
+}
+
+/// The quantity a query (with Grafana or Sloth placeholders substituted) measures.
+fn parsed_quantity(text: &str, cache: &ParseCache) -> Option<(Quantity, f64)> {
+    let substituted = promaudit_source::placeholders::substitute(text);
+    measured_quantity(&cache.parse(&substituted.text).as_ref().as_ref().ok()?.expr)
+}
+
+/// An SLO's promise: latency SLOs (errors counted from a `le` bucket) bound a quantile by the
+/// bucket, ratio SLOs bound the error ratio by the error budget.
+fn slo_objective(slo: &Slo, format: SloFormat, cache: &ParseCache) -> Option<(Quantity, f64)> {
+    let objective: f64 = slo.objective.as_ref()?.value.trim().trim_end_matches('%').parse().ok()?;
+    let percent = if format == SloFormat::OpenSlo { objective * 100.0 } else { objective };
+    let part = |wanted: &[SloPart]| slo.queries.iter().find(|q| matches!(&q.role, QueryRole::SloQuery { part, .. } if wanted.contains(part)));
+    let numerator = part(&[SloPart::Errors, SloPart::Bad, SloPart::Good])?;
+    let total = part(&[SloPart::Total])?;
+    let substituted = promaudit_source::placeholders::substitute(&numerator.query.value);
+    let outcome = cache.parse(&substituted.text);
+    let parsed = outcome.as_ref().as_ref().ok()?;
+    if let Some((histogram, le)) = latency_bucket(&parsed.expr) {
+        return Some((Quantity::Quantile { histogram, quantile: percent / 100.0 }, le));
+    }
+    let counted = |text: &str| {
+        let substituted = promaudit_source::placeholders::substitute(text);
+        let outcome = cache.parse(&substituted.text);
+        let expr = &outcome.as_ref().as_ref().ok()?.expr;
+        promaudit_semantic::first_selector(expr).map(str::to_string)
+    };
+    let (numerator, denominator) = (counted(&numerator.query.value)?, counted(&total.query.value)?);
+    Some((Quantity::Ratio { numerator, denominator }, error_budget(percent)))
+}
+
+/// 1 - objective, without the float noise of `1.0 - 0.999` (0.0009999999999998899).
+fn error_budget(percent: f64) -> f64 {
+    ((100.0 - percent) / 100.0 * 1e9).round() / 1e9
+}
+
+/// The histogram and bound of the first `…_bucket{le="x"}` selector.
+fn latency_bucket(expr: &Expr) -> Option<(String, f64)> {
+    let mut stack = vec![expr];
+    while let Some(node) = stack.pop() {
+        if let Some(selector) = crate::context::selector_of(node) {
+            let name = crate::context::selector_name(selector).and_then(|n| n.strip_suffix("_bucket"));
+            let le = selector.matchers.matchers.iter().find(|m| m.name == "le" && m.op == promql_parser::label::MatchOp::Equal);
+            if let (Some(name), Some(le)) = (name, le) {
+                return Some((name.to_string(), le.value.parse().ok()?));
+            }
+        }
+        stack.extend(promaudit_promql::children(node));
+    }
+    None
+}
+
+/// `< 1s` → 1, `< 500ms` → 0.5, `< 0.1%` → 0.001: an SLI target's upper bound in base units.
+fn upper_bound(target: &str) -> Option<f64> {
+    let rest = target.trim().strip_prefix('<')?.trim_start_matches('=').trim();
+    let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let value: f64 = rest[..number_end].parse().ok()?;
+    let scale = match rest[number_end..].trim() {
+        "" | "s" => 1.0,
+        "ms" => 1e-3,
+        "%" => 1e-2,
+        "m" | "min" => 60.0,
+        _ => return None,
+    };
+    Some(value * scale)
 }
 
 impl FileFacts {
@@ -90,6 +246,8 @@ impl Checker {
         for file in facts {
             file.add_jobs_to(&mut self.catalog);
             recorded.extend(file.recorded);
+            self.project.objectives.extend(file.objectives);
+            self.project.alert_thresholds.extend(file.alert_thresholds);
         }
         self.add_recorded(&recorded);
     }

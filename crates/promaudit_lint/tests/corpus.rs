@@ -73,33 +73,48 @@ fn is_false_alarm(d: &Diagnostic) -> bool {
     d.severity >= Severity::Warning
 }
 
+/// A checker for one upstream project of the corpus, as `promaudit check` run in its repository
+/// would build it: built-in exporter knowledge only (no --catalog), and the scrape configs,
+/// recording rules, objectives and alert thresholds of the project's files learned first.
+fn project_checker(files: &[&PathBuf]) -> Checker {
+    let mut builtins = promaudit_catalog::Catalog::default();
+    builtins.add_builtins();
+    let mut checker = Checker { user_catalog: false, ..Checker::with_catalog(builtins) };
+    let read = |p: &PathBuf| promaudit_source::SourceFile::new(p, String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned());
+    let facts = files.iter().map(|p| promaudit_lint::project::learn(&read(p), &checker.cache)).collect();
+    checker.learn_from(facts);
+    checker
+}
+
 #[test]
 fn valid_corpus_files_get_no_errors_or_warnings() {
     let mut files = Vec::new();
     walk(&corpus(), &mut files);
-    // As the CLI runs without --catalog: built-in exporter knowledge only.
-    let mut builtins = promaudit_catalog::Catalog::default();
-    builtins.add_builtins();
-    let mut checker = Checker { user_catalog: false, ..Checker::with_catalog(builtins) };
-    // As the CLI does: scrape configs and recording rules from every file, before any check.
-    let facts = files.iter().map(|p| promaudit_lint::project::learn(&promaudit_source::SourceFile::new(p, String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned()))).collect();
-    checker.learn_from(facts);
-    let mut alarms = Vec::new();
+    // The corpus holds unrelated upstream repositories: each is its own project.
+    let mut projects: std::collections::BTreeMap<String, Vec<&PathBuf>> = Default::default();
     for path in &files {
-        let shown = path.strip_prefix(corpus()).unwrap().display().to_string();
-        if deliberately_invalid(&format!("/{shown}")) {
-            // Still checked, for panics.
-            check(path, &checker);
-            continue;
-        }
-        let report = check(path, &checker);
-        for d in report.diagnostics.iter().filter(|d| is_false_alarm(d)) {
-            let at = report.file.line_col(d.span.start);
-            let listed = |file: &str| file == shown || file.ends_with('/') && shown.starts_with(file);
-            if KNOWN_DEFECTS.iter().any(|(file, code, _)| listed(file) && *code == d.code) {
+        let project = path.strip_prefix(corpus()).unwrap().components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+        projects.entry(project).or_default().push(path);
+    }
+    let mut alarms = Vec::new();
+    for project_files in projects.values() {
+        let checker = project_checker(project_files);
+        for path in project_files {
+            let shown = path.strip_prefix(corpus()).unwrap().display().to_string();
+            if deliberately_invalid(&format!("/{shown}")) {
+                // Still checked, for panics.
+                check(path, &checker);
                 continue;
             }
-            alarms.push(format!("{shown}:{}:{}: {} {}", at.line, at.column, d.code, d.message));
+            let report = check(path, &checker);
+            for d in report.diagnostics.iter().filter(|d| is_false_alarm(d)) {
+                let at = report.file.line_col(d.span.start);
+                let listed = |file: &str| file == shown || file.ends_with('/') && shown.starts_with(file);
+                if KNOWN_DEFECTS.iter().any(|(file, code, _)| listed(file) && *code == d.code) {
+                    continue;
+                }
+                alarms.push(format!("{shown}:{}:{}: {} {}", at.line, at.column, d.code, d.message));
+            }
         }
     }
     assert!(files.len() > 400, "walked only {} files", files.len());

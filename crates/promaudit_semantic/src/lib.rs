@@ -3,6 +3,7 @@
 //! [`MetricFacts`] trait, so this crate knows nothing of where they were loaded from.
 
 pub mod labels;
+pub mod quantities;
 pub mod series;
 pub mod unit;
 pub mod values;

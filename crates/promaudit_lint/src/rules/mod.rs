@@ -38,6 +38,7 @@ mod join {
 mod thresholds {
     pub mod humanize_percentage;
     pub mod out_of_range;
+    pub mod slo_mismatch;
 }
 
 mod slo {
@@ -127,6 +128,7 @@ pub static ALL: &[&dyn Rule] = &[
     &cardinality::series_limit::SeriesLimit,
     &thresholds::out_of_range::OutOfRange,
     &thresholds::humanize_percentage::HumanizePercentage,
+    &thresholds::slo_mismatch::SloMismatch,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &slo::inverted_sli::InvertedSli,
