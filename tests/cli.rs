@@ -130,10 +130,13 @@ fn the_seed_guide_mistakes_are_found_at_their_tokens() {
         .collect();
     let expected = [
         ("catalog/unknown-metric", 369, 22),  // nvidia_gpu_utilization_percent in the GPU panel
+        ("thresholds/slo-mismatch", 548, 120), // HighInferenceLatency at p95 > 2s, the SLI says < 1s
+        ("thresholds/slo-mismatch", 558, 147), // HighErrorRate at 5%, 50× the 0.1% error budget
         ("catalog/unknown-metric", 579, 13),  // … and in GPUHighUtilization
         ("join/missing-label", 611, 133),     // AutoscalingNotWorking: on(deployment)
         ("catalog/missing-label", 814, 59),   // availability SLI: status!~'5..' matches everything
         ("catalog/missing-label", 852, 68),   // availability SLO: status=~"5.." matches nothing
+        ("slo/inverted-sli", 866, 31),        // latency SLO: the error query counts the fast requests
         ("catalog/unknown-bucket", 866, 77),  // latency SLO: le="1.0" where the histogram has le="1"
     ];
     let expected: Vec<(String, u64, u64)> = expected.iter().map(|(c, l, col)| (c.to_string(), *l, *col)).collect();
