@@ -25,13 +25,20 @@ pub struct FileFacts {
     recorded: Vec<Recorded>,
     objectives: Vec<Objective>,
     alert_thresholds: Vec<AlertThreshold>,
+    /// Recording rules and the series they read.
+    definitions: Vec<(String, Vec<String>)>,
+    /// Series read by alerts, dashboards and SLOs.
+    uses: Vec<String>,
 }
 
-/// What the checked files promise about quantities, across files.
+/// What the checked files tell about each other, across files.
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub objectives: Vec<Objective>,
     pub alert_thresholds: Vec<AlertThreshold>,
+    pub graph: promaudit_semantic::graph::RuleGraph,
+    /// Recorded series on a dependency cycle, each with its cycle.
+    pub cycles: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// An upper bound an SLO or SLI sets on a quantity: p95 latency under 1 (second), an error
@@ -99,6 +106,11 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
             Artifact::RuleFile(rules) => {
                 for rule in rules.groups.iter().flat_map(|g| &g.rules) {
                     let Some(expr) = &rule.expr else { continue };
+                    let reads = series_read(&expr.query.value, false, cache);
+                    match (&rule.record, &rule.alert) {
+                        (Some(record), None) => facts.definitions.push((record.value.clone(), reads)),
+                        _ => facts.uses.extend(reads),
+                    }
                     if let (Some(record), None) = (&rule.record, &rule.alert) {
                         let line = file.line_col(record.span.start).line;
                         let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
@@ -112,6 +124,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                 }
             }
             Artifact::SloSpec(spec) => {
+                facts.uses.extend(spec.slos.iter().flat_map(|s| &s.queries).flat_map(|q| series_read(&q.query.value, q.templated, cache)));
                 for slo in &spec.slos {
                     facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Objective {
                         quantity,
@@ -121,7 +134,12 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     }));
                 }
             }
+            Artifact::Dashboard(dashboard) => {
+                let queries = dashboard.variables.iter().chain(dashboard.panels.iter().flat_map(|p| &p.targets));
+                facts.uses.extend(queries.flat_map(|q| series_read(&q.query.value, q.templated, cache)));
+            }
             Artifact::SliList(slis) => {
+                facts.uses.extend(slis.iter().filter_map(|s| s.query.as_ref()).flat_map(|q| series_read(&q.query.value, q.templated, cache)));
                 for sli in slis {
                     let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
                     let Some((quantity, factor)) = parsed_quantity(&query.query.value, cache) else { continue };
@@ -133,6 +151,19 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
         }
     }
     facts
+}
+
+/// The series names a query's selectors read.
+fn series_read(text: &str, templated: bool, cache: &ParseCache) -> Vec<String> {
+    let outcome = if templated { cache.parse(&promaudit_source::placeholders::substitute(text).text) } else { cache.parse(text) };
+    let Ok(parsed) = outcome.as_ref() else { return Vec::new() };
+    let mut names = Vec::new();
+    parsed.walk(&mut |visit| {
+        if let Some(name) = crate::context::selector_of(visit.expr).and_then(crate::context::selector_name) {
+            names.push(name.to_string());
+        }
+    });
+    names
 }
 
 /// `quantity > threshold` at the top of an alert (through `and`/`unless` filters): the
@@ -248,7 +279,14 @@ impl Checker {
             recorded.extend(file.recorded);
             self.project.objectives.extend(file.objectives);
             self.project.alert_thresholds.extend(file.alert_thresholds);
+            for (record, reads) in &file.definitions {
+                self.project.graph.add_definition(record, reads);
+            }
+            for name in &file.uses {
+                self.project.graph.add_use(name);
+            }
         }
+        self.project.cycles = self.project.graph.cycles();
         self.add_recorded(&recorded);
     }
 

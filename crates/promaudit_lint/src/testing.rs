@@ -55,3 +55,15 @@ pub fn snapshot_with_catalog(rule: &dyn Rule, path: &str, text: &str, exposition
 pub fn snapshot(rule: &dyn Rule, path: &str, text: &str) -> String {
     render(path, text, &check(rule, path, text))
 }
+
+/// Checks `target` among `files` as one project: every file is learned first, as the CLI does,
+/// then `target`'s diagnostics of `rule` are rendered.
+pub fn check_project(rule: &dyn Rule, files: &[(&str, &str)], target: &str) -> String {
+    let mut checker = Checker::default();
+    let facts = files.iter().map(|(path, text)| crate::project::learn(&SourceFile::new(*path, *text), &checker.cache)).collect();
+    checker.learn_from(facts);
+    let text = files.iter().find(|(path, _)| *path == target).expect("the target is among the files").1;
+    let report = crate::check_source(SourceFile::new(target, text), &checker);
+    let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect();
+    render(target, text, &found)
+}

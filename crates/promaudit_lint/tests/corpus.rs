@@ -65,6 +65,11 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("kube-prometheus/manifests/alertmanager-prometheusRule.yaml", "alerts/template-label", "the Alertmanager mixin's descriptions use `{{$labels.job}}` after `min by (namespace, service, …)` dropped it"),
     ("pyrra/examples/nginx.yaml", "slo/inverted-sli", "the latency SLO's success metric keeps `status=~\"5..\"` (copied from the errors SLO above): only failed requests can count as fast"),
     ("sloth/examples/_gen/victoria-metrics.yml", "slo/burn-rate", "a 90% objective leaves a 0.1 budget: the generated 14.4× page pair needs an error ratio of 1.44 and can never fire"),
+    ("node_exporter/docs/example-16-compatibility-rules.yml", "graph/cycle", "alternative example files, old-from-new and new-from-old: loaded together, as a directory check loads them, each name is recorded from the other"),
+    ("node_exporter/docs/example-16-compatibility-rules-new-to-old.yml", "graph/cycle", "the other half of the pair above"),
+    ("node_exporter/docs/example-17-compatibility-rules.yml", "graph/cycle", "the same for the supervisord example"),
+    ("node_exporter/docs/example-17-compatibility-rules-new-to-old.yml", "graph/cycle", "the same for the supervisord example"),
+    ("kube-prometheus/manifests/kubernetesControlPlane-prometheusRule.yaml", "graph/evaluation-order", "kube-apiserver-availability.rules reads `increase1h` in rule 1, recorded by rule 16: the 30-day average lags one evaluation (harmless at that scale, but real)"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

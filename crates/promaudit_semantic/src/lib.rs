@@ -2,6 +2,7 @@
 //! and value range, how many series it may have. Facts come from the metric catalog through the
 //! [`MetricFacts`] trait, so this crate knows nothing of where they were loaded from.
 
+pub mod graph;
 pub mod labels;
 pub mod quantities;
 pub mod series;

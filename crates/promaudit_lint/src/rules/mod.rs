@@ -29,6 +29,13 @@ mod functions {
     pub mod rate_window;
 }
 
+mod graph {
+    pub mod cycle;
+    pub mod evaluation_order;
+    pub mod undefined_recording_rule;
+    pub mod unused_recording_rule;
+}
+
 mod join {
     pub mod ambiguous_match;
     pub mod disjoint_labels;
@@ -131,6 +138,10 @@ pub static ALL: &[&dyn Rule] = &[
     &thresholds::slo_mismatch::SloMismatch,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
+    &graph::undefined_recording_rule::UndefinedRecordingRule,
+    &graph::cycle::Cycle,
+    &graph::evaluation_order::EvaluationOrder,
+    &graph::unused_recording_rule::UnusedRecordingRule,
     &slo::inverted_sli::InvertedSli,
     &slo::burn_rate::BurnRate,
     &units::mismatch::Mismatch,

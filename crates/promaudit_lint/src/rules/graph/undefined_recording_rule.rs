@@ -1,0 +1,72 @@
+use crate::context::{selector_name, selector_of, FileContext};
+use crate::declare_rule;
+use crate::registry::{Rule, RuleMeta};
+use promaudit_diagnostics::Diagnostic;
+use promaudit_source::artifact::QueryRole;
+
+declare_rule! {
+    /// ## What it finds
+    /// Selectors in rules and SLOs naming a recorded series (`level:metric:operations`) that no
+    /// recording rule among the checked files writes and the catalog does not hold, with the
+    /// closest recorded name. Reported when the checked files define recording rules or a
+    /// catalog was given. Dashboards are left out: they are shared between setups whose rules
+    /// live elsewhere (kube-prometheus' Windows dashboards read rules from an add-on).
+    ///
+    /// ## Why it matters
+    /// The selector matches nothing: the alert never fires, the panel shows "No data", the SLO
+    /// computes nothing. A renamed or deleted recording rule leaves these behind silently.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// expr: job:http_requests:rate5n > 100   # the rule records job:http_requests:rate5m
+    /// ```
+    ///
+    /// ## Fix
+    /// Use the recorded name, or add the recording rule.
+    pub UndefinedRecordingRule {
+        code: "graph/undefined-recording-rule",
+        category: Correctness,
+        severity: Warning,
+        summary: "A selector reads a recorded series no recording rule writes",
+    }
+}
+
+impl Rule for UndefinedRecordingRule {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        let graph = &cx.project.graph;
+        if !graph.has_definitions() && !cx.user_catalog {
+            return;
+        }
+        for (query, parsed) in cx.parsed_queries().filter(|(q, _)| !matches!(q.site.role, QueryRole::PanelTarget { .. } | QueryRole::TemplateVariable { .. })) {
+            parsed.walk(&mut |visit| {
+                let Some(name) = selector_of(visit.expr).and_then(selector_name) else { return };
+                if !name.contains(':') || graph.is_defined(name) || cx.catalog.resolve_series_name(name).is_some() {
+                    return;
+                }
+                let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
+                let mut diagnostic = Self::META.diagnostic(span, format!("no recording rule writes `{name}`: this selector in {} matches nothing", query.site.role.describe()));
+                if let Some(suggestion) = cx.suggestions.for_name(cx.catalog, name) {
+                    diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+                }
+                out.push(diagnostic);
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::check_project;
+
+    #[test]
+    fn typo_in_a_recorded_name() {
+        let rules = "groups:\n- name: a\n  rules:\n  - record: job:http_requests:rate5m\n    expr: sum by (job) (rate(http_requests_total[5m]))\n";
+        let alerts = "groups:\n- name: b\n  rules:\n  - alert: Busy\n    expr: job:http_requests:rate5n > 100\n  - alert: Fine\n    expr: job:http_requests:rate5m > 100\n";
+        insta::assert_snapshot!(check_project(&UndefinedRecordingRule, &[("rules.yml", rules), ("alerts.yml", alerts)], "alerts.yml"));
+    }
+}
