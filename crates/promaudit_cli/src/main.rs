@@ -82,7 +82,8 @@ struct ServerArgs {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files or directories; directories are searched for YAML, JSON and Markdown files.
+    /// Files or directories; directories are searched for YAML, JSON, Markdown and `.prom`
+    /// exposition files.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-const EXTENSIONS: &[&str] = &["yml", "yaml", "json", "md", "markdown", "rules"];
+/// `.prom` is the exposition files' own extension (the node exporter's textfile collector reads
+/// them); dumps under other names (`.txt`, `.metrics`) are checked when named explicitly.
+const EXTENSIONS: &[&str] = &["yml", "yaml", "json", "md", "markdown", "rules", "prom"];
 const SKIPPED_DIRECTORIES: &[&str] = &["node_modules", "target", "vendor"];
 
 /// Files to check, sorted within each directory, and errors for paths that cannot be read.

@@ -1,5 +1,6 @@
 //! The real third-party files in ../shared/corpus: nothing panics, nothing valid gets a
-//! syntax or rule-file error, and the deliberately broken files get the error upstream expects.
+//! syntax or rule-file error, exposition dumps are told from other files by their shape, and the
+//! deliberately broken files get the error upstream expects.
 
 use promaudit_diagnostics::{Diagnostic, Severity};
 use promaudit_lint::{check_bytes, Checker, FileReport};
@@ -11,13 +12,18 @@ fn corpus() -> PathBuf {
     dir
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Configuration and documents: YAML, JSON, Markdown, templated YAML.
+const DOCUMENTS: &[&str] = &["yml", "yaml", "json", "md", "tpl"];
+/// Metric exposition dumps as the upstream repositories name them.
+const EXPOSITIONS: &[&str] = &["prom", "txt", "metrics", "out"];
+
+fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            walk(&path, out);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml" | "json" | "md" | "tpl")) {
+            walk(&path, extensions, out);
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e)) {
             out.push(path);
         }
     }
@@ -94,7 +100,7 @@ fn project_checker(files: &[&PathBuf]) -> Checker {
 #[test]
 fn valid_corpus_files_get_no_errors_or_warnings() {
     let mut files = Vec::new();
-    walk(&corpus(), &mut files);
+    walk(&corpus(), &[DOCUMENTS, EXPOSITIONS].concat(), &mut files);
     // The corpus holds unrelated upstream repositories: each is its own project.
     let mut projects: std::collections::BTreeMap<String, Vec<&PathBuf>> = Default::default();
     for path in &files {
@@ -122,8 +128,27 @@ fn valid_corpus_files_get_no_errors_or_warnings() {
             }
         }
     }
-    assert!(files.len() > 400, "walked only {} files", files.len());
+    assert!(files.len() > 550, "walked only {} files", files.len());
     assert!(alarms.is_empty(), "{} false errors:\n{}", alarms.len(), alarms.join("\n"));
+}
+
+fn is_exposition(path: &Path) -> bool {
+    let file = promaudit_source::SourceFile::new(path, String::from_utf8(std::fs::read(path).unwrap()).unwrap());
+    promaudit_source::extract(&file).artifacts.iter().any(|a| matches!(a, promaudit_source::artifact::Artifact::Exposition(_)))
+}
+
+/// Exposition text is told by its shape: every dump is recognized, and no YAML, JSON or Markdown
+/// file is taken for one.
+#[test]
+fn exposition_dumps_and_only_they_are_read_as_exposition() {
+    let (mut documents, mut dumps) = (Vec::new(), Vec::new());
+    walk(&corpus(), DOCUMENTS, &mut documents);
+    walk(&corpus(), EXPOSITIONS, &mut dumps);
+    let taken: Vec<_> = documents.iter().filter(|p| is_exposition(p)).collect();
+    assert!(taken.is_empty(), "documents read as exposition: {taken:?}");
+    // `promtool tsdb dump-series` writes JSON label sets, not exposition text.
+    let missed: Vec<_> = dumps.iter().filter(|p| !p.to_string_lossy().contains("dump-series") && !is_exposition(p)).collect();
+    assert!(dumps.len() > 80 && missed.is_empty(), "{} dumps; not recognized: {missed:?}", dumps.len());
 }
 
 /// (file, rule code, line) as prometheus-testdata/bad-rules/EXPECTED.md names them.

@@ -200,6 +200,23 @@ pub struct DeclaredMetric {
     pub labels: Vec<Text>,
 }
 
+/// A metric family in exposition text (Prometheus text format or OpenMetrics).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExposedFamily {
+    /// The family's name where it is declared: its `# TYPE` line, else its first mention.
+    pub name: Text,
+    /// The word after `# TYPE name` (`counter`, `gauge`, …, as written).
+    pub kind: Option<Text>,
+    /// The `# HELP` text; empty when the line has none.
+    pub help: Option<Text>,
+    /// The `# UNIT` (OpenMetrics).
+    pub unit: Option<Text>,
+    /// Each distinct sample name (`x`, `x_bucket`, `x_total`, …) at its first sample.
+    pub samples: Vec<Text>,
+    /// Each distinct label name at its first occurrence in the family's samples.
+    pub labels: Vec<Text>,
+}
+
 /// A `prometheus.yml`: scrape jobs and their intervals.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScrapeConfig {
@@ -223,6 +240,8 @@ pub enum Artifact {
     SliList(Vec<Sli>),
     CustomMetrics(Vec<DeclaredMetric>),
     ScrapeConfig(ScrapeConfig),
+    /// Metric exposition text: the families it exposes, in file order.
+    Exposition(Vec<ExposedFamily>),
     /// Recognized, holds no PromQL (ServiceMonitor, Alertmanager config, …): nothing to check yet.
     Other { kind: String, span: Span },
 }
@@ -235,7 +254,7 @@ impl Artifact {
             Artifact::Dashboard(d) => d.variables.iter().chain(d.panels.iter().flat_map(|p| &p.targets)).collect(),
             Artifact::SloSpec(spec) => spec.slos.iter().flat_map(|s| &s.queries).collect(),
             Artifact::SliList(slis) => slis.iter().filter_map(|s| s.query.as_ref()).collect(),
-            Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::Other { .. } => Vec::new(),
+            Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::Exposition(_) | Artifact::Other { .. } => Vec::new(),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Detection by shape and extraction of artifacts from a file. The file's format is found from
-//! its content (JSON, YAML, Markdown, Go template), then each document's shape says what it is.
+//! its content (JSON, YAML, Markdown, Go template, metric exposition text), then each document's
+//! shape says what it is.
 
 use crate::artifact::*;
 use crate::tree::{Document, Node, ScalarStyle};
-use crate::{json, markdown, placeholders, scalar, yaml, OffsetMap, SourceFile};
+use crate::{exposition, json, markdown, placeholders, scalar, yaml, OffsetMap, SourceFile};
 use promaudit_diagnostics::Span;
 use std::sync::Arc;
 
@@ -24,6 +25,10 @@ pub fn extract(file: &SourceFile) -> Extraction {
     let identity = OffsetMap::identity(0, text.len());
     if is_markdown(file) {
         extract_markdown(text, &mut out);
+    } else if exposition::looks_like_exposition(text) {
+        // Before JSON and YAML, safely: it takes a sample line (or nothing but `# HELP`/`# TYPE`
+        // comments), which no JSON or YAML document is.
+        out.artifacts.push(Artifact::Exposition(exposition::families(text)));
     } else {
         extract_text(text.clone(), identity, 0, &mut out);
     }
@@ -72,6 +77,10 @@ fn extract_text(text: Arc<str>, to_file: OffsetMap, depth: usize, out: &mut Extr
     if looks_like_json(&text) {
         match json::load_json(&text) {
             Ok(root) => detect(&Document { text, to_file, root }, depth, out),
+            Err(_) if is_json_lines(&text) => out.problems.push(Problem::Skipped {
+                reason: "JSON lines (one document per line, as `promtool tsdb dump-series` writes label sets): nothing promaudit checks".into(),
+                span: to_file.map_span(Span::new(0, text.len())),
+            }),
             Err(error) => out.problems.push(Problem::Syntax {
                 language: "JSON",
                 message: error.message,
@@ -88,6 +97,13 @@ fn extract_text(text: Arc<str>, to_file: OffsetMap, depth: usize, out: &mut Extr
     for root in stream.documents {
         detect(&Document { text: text.clone(), to_file: to_file.clone(), root }, depth, out);
     }
+}
+
+/// Several lines, each a JSON document of its own.
+fn is_json_lines(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let several = lines.clone().nth(1).is_some();
+    several && lines.all(|line| json::load_json(line).is_ok())
 }
 
 /// Decides what a document is by its shape and extracts it.
@@ -599,4 +615,38 @@ fn snake_to_camel(name: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artifacts(path: &str, text: &str) -> Extraction {
+        extract(&SourceFile::new(path, text))
+    }
+
+    #[test]
+    fn exposition_text_whatever_its_extension() {
+        let text = "# HELP up Whether the target is up.\n# TYPE up gauge\nup{job=\"node\"} 1\n";
+        let out = artifacts("metrics.txt", text);
+        let [Artifact::Exposition(families)] = out.artifacts.as_slice() else { panic!("{out:?}") };
+        let declared = text.find("# TYPE up").unwrap() + "# TYPE ".len();
+        assert_eq!(families[0].name.span, Span::new(declared, declared + "up".len()));
+        assert_eq!(&text[families[0].labels[0].span.start..families[0].labels[0].span.end], "job");
+        assert!(out.problems.is_empty());
+    }
+
+    #[test]
+    fn yaml_and_json_keep_their_detection() {
+        let yaml = "# HELP: alerting rules for the API\ngroups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n";
+        assert!(matches!(artifacts("a.prom", yaml).artifacts.as_slice(), [Artifact::RuleFile(_)]));
+        let json = "{\"panels\": [{\"targets\": [{\"expr\": \"up\"}]}]}";
+        assert!(matches!(artifacts("d.prom", json).artifacts.as_slice(), [Artifact::Dashboard(_)]));
+    }
+
+    #[test]
+    fn json_lines_are_skipped_not_a_syntax_error() {
+        let out = artifacts("dump-series.prom", "{\"__name__\":\"x\",\"a\":\"b\"}\n{\"__name__\":\"y\"}\n");
+        assert!(matches!(out.problems.as_slice(), [Problem::Skipped { .. }]), "{:?}", out.problems);
+    }
 }

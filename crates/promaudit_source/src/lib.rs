@@ -1,8 +1,10 @@
 //! The source layer: files and their positions, YAML/JSON/Markdown loading into a span-carrying
 //! tree, the offset maps that carry a position inside a decoded scalar back to the file's bytes,
-//! and detection/extraction of monitoring artifacts into query sites.
+//! metric exposition text read for its names, and detection/extraction of monitoring artifacts
+//! into query sites.
 
 pub mod artifact;
+pub mod exposition;
 pub mod extract;
 pub mod file;
 pub mod json;
