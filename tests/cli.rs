@@ -76,7 +76,8 @@ fn a_one_megabyte_expression_is_refused_quickly() {
     let started = std::time::Instant::now();
     let output = promaudit(&["check", "--format", "json", dir.to_str().unwrap()]);
     assert!(started.elapsed().as_secs() < 10);
-    assert_eq!(json(&output)["diagnostics"][0]["code"], "promql/too-complex");
+    let document = json(&output);
+    assert!(document["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "promql/too-complex"), "{document}");
 }
 
 #[test]

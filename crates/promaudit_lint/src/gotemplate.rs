@@ -103,10 +103,8 @@ impl Checker {
                 self.blocks.push((first_text.to_string(), *first));
                 self.scopes.push(Vec::new());
             }
-            "else" => {
-                if self.blocks.is_empty() {
-                    return Err(error(first.start, first.end, "`{{else}}` outside `{{if}}`, `{{range}}` or `{{with}}`"));
-                }
+            "else" if self.blocks.is_empty() => {
+                return Err(error(first.start, first.end, "`{{else}}` outside `{{if}}`, `{{range}}` or `{{with}}`"));
             }
             "end" => {
                 if self.blocks.pop().is_none() {

@@ -307,7 +307,8 @@ impl<'a> Recognizer<'a> {
         }
         self.bump();
         let op = self.peek();
-        if !matches!(op.kind, Tok::Assign | Tok::RegexMatch) && !(op.kind == Tok::Comparison && self.word(op) == "!=") {
+        let is_matching_operator = matches!(op.kind, Tok::Assign | Tok::RegexMatch) || op.kind == Tok::Comparison && self.word(op) == "!=";
+        if !is_matching_operator {
             // `{"metric.name"}`: a quoted metric name alone.
             if name.kind == Tok::String && matches!(op.kind, Tok::Comma | Tok::RBrace) {
                 return Ok(MatcherSpan { name: name.span, op: Span::empty(name.span.end), value: name.span, whole: name.span });
