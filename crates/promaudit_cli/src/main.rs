@@ -314,16 +314,28 @@ fn record(server: &ServerArgs, output: &Path) -> ExitCode {
     }
 }
 
-/// Scrape configurations and recording rules among the checked files are learned first: the
-/// checks of every other file need them. Files are read again rather than kept, so memory
-/// stays flat.
+/// Scrape configurations, recording rules and objectives among the checked files are learned
+/// first: the checks of every other file need them. Then every file's text is scanned for the
+/// recorded names it reads. Files are read again rather than kept, so memory stays flat.
 fn learn_from_files(files: &[PathBuf], checker: &mut Checker) {
-    let facts = files
-        .par_iter()
-        .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| promaudit_lint::project::may_teach(text)).map(|text| (path, text)))
-        .map(|(path, text)| promaudit_lint::project::learn(&SourceFile::new(path, text), &checker.cache))
-        .collect();
-    checker.learn_from(facts);
+    for chunk in files.chunks(CHUNK) {
+        let facts: Vec<_> = chunk
+            .par_iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| promaudit_lint::project::may_teach(text)).map(|text| (path, text)))
+            .map(|(path, text)| promaudit_lint::project::learn(&SourceFile::new(path, text), &checker.cache))
+            .collect();
+        for file in facts {
+            checker.absorb(file);
+        }
+    }
+    checker.finish_learning();
+    for chunk in files.chunks(CHUNK) {
+        let names = &checker.project.recorded_names;
+        let read: Vec<_> = chunk.par_iter().filter_map(|path| std::fs::read_to_string(path).ok()).map(|text| names.read_in(&text)).collect();
+        for name in read.into_iter().flatten() {
+            checker.project.graph.add_use(&name);
+        }
+    }
 }
 
 fn check_file(path: &Path, checker: &Checker, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {

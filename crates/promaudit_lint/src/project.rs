@@ -14,7 +14,7 @@ use promaudit_catalog::{JobInfo, LabelStats, MetricFamily, MetricKind, Origin, O
 use promaudit_semantic::{infer_labels, infer_values, Measure, Unit};
 use promaudit_source::artifact::Artifact;
 use promaudit_source::SourceFile;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
 /// What one file contributes. Learned per file in parallel, merged in file order.
@@ -24,21 +24,22 @@ pub struct FileFacts {
     jobs: Vec<(String, JobInfo)>,
     recorded: Vec<Recorded>,
     objectives: Vec<Objective>,
-    alert_thresholds: Vec<AlertThreshold>,
     /// Recording rules and the series they read.
     definitions: Vec<(String, Vec<String>)>,
-    /// Series read by alerts, dashboards and SLOs.
-    uses: Vec<String>,
 }
 
 /// What the checked files tell about each other, across files.
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
     pub objectives: Vec<Objective>,
-    pub alert_thresholds: Vec<AlertThreshold>,
     pub graph: promaudit_semantic::graph::RuleGraph,
     /// Recorded series on a dependency cycle, each with its cycle.
     pub cycles: std::collections::HashMap<String, Vec<String>>,
+    /// Finds recorded names where files read them, after learning.
+    pub recorded_names: RecordedNames,
+    /// Recording rules absorbed but not yet turned into catalog families.
+    recorded: Vec<Recorded>,
+    recorded_keys: std::collections::HashSet<(String, String, Vec<(String, String)>)>,
 }
 
 /// An upper bound an SLO or SLI sets on a quantity: p95 latency under 1 (second), an error
@@ -53,13 +54,37 @@ pub struct Objective {
     pub location: String,
 }
 
-/// An alert `quantity > threshold`, the threshold in the quantity's own unit.
-#[derive(Clone, Debug)]
-pub struct AlertThreshold {
-    pub quantity: Quantity,
-    pub threshold: f64,
-    pub alert: String,
-    pub location: String,
+/// Finds where a file's text reads a recorded series: the name as a whole word, not on its own
+/// `record:` line. A text scan (Aho-Corasick over all recorded names) instead of parsing every
+/// query of every file a second time; a name in a comment counts as read, which can only hide an
+/// unused rule, never invent one.
+#[derive(Debug, Default)]
+pub struct RecordedNames(Option<aho_corasick::AhoCorasick>);
+
+impl RecordedNames {
+    fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
+        let names: Vec<&str> = names.collect();
+        if names.is_empty() {
+            return RecordedNames(None);
+        }
+        RecordedNames(aho_corasick::AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(names).ok())
+    }
+
+    /// The recorded names `text` reads.
+    pub fn read_in(&self, text: &str) -> HashSet<String> {
+        let Some(matcher) = &self.0 else { return HashSet::new() };
+        let is_name_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b':';
+        let bytes = text.as_bytes();
+        matcher
+            .find_iter(text)
+            .filter(|m| !(m.start() > 0 && is_name_char(bytes[m.start() - 1])) && !bytes.get(m.end()).is_some_and(|&c| is_name_char(c)))
+            .filter(|m| {
+                let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+                !text[line_start..m.start()].contains("record")
+            })
+            .map(|m| text[m.start()..m.end()].to_string())
+            .collect()
+    }
 }
 
 impl ProjectFacts {
@@ -67,9 +92,6 @@ impl ProjectFacts {
         self.objectives.iter().filter(move |o| o.quantity == *quantity)
     }
 
-    pub fn alerts_for<'a>(&'a self, quantity: &'a Quantity) -> impl Iterator<Item = &'a AlertThreshold> {
-        self.alert_thresholds.iter().filter(move |a| a.quantity == *quantity)
-    }
 }
 
 #[derive(Debug)]
@@ -82,12 +104,13 @@ struct Recorded {
     line: usize,
 }
 
-/// Cheap test on the raw text: can this file hold anything [`learn`] looks for?
+/// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
+/// (alerts, dashboards) cannot, and are not parsed twice.
 pub fn may_teach(text: &str) -> bool {
-    ["scrape_configs", "record", "alert", "objective", "slis", "target"].iter().any(|w| text.contains(w))
+    ["scrape_configs", "record", "objective", "slis:", "indicator"].iter().any(|w| text.contains(w))
 }
 
-/// The scrape jobs, recording rules, objectives and alert thresholds of one file.
+/// The scrape jobs, recording rules and objectives of one file.
 pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
     let mut facts = FileFacts::default();
     let location = |span: promaudit_diagnostics::Span| format!("{}:{}", file.display_path(), file.line_col(span.start).line);
@@ -105,26 +128,14 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
             }
             Artifact::RuleFile(rules) => {
                 for rule in rules.groups.iter().flat_map(|g| &g.rules) {
-                    let Some(expr) = &rule.expr else { continue };
-                    let reads = series_read(&expr.query.value, false, cache);
-                    match (&rule.record, &rule.alert) {
-                        (Some(record), None) => facts.definitions.push((record.value.clone(), reads)),
-                        _ => facts.uses.extend(reads),
-                    }
-                    if let (Some(record), None) = (&rule.record, &rule.alert) {
-                        let line = file.line_col(record.span.start).line;
-                        let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
-                        facts.recorded.push(Recorded { name: record.value.clone(), expr: expr.query.value.clone(), labels, source: file.display_path(), line });
-                    }
-                    if let Some(alert) = &rule.alert {
-                        if let Some((quantity, threshold)) = alert_threshold(&cache.parse(&expr.query.value)) {
-                            facts.alert_thresholds.push(AlertThreshold { quantity, threshold, alert: alert.value.clone(), location: location(alert.span) });
-                        }
-                    }
+                    let (Some(expr), Some(record), None) = (&rule.expr, &rule.record, &rule.alert) else { continue };
+                    facts.definitions.push((record.value.clone(), series_read(&expr.query.value, cache)));
+                    let line = file.line_col(record.span.start).line;
+                    let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
+                    facts.recorded.push(Recorded { name: record.value.clone(), expr: expr.query.value.clone(), labels, source: file.display_path(), line });
                 }
             }
             Artifact::SloSpec(spec) => {
-                facts.uses.extend(spec.slos.iter().flat_map(|s| &s.queries).flat_map(|q| series_read(&q.query.value, q.templated, cache)));
                 for slo in &spec.slos {
                     facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Objective {
                         quantity,
@@ -134,12 +145,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     }));
                 }
             }
-            Artifact::Dashboard(dashboard) => {
-                let queries = dashboard.variables.iter().chain(dashboard.panels.iter().flat_map(|p| &p.targets));
-                facts.uses.extend(queries.flat_map(|q| series_read(&q.query.value, q.templated, cache)));
-            }
             Artifact::SliList(slis) => {
-                facts.uses.extend(slis.iter().filter_map(|s| s.query.as_ref()).flat_map(|q| series_read(&q.query.value, q.templated, cache)));
                 for sli in slis {
                     let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
                     let Some((quantity, factor)) = parsed_quantity(&query.query.value, cache) else { continue };
@@ -153,9 +159,9 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
     facts
 }
 
-/// The series names a query's selectors read.
-fn series_read(text: &str, templated: bool, cache: &ParseCache) -> Vec<String> {
-    let outcome = if templated { cache.parse(&promaudit_source::placeholders::substitute(text).text) } else { cache.parse(text) };
+/// The series names a recording rule's selectors read.
+fn series_read(text: &str, cache: &ParseCache) -> Vec<String> {
+    let outcome = cache.parse(text);
     let Ok(parsed) = outcome.as_ref() else { return Vec::new() };
     let mut names = Vec::new();
     parsed.walk(&mut |visit| {
@@ -179,10 +185,6 @@ pub(crate) fn alert_comparison(expr: &Expr) -> Option<(Quantity, f64, &Expr)> {
         }
         _ => None,
     }
-}
-
-fn alert_threshold(outcome: &crate::parse_cache::ParsedOutcome) -> Option<(Quantity, f64)> {
-    alert_comparison(&outcome.as_ref().ok()?.expr).map(|(q, t, _)| (q, t))
 }
 
 /// The quantity a query (with Grafana or Sloth placeholders substituted) measures.
@@ -272,22 +274,43 @@ impl FileFacts {
 impl Checker {
     /// Adds what the files taught. The catalog the user gave wins: a live server's intervals and
     /// recorded series are the truth, the files are what should be.
-    pub fn learn_from(&mut self, facts: Vec<FileFacts>) {
-        let mut recorded = Vec::new();
-        for file in facts {
-            file.add_jobs_to(&mut self.catalog);
-            recorded.extend(file.recorded);
-            self.project.objectives.extend(file.objectives);
-            self.project.alert_thresholds.extend(file.alert_thresholds);
-            for (record, reads) in &file.definitions {
-                self.project.graph.add_definition(record, reads);
-            }
-            for name in &file.uses {
-                self.project.graph.add_use(name);
+    /// Adds one file's facts. A recording rule repeated verbatim (the same file checked twice,
+    /// a vendored copy) is kept once, so what is held grows with distinct rules, not files.
+    pub fn absorb(&mut self, file: FileFacts) {
+        file.add_jobs_to(&mut self.catalog);
+        self.project.objectives.extend(file.objectives);
+        for (record, reads) in &file.definitions {
+            self.project.graph.add_definition(record, reads);
+        }
+        for rule in file.recorded {
+            if self.project.recorded_keys.insert((rule.name.clone(), rule.expr.clone(), rule.labels.clone())) {
+                self.project.recorded.push(rule);
             }
         }
+    }
+
+    /// Once every file is absorbed: the graph's cycles, the recorded series' families, and the
+    /// matcher that finds recorded names in files' text.
+    pub fn finish_learning(&mut self) {
         self.project.cycles = self.project.graph.cycles();
+        let recorded = std::mem::take(&mut self.project.recorded);
         self.add_recorded(&recorded);
+        self.project.recorded_keys.clear();
+        self.project.recorded_names = RecordedNames::new(self.project.graph.defined());
+    }
+
+    /// Every step for files already in memory: learn, finish, then find the uses.
+    pub fn learn_project(&mut self, files: &[SourceFile]) {
+        for file in files.iter().filter(|f| may_teach(&f.text)) {
+            let facts = learn(file, &self.cache);
+            self.absorb(facts);
+        }
+        self.finish_learning();
+        for file in files {
+            for name in self.project.recorded_names.read_in(&file.text) {
+                self.project.graph.add_use(&name);
+            }
+        }
     }
 
     /// Recorded series become families with the labels and unit their expressions give. Rules

@@ -60,8 +60,8 @@ pub fn snapshot(rule: &dyn Rule, path: &str, text: &str) -> String {
 /// then `target`'s diagnostics of `rule` are rendered.
 pub fn check_project(rule: &dyn Rule, files: &[(&str, &str)], target: &str) -> String {
     let mut checker = Checker::default();
-    let facts = files.iter().map(|(path, text)| crate::project::learn(&SourceFile::new(*path, *text), &checker.cache)).collect();
-    checker.learn_from(facts);
+    let sources: Vec<SourceFile> = files.iter().map(|(path, text)| SourceFile::new(*path, *text)).collect();
+    checker.learn_project(&sources);
     let text = files.iter().find(|(path, _)| *path == target).expect("the target is among the files").1;
     let report = crate::check_source(SourceFile::new(target, text), &checker);
     let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect();

@@ -91,9 +91,8 @@ fn project_checker(files: &[&PathBuf]) -> Checker {
     let mut builtins = promaudit_catalog::Catalog::default();
     builtins.add_builtins();
     let mut checker = Checker { user_catalog: false, ..Checker::with_catalog(builtins) };
-    let read = |p: &PathBuf| promaudit_source::SourceFile::new(p, String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned());
-    let facts = files.iter().map(|p| promaudit_lint::project::learn(&read(p), &checker.cache)).collect();
-    checker.learn_from(facts);
+    let sources: Vec<_> = files.iter().map(|p| promaudit_source::SourceFile::new(p, String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())).collect();
+    checker.learn_project(&sources);
     checker
 }
 

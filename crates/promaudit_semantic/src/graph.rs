@@ -48,6 +48,10 @@ impl RuleGraph {
         self.used.contains(name)
     }
 
+    pub fn defined(&self) -> impl Iterator<Item = &str> {
+        self.defined.iter().map(String::as_str)
+    }
+
     pub fn has_definitions(&self) -> bool {
         !self.defined.is_empty()
     }

@@ -82,7 +82,7 @@ mod tests {
 
     fn check(text: &str) -> String {
         let mut checker = Checker::default();
-        checker.learn_from(vec![crate::project::learn(&SourceFile::new("prometheus.yml", CONFIG), &checker.cache)]);
+        checker.learn_project(&[SourceFile::new("prometheus.yml", CONFIG)]);
         let report = check_source(SourceFile::new("r.yml", text), &checker);
         let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == RateWindow::META.code).collect();
         render("r.yml", text, &found)

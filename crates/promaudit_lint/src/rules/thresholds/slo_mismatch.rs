@@ -109,8 +109,7 @@ mod tests {
 
     fn check(alerts: &str) -> String {
         let mut checker = Checker::default();
-        let facts = [("slo.yml", SLO), ("alerts.yml", alerts)].map(|(path, text)| crate::project::learn(&SourceFile::new(path, text), &checker.cache));
-        checker.learn_from(facts.into());
+        checker.learn_project(&[SourceFile::new("slo.yml", SLO), SourceFile::new("alerts.yml", alerts)]);
         let report = check_source(SourceFile::new("alerts.yml", alerts), &checker);
         let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == SloMismatch::META.code).collect();
         crate::testing::render("alerts.yml", alerts, &found)
