@@ -136,9 +136,17 @@ fn the_seed_guide_mistakes_are_found_at_their_tokens() {
         ("catalog/unknown-metric", 579, 13),  // … and in GPUHighUtilization
         ("join/missing-label", 611, 133),     // AutoscalingNotWorking: on(deployment)
         ("catalog/missing-label", 814, 59),   // availability SLI: status!~'5..' matches everything
+        ("slo/sloth-field", 852, 9),          // the CRD spells it errorQuery: error_query is pruned
         ("catalog/missing-label", 852, 68),   // availability SLO: status=~"5.." matches nothing
+        ("slo/sloth-window", 852, 82),        // [5m] instead of [{{.window}}]
+        ("slo/sloth-field", 853, 9),          // totalQuery
+        ("slo/sloth-window", 853, 67),
+        ("slo/sloth-field", 866, 9),
         ("slo/inverted-sli", 866, 31),        // latency SLO: the error query counts the fast requests
         ("catalog/unknown-bucket", 866, 77),  // latency SLO: le="1.0" where the histogram has le="1"
+        ("slo/sloth-window", 866, 86),
+        ("slo/sloth-field", 867, 9),
+        ("slo/sloth-window", 867, 75),
     ];
     let expected: Vec<(String, u64, u64)> = expected.iter().map(|(c, l, col)| (c.to_string(), *l, *col)).collect();
     assert_eq!(found, expected);

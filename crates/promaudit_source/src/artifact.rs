@@ -180,6 +180,8 @@ pub struct Slo {
     pub objective: Option<Text>,
     pub window: Option<Text>,
     pub queries: Vec<QuerySite>,
+    /// The keys the queries were found under, as written (Sloth: `error_query` or `errorQuery`).
+    pub query_keys: Vec<Text>,
 }
 
 /// The seed guide's `slis:` map of named queries with targets.

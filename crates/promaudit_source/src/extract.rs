@@ -350,20 +350,17 @@ impl Cx<'_> {
             let sli = slo.get("sli");
             let mut queries = Vec::new();
             // The CRD spells these in camelCase, the plain spec in snake_case.
-            let parts: [(&[&str], SloPart); 3] = [
-                (&["events", "error_query"], SloPart::Errors),
-                (&["events", "total_query"], SloPart::Total),
-                (&["raw", "error_ratio_query"], SloPart::ErrorRatio),
-            ];
-            for (path, part) in parts {
-                let camel: Vec<String> = path.iter().map(|p| snake_to_camel(p)).collect();
-                let camel: Vec<&str> = camel.iter().map(String::as_str).collect();
-                let node = sli.and_then(|s| s.path(path).or_else(|| s.path(&camel)));
-                if let Some(node) = node {
-                    queries.extend(self.query(node, QueryRole::SloQuery { slo: slo_name.clone(), part }, true));
-                }
+            let parts: [(&str, &str, SloPart); 3] = [("events", "error_query", SloPart::Errors), ("events", "total_query", SloPart::Total), ("raw", "error_ratio_query", SloPart::ErrorRatio)];
+            let mut query_keys = Vec::new();
+            for (kind, field, part) in parts {
+                // Either spelling is read, and the one written is kept for the rules to judge.
+                let entries = sli.and_then(|s| s.get(kind)).map(Node::entries).unwrap_or_default();
+                let camel = snake_to_camel(field);
+                let Some((key, node)) = entries.iter().find(|(k, _)| k.as_str() == Some(field) || k.as_str() == Some(camel.as_str())) else { continue };
+                query_keys.push(self.text(key));
+                queries.extend(self.query(node, QueryRole::SloQuery { slo: slo_name.clone(), part }, true));
             }
-            Slo { span: self.span(slo), name, objective: self.text_of(slo, "objective"), window: None, queries }
+            Slo { span: self.span(slo), name, objective: self.text_of(slo, "objective"), window: None, queries, query_keys }
         });
         SloSpec { format, service: self.text_of(spec, "service"), slos: slos.collect() }
     }
@@ -394,6 +391,7 @@ impl Cx<'_> {
             objective: spec.and_then(|s| self.text_of(s, "target")),
             window: spec.and_then(|s| self.text_of(s, "window")),
             queries,
+            query_keys: Vec::new(),
         };
         SloSpec { format: SloFormat::Pyrra, service: None, slos: vec![slo] }
     }
@@ -406,7 +404,7 @@ impl Cx<'_> {
         let mut queries = Vec::new();
         self.openslo_queries(root, &slo_name, None, &mut queries);
         let objective = root.path(&["spec", "objectives"]).and_then(|o| o.items().first()).and_then(|o| self.text_of(o, "target"));
-        let slo = Slo { span: self.span(root), name, objective, window: None, queries };
+        let slo = Slo { span: self.span(root), name, objective, window: None, queries, query_keys: Vec::new() };
         SloSpec { format: SloFormat::OpenSlo, service: root.path(&["spec", "service"]).map(|n| self.text(n)), slos: vec![slo] }
     }
 

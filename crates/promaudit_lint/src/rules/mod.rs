@@ -51,6 +51,9 @@ mod thresholds {
 mod slo {
     pub mod burn_rate;
     pub mod inverted_sli;
+    pub mod objective;
+    pub mod sloth_field;
+    pub mod sloth_window;
 }
 
 mod units {
@@ -144,6 +147,9 @@ pub static ALL: &[&dyn Rule] = &[
     &graph::unused_recording_rule::UnusedRecordingRule,
     &slo::inverted_sli::InvertedSli,
     &slo::burn_rate::BurnRate,
+    &slo::objective::Objective,
+    &slo::sloth_field::SlothField,
+    &slo::sloth_window::SlothWindow,
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
