@@ -3,7 +3,10 @@
 use crate::registry::Rule;
 
 mod alerts {
+    pub mod missing_annotation;
+    pub mod missing_severity;
     pub mod template_label;
+    pub mod topk;
     pub mod value_in_label;
 }
 
@@ -141,6 +144,9 @@ pub static ALL: &[&dyn Rule] = &[
     &thresholds::slo_mismatch::SloMismatch,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
+    &alerts::topk::Topk,
+    &alerts::missing_severity::MissingSeverity,
+    &alerts::missing_annotation::MissingAnnotation,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
     &graph::cycle::Cycle,
     &graph::evaluation_order::EvaluationOrder,
