@@ -25,7 +25,7 @@ fn findings_exit_one_with_exact_json_positions() {
     let output = promaudit(&["check", "--format", "json", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let document = json(&output);
-    let diagnostic = &document["diagnostics"][0];
+    let diagnostic = document["diagnostics"].as_array().unwrap().iter().find(|d| d["severity"] == "error").expect("an error");
     assert_eq!(diagnostic["code"], "promql/syntax");
     assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(6), Some(30)));
     assert_eq!((diagnostic["end_line"].as_u64(), diagnostic["end_column"].as_u64()), (Some(6), Some(31)));
