@@ -53,6 +53,7 @@ mod thresholds {
 
 mod slo {
     pub mod burn_rate;
+    pub mod error_outside_total;
     pub mod inverted_sli;
     pub mod objective;
     pub mod sloth_field;
@@ -153,6 +154,7 @@ pub static ALL: &[&dyn Rule] = &[
     &graph::unused_recording_rule::UnusedRecordingRule,
     &slo::inverted_sli::InvertedSli,
     &slo::burn_rate::BurnRate,
+    &slo::error_outside_total::ErrorOutsideTotal,
     &slo::objective::Objective,
     &slo::sloth_field::SlothField,
     &slo::sloth_window::SlothWindow,
