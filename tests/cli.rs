@@ -130,6 +130,8 @@ fn the_seed_guide_mistakes_are_found_at_their_tokens() {
         .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
         .collect();
     let expected = [
+        ("thresholds/panel-threshold", 286, 43), // latency panel red at 5s, the SLI says < 1s
+        ("thresholds/panel-threshold", 309, 43), // error-rate panel red at 5%, the budget is 0.1%
         ("catalog/unknown-metric", 369, 22),  // nvidia_gpu_utilization_percent in the GPU panel
         ("thresholds/slo-mismatch", 548, 120), // HighInferenceLatency at p95 > 2s, the SLI says < 1s
         ("thresholds/slo-mismatch", 558, 147), // HighErrorRate at 5%, 50× the 0.1% error budget

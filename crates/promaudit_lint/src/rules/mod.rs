@@ -48,6 +48,7 @@ mod join {
 mod thresholds {
     pub mod humanize_percentage;
     pub mod out_of_range;
+    pub mod panel_threshold;
     pub mod slo_mismatch;
 }
 
@@ -143,6 +144,7 @@ pub static ALL: &[&dyn Rule] = &[
     &thresholds::out_of_range::OutOfRange,
     &thresholds::humanize_percentage::HumanizePercentage,
     &thresholds::slo_mismatch::SloMismatch,
+    &thresholds::panel_threshold::PanelThreshold,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &alerts::topk::Topk,

@@ -1,0 +1,105 @@
+use crate::context::FileContext;
+use crate::declare_rule;
+use crate::registry::{Rule, RuleMeta};
+use promaudit_diagnostics::Diagnostic;
+use promaudit_semantic::quantities::{measured_quantity, Quantity};
+use promaudit_source::artifact::Artifact;
+
+declare_rule! {
+    /// ## What it finds
+    /// Dashboard panels whose color thresholds disagree with the SLO or SLI of the quantity
+    /// they show: a p95 latency panel that turns red at 5s while the SLO bound is 1s, an error
+    /// rate panel red at 5% while the objective's error budget is 0.1% (red is accepted up to
+    /// the fastest standard burn, 14.4× the budget). Compared through the
+    /// panel's scaling (`* 100` for a percent panel), across the checked files.
+    ///
+    /// ## Why it matters
+    /// The dashboard stays green (or yellow) while the objective is being missed: during an
+    /// incident people read the colors, not the numbers, and conclude the service is fine.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"title": "Inference Latency (P95)",
+    ///  "targets": [{"expr": "histogram_quantile(0.95, sum by (le) (rate(duration_seconds_bucket[5m])))"}],
+    ///  "fieldConfig": {"defaults": {"thresholds": {"steps": [{"value": null}, {"value": 1}, {"value": 5}]}}}}
+    /// ```
+    ///
+    /// ## Fix
+    /// Make the last (red) step the objective's bound.
+    pub PanelThreshold {
+        code: "thresholds/panel-threshold",
+        category: Suspicious,
+        severity: Warning,
+        summary: "A panel turns red only beyond the SLO bound of the quantity it shows",
+    }
+}
+
+impl Rule for PanelThreshold {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        let panels = cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::Dashboard(d) = a { Some(&d.panels) } else { None }).flatten();
+        for panel in panels {
+            let Some(red) = panel.thresholds.iter().max_by(|a, b| a.value.total_cmp(&b.value)) else { continue };
+            for target in &panel.targets {
+                let Some((_, parsed)) = cx.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, target)) else { continue };
+                let Some((quantity, factor)) = measured_quantity(&parsed.expr) else { continue };
+                let shown = red.value / factor;
+                let Some(objective) = cx.project.objectives_for(&quantity).find(|o| shown > tolerated(&quantity, o.bound) * 1.0001) else { continue };
+                let (value, bound) = (display(&quantity, red.value, factor), display(&quantity, objective.bound * factor, factor));
+                let title = panel.title.as_ref().map_or("untitled", |t| t.value.as_str());
+                let message = format!("panel `{title}` turns red only at {value}, but {} bounds {} at {bound}: the panel shows no alarm while the objective is missed", objective.source, quantity.describe());
+                let limit = display(&quantity, tolerated(&quantity, objective.bound) * factor, factor);
+                out.push(Self::META.diagnostic(red.span, message).with_help(format!("turn red at {limit} or below")).with_note(format!("{} is at {}", objective.source, objective.location)));
+            }
+        }
+    }
+}
+
+/// The highest red step that still agrees with an objective: its bound for a latency; for an
+/// error ratio, the fastest standard burn (14.4× the budget), where a panel over a short window
+/// may turn red.
+fn tolerated(quantity: &Quantity, bound: f64) -> f64 {
+    match quantity {
+        Quantity::Quantile { .. } => bound,
+        Quantity::Ratio { .. } => bound * 14.4,
+    }
+}
+
+/// A threshold as the panel shows it: seconds for latencies, percent for a `* 100` ratio.
+fn display(quantity: &Quantity, value: f64, factor: f64) -> String {
+    let value = (value * 1e6).round() / 1e6;
+    match quantity {
+        Quantity::Quantile { histogram, .. } if histogram.ends_with("_seconds") => format!("{value}s"),
+        Quantity::Ratio { .. } if factor == 100.0 => format!("{value}%"),
+        _ => format!("{value}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::check_project;
+
+    const SLIS: &str = "slis:\n  latency:\n    query: \"histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))\"\n    target: \"< 1s\"\n  error_rate:\n    query: \"sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))\"\n    target: \"< 0.1%\"\n";
+
+    fn dashboard(expr: &str, steps: &str) -> String {
+        format!("{{\"title\": \"D\", \"panels\": [{{\"title\": \"P\", \"type\": \"stat\", \"targets\": [{{\"expr\": \"{expr}\"}}], \"fieldConfig\": {{\"defaults\": {{\"thresholds\": {{\"steps\": [{steps}]}}}}}}}}]}}\n")
+    }
+
+    #[test]
+    fn panels_red_beyond_the_objective() {
+        let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 1}, {\"value\": 5}");
+        insta::assert_snapshot!(check_project(&PanelThreshold, &[("slis.yml", SLIS), ("d.json", &latency)], "d.json"));
+        let errors = dashboard("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) * 100", "{\"value\": null}, {\"value\": 1}, {\"value\": 5}");
+        insta::assert_snapshot!(check_project(&PanelThreshold, &[("slis.yml", SLIS), ("d.json", &errors)], "d.json"));
+    }
+
+    #[test]
+    fn panels_red_at_the_objective() {
+        let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 0.5}, {\"value\": 1}");
+        assert_eq!(check_project(&PanelThreshold, &[("slis.yml", SLIS), ("d.json", &latency)], "d.json"), "");
+    }
+}
