@@ -76,6 +76,7 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("node_exporter/docs/example-17-compatibility-rules.yml", "graph/cycle", "the same for the supervisord example"),
     ("node_exporter/docs/example-17-compatibility-rules-new-to-old.yml", "graph/cycle", "the same for the supervisord example"),
     ("kube-prometheus/manifests/kubernetesControlPlane-prometheusRule.yaml", "graph/evaluation-order", "kube-apiserver-availability.rules reads `increase1h` in rule 1, recorded by rule 16: the 30-day average lags one evaluation (harmless at that scale, but real)"),
+    ("prometheus-testdata/good-rules/rules__fixtures__rules_chain.yaml", "naming/record-window", "`job:http_requests:rate5m` is computed with `rate(…[1m])`, a copy of the rate1m rule above it"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

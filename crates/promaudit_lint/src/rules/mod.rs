@@ -70,6 +70,7 @@ mod units {
 mod naming {
     pub mod alert_name;
     pub mod metric_name;
+    pub mod record_window;
     pub mod recording_rule_name;
 }
 
@@ -166,4 +167,5 @@ pub static ALL: &[&dyn Rule] = &[
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,
+    &naming::record_window::RecordWindow,
 ];
