@@ -219,6 +219,35 @@ pub struct ExposedFamily {
     pub labels: Vec<Text>,
 }
 
+/// An `alertmanager.yml`: the routing tree and the receivers it routes to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertmanagerConfig {
+    pub route: Option<Route>,
+    pub receivers: Vec<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Route {
+    pub span: Span,
+    pub receiver: Option<Text>,
+    /// `matchers:` entries as written (`severity="critical"`).
+    pub matchers: Vec<Text>,
+    /// The keys of deprecated `match:` and `match_re:` maps.
+    pub deprecated_match: Vec<Text>,
+    pub routes: Vec<Route>,
+}
+
+impl Route {
+    /// This route and every route below it, depth first.
+    pub fn all(&self) -> Vec<&Route> {
+        let mut found = vec![self];
+        for child in &self.routes {
+            found.extend(child.all());
+        }
+        found
+    }
+}
+
 /// A `prometheus.yml`: scrape jobs and their intervals.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScrapeConfig {
@@ -242,10 +271,9 @@ pub enum Artifact {
     SliList(Vec<Sli>),
     CustomMetrics(Vec<DeclaredMetric>),
     ScrapeConfig(ScrapeConfig),
+    AlertmanagerConfig(AlertmanagerConfig),
     /// Metric exposition text: the families it exposes, in file order.
     Exposition(Vec<ExposedFamily>),
-    /// Recognized, holds no PromQL (ServiceMonitor, Alertmanager config, …): nothing to check yet.
-    Other { kind: String, span: Span },
 }
 
 impl Artifact {
@@ -256,7 +284,7 @@ impl Artifact {
             Artifact::Dashboard(d) => d.variables.iter().chain(d.panels.iter().flat_map(|p| &p.targets)).collect(),
             Artifact::SloSpec(spec) => spec.slos.iter().flat_map(|s| &s.queries).collect(),
             Artifact::SliList(slis) => slis.iter().filter_map(|s| s.query.as_ref()).collect(),
-            Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::Exposition(_) | Artifact::Other { .. } => Vec::new(),
+            Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::AlertmanagerConfig(_) | Artifact::Exposition(_) => Vec::new(),
         }
     }
 }

@@ -129,7 +129,7 @@ fn detect(doc: &Document, depth: usize, out: &mut Extraction) {
     } else if let Some(dashboard) = dashboard_root(root) {
         Some(Artifact::Dashboard(cx.dashboard(dashboard)))
     } else if root.get("route").is_some() && root.get("receivers").is_some() {
-        Some(cx.other("Alertmanager configuration", root))
+        Some(Artifact::AlertmanagerConfig(cx.alertmanager(root)))
     } else {
         None
     };
@@ -231,10 +231,6 @@ impl Cx<'_> {
 
     fn shape(&self, out: &mut Extraction, node: &Node, message: impl Into<String>) {
         out.problems.push(Problem::Shape { message: message.into(), span: self.span(node) });
-    }
-
-    fn other(&self, kind: &str, node: &Node) -> Artifact {
-        Artifact::Other { kind: kind.into(), span: self.span(node) }
     }
 
     fn unknown_fields(&self, node: &Node, known: &[&str]) -> Vec<Text> {
@@ -472,6 +468,25 @@ impl Cx<'_> {
                 .collect(),
         });
         ScrapeConfig { global_interval: root.get("global").and_then(|g| self.text_of(g, "scrape_interval")), jobs: jobs.collect() }
+    }
+
+    fn alertmanager(&self, root: &Node) -> AlertmanagerConfig {
+        let receivers = root.get("receivers").map(Node::items).unwrap_or_default();
+        AlertmanagerConfig {
+            route: root.get("route").filter(|r| r.is_map()).map(|r| self.route(r)),
+            receivers: receivers.iter().filter_map(|r| self.text_of(r, "name")).collect(),
+        }
+    }
+
+    fn route(&self, node: &Node) -> Route {
+        let deprecated = ["match", "match_re"].iter().filter_map(|key| node.entries().iter().find(|(k, _)| k.as_str() == Some(key)));
+        Route {
+            span: self.span(node),
+            receiver: self.text_of(node, "receiver"),
+            matchers: node.get("matchers").map(Node::items).unwrap_or_default().iter().filter(|m| m.scalar().is_some()).map(|m| self.text(m)).collect(),
+            deprecated_match: deprecated.map(|(key, _)| self.text(key)).collect(),
+            routes: node.get("routes").map(Node::items).unwrap_or_default().iter().filter(|r| r.is_map()).map(|r| self.route(r)).collect(),
+        }
     }
 
     fn dashboard(&self, dash: &Node) -> Dashboard {

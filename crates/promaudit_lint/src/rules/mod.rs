@@ -2,6 +2,12 @@
 
 use crate::registry::Rule;
 
+mod alertmanager {
+    pub mod deprecated_match;
+    pub mod undefined_receiver;
+    pub mod unused_receiver;
+}
+
 mod alerts {
     pub mod missing_annotation;
     pub mod missing_severity;
@@ -146,6 +152,9 @@ pub static ALL: &[&dyn Rule] = &[
     &thresholds::humanize_percentage::HumanizePercentage,
     &thresholds::slo_mismatch::SloMismatch,
     &thresholds::panel_threshold::PanelThreshold,
+    &alertmanager::undefined_receiver::UndefinedReceiver,
+    &alertmanager::unused_receiver::UnusedReceiver,
+    &alertmanager::deprecated_match::DeprecatedMatch,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &alerts::topk::Topk,
