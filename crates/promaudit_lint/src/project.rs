@@ -39,7 +39,7 @@ pub struct ProjectFacts {
     pub recorded_names: RecordedNames,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
-    recorded_keys: std::collections::HashSet<(String, String, Vec<(String, String)>)>,
+    recorded_keys: HashSet<RecordedKey>,
 }
 
 /// An upper bound an SLO or SLI sets on a quantity: p95 latency under 1 (second), an error
@@ -53,6 +53,9 @@ pub struct Objective {
     /// `file:line`, for messages.
     pub location: String,
 }
+
+/// What makes two recording rules the same: name, expression and static labels.
+type RecordedKey = (String, String, Vec<(String, String)>);
 
 /// Finds where a file's text reads a recorded series: the name as a whole word, not on its own
 /// `record:` line. A text scan (Aho-Corasick over all recorded names) instead of parsing every
@@ -77,7 +80,11 @@ impl RecordedNames {
         let bytes = text.as_bytes();
         matcher
             .find_iter(text)
-            .filter(|m| !(m.start() > 0 && is_name_char(bytes[m.start() - 1])) && !bytes.get(m.end()).is_some_and(|&c| is_name_char(c)))
+            .filter(|m| {
+                let glued_before = m.start() > 0 && is_name_char(bytes[m.start() - 1]);
+                let glued_after = bytes.get(m.end()).is_some_and(|&c| is_name_char(c));
+                !glued_before && !glued_after
+            })
             .filter(|m| {
                 let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
                 !text[line_start..m.start()].contains("record")
