@@ -1,7 +1,10 @@
 //! The `promaudit` command line: the edge where files are found and read, checked in parallel,
 //! and the diagnostics rendered.
 
+mod changed;
 mod walk;
+
+use changed::{Changes, Scope};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use promaudit_diagnostics::render::{self, FileView};
@@ -104,6 +107,11 @@ struct CheckArgs {
     fail_on: Level,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Check only the files changed since this git revision (committed, staged, unstaged or
+    /// untracked). The other files are still read for what they define, and are checked for
+    /// reads of recording rules the change removed.
+    #[arg(long, value_name = "REV")]
+    changed_since: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -176,6 +184,16 @@ fn check(args: CheckArgs) -> ExitCode {
         io_errors += loaded.errors.iter().filter(|e| e.line == 0 && !e.warning).count();
         catalog.merge(loaded.catalog);
     }
+    let changes = match &args.changed_since {
+        Some(rev) => match Changes::since(rev, args.paths.first().map_or(Path::new("."), PathBuf::as_path)) {
+            Ok(changes) => Some(changes),
+            Err(error) => {
+                eprintln!("promaudit: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let (files, walk_errors) = walk::collect(&args.paths);
     for error in &walk_errors {
         eprintln!("promaudit: {error}");
@@ -204,6 +222,10 @@ fn check(args: CheckArgs) -> ExitCode {
     checker.user_catalog = user_catalog;
     checker.series_limit = args.series_limit;
     learn_from_files(&files, &mut checker);
+    let files = match &changes {
+        Some(changes) => changes.select(files, &mut checker),
+        None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
+    };
     let fail_on = args.fail_on.severity();
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
@@ -214,7 +236,7 @@ fn check(args: CheckArgs) -> ExitCode {
     // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
     // so memory stays flat however many files there are.
     for chunk in files.chunks(CHUNK) {
-        let outcomes: Vec<Result<FileOutcome, String>> = chunk.par_iter().map(|path| check_file(path, &checker, args.format, color, fail_on)).collect();
+        let outcomes: Vec<Result<FileOutcome, String>> = chunk.par_iter().map(|(path, scope)| check_file(path, *scope, &checker, args.format, color, fail_on)).collect();
         for outcome in outcomes {
             match outcome {
                 Ok(outcome) => {
@@ -338,8 +360,11 @@ fn learn_from_files(files: &[PathBuf], checker: &mut Checker) {
     }
 }
 
-fn check_file(path: &Path, checker: &Checker, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {
-    let report = read_and_check(path, checker)?;
+fn check_file(path: &Path, scope: Scope, checker: &Checker, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {
+    let mut report = read_and_check(path, checker)?;
+    if scope == Scope::RemovedRecordings {
+        report.diagnostics.retain(|d| d.code == promaudit_lint::rules::RemovedRecordingRule::META.code);
+    }
     let path_text = report.file.display_path();
     let view = FileView::new(&path_text, &report.file.text);
     let diagnostics = &report.diagnostics;

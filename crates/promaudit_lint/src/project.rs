@@ -37,6 +37,9 @@ pub struct ProjectFacts {
     pub cycles: std::collections::HashMap<String, Vec<String>>,
     /// Finds recorded names where files read them, after learning.
     pub recorded_names: RecordedNames,
+    /// Series an older revision of the checked files recorded and none records now, each with
+    /// where it was recorded (`--changed-since`): whatever still reads them breaks on deploy.
+    pub removed_recordings: std::collections::HashMap<String, String>,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -65,7 +68,7 @@ type RecordedKey = (String, String, Vec<(String, String)>);
 pub struct RecordedNames(Option<aho_corasick::AhoCorasick>);
 
 impl RecordedNames {
-    fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
+    pub fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
         let names: Vec<&str> = names.collect();
         if names.is_empty() {
             return RecordedNames(None);
@@ -261,6 +264,11 @@ fn upper_bound(target: &str) -> Option<f64> {
 }
 
 impl FileFacts {
+    /// The series this file's recording rules write.
+    pub fn recorded_names(&self) -> impl Iterator<Item = &str> {
+        self.definitions.iter().map(|(name, _)| name.as_str())
+    }
+
     /// Adds the scrape jobs; intervals the catalog already knows win, target labels add up.
     pub fn add_jobs_to(&self, catalog: &mut promaudit_catalog::Catalog) {
         if let Some(global) = self.global_interval {
@@ -304,6 +312,14 @@ impl Checker {
         self.add_recorded(&recorded);
         self.project.recorded_keys.clear();
         self.project.recorded_names = RecordedNames::new(self.project.graph.defined());
+    }
+
+    /// Notes the series a file recorded at an older revision (`earlier`, learned from that
+    /// revision's text) that no checked file records now. Call after [`Checker::finish_learning`].
+    pub fn note_removed_recordings(&mut self, earlier: &FileFacts, origin: &str) {
+        for name in earlier.recorded_names().filter(|name| !self.project.graph.is_defined(name)) {
+            self.project.removed_recordings.entry(name.to_string()).or_insert_with(|| origin.to_string());
+        }
     }
 
     /// Every step for files already in memory: learn, finish, then find the uses.

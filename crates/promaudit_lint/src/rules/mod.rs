@@ -2,6 +2,9 @@
 
 use crate::registry::Rule;
 
+/// Changed-files runs report only this rule's findings in the files a change did not touch.
+pub use graph::removed_recording_rule::RemovedRecordingRule;
+
 mod alertmanager {
     pub mod deprecated_match;
     pub mod undefined_receiver;
@@ -41,6 +44,7 @@ mod functions {
 mod graph {
     pub mod cycle;
     pub mod evaluation_order;
+    pub mod removed_recording_rule;
     pub mod undefined_recording_rule;
     pub mod unused_recording_rule;
 }
@@ -161,6 +165,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::missing_severity::MissingSeverity,
     &alerts::missing_annotation::MissingAnnotation,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
+    &graph::removed_recording_rule::RemovedRecordingRule,
     &graph::cycle::Cycle,
     &graph::evaluation_order::EvaluationOrder,
     &graph::unused_recording_rule::UnusedRecordingRule,

@@ -44,7 +44,7 @@ impl Rule for UndefinedRecordingRule {
         for (query, parsed) in cx.parsed_queries().filter(|(q, _)| !matches!(q.site.role, QueryRole::PanelTarget { .. } | QueryRole::TemplateVariable { .. })) {
             parsed.walk(&mut |visit| {
                 let Some(name) = selector_of(visit.expr).and_then(selector_name) else { return };
-                if !name.contains(':') || graph.is_defined(name) || cx.catalog.resolve_series_name(name).is_some() {
+                if !name.contains(':') || graph.is_defined(name) || cx.project.removed_recordings.contains_key(name) || cx.catalog.resolve_series_name(name).is_some() {
                     return;
                 }
                 let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
