@@ -1,7 +1,8 @@
-//! Project tasks: `cargo xtask audit | docs [--check] | bench [--copies N] [--corpus DIR] [--min-ratio R]`.
+//! Project tasks: `cargo xtask audit | docs [--check] | new-rule family/name | bench [--copies N] [--corpus DIR] [--min-ratio R]`.
 
 mod bench;
 mod docs;
+mod new_rule;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -11,8 +12,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("audit") => audit(),
         Some("docs") => docs::run(&root(), args.iter().any(|a| a == "--check")),
+        Some("new-rule") => new_rule::run(&root(), args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&root(), &args[1..]),
-        _ => Err("usage: cargo xtask audit | docs [--check] | bench [--copies N] [--corpus DIR] [--min-ratio R]".into()),
+        _ => Err("usage: cargo xtask audit | docs [--check] | new-rule family/name | bench [--copies N] [--corpus DIR] [--min-ratio R]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -36,7 +36,8 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
                 walk_dir(&path, files, errors);
             }
         } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())) {
-            files.push(path);
+            // `promaudit check` (the directory `.`) reports `rules/a.yml`, not `./rules/a.yml`.
+            files.push(path.strip_prefix(".").map(Path::to_path_buf).unwrap_or(path));
         }
     }
 }
