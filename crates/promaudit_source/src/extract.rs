@@ -614,7 +614,8 @@ fn is_prometheus_source(node: &Node) -> bool {
         || node.get_str("queryType").is_some_and(|t| t.eq_ignore_ascii_case("promql"))
 }
 
-fn snake_to_camel(name: &str) -> String {
+/// `error_query` → `errorQuery`: Sloth's CRD spells the prometheus/v1 spec's fields this way.
+pub fn snake_to_camel(name: &str) -> String {
     let mut out = String::new();
     let mut upper = false;
     for c in name.chars() {

@@ -51,28 +51,12 @@ impl Rule for SlothField {
                 if snake != crd {
                     continue;
                 }
-                let (format, right) = if crd { ("the PrometheusServiceLevel custom resource", camel(&key.value)) } else { ("Sloth's prometheus/v1 spec", snake_case(&key.value)) };
+                let (format, right) = if crd { ("the PrometheusServiceLevel custom resource", promaudit_source::extract::snake_to_camel(&key.value)) } else { ("Sloth's prometheus/v1 spec", snake_case(&key.value)) };
                 let message = format!("{format} spells this field `{right}`: `{}` is dropped, and the SLO has no such query", key.value);
                 out.push(Self::META.diagnostic(key.span, message).with_help(format!("write `{right}:`")));
             }
         }
     }
-}
-
-fn camel(snake: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn snake_case(camel: &str) -> String {
