@@ -22,6 +22,8 @@ pub struct Checker {
     pub series_limit: u64,
     /// Objectives and alert thresholds from all checked files.
     pub project: crate::project::ProjectFacts,
+    /// `.promaudit.yaml`: rule settings per path, alert policy.
+    pub config: crate::config::Config,
 }
 
 /// The default of `--series-limit`: more than a dashboard can draw or an alert can route.
@@ -55,6 +57,7 @@ impl Default for Checker {
             suggestions: Suggestions::default(),
             series_limit: DEFAULT_SERIES_LIMIT,
             project: Default::default(),
+            config: Default::default(),
         }
     }
 }
@@ -88,7 +91,7 @@ pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileRe
     let extraction = Extraction::default();
     let catalog = Catalog::default();
     let suggestions = Suggestions::default();
-    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT, project: &Default::default() };
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT, project: &Default::default(), config: &Default::default() };
     let diagnostics = run_rules(&cx);
     FileReport { file, diagnostics, queries: 0 }
 }
@@ -109,8 +112,10 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
 pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
-    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit, project: &checker.project };
-    let diagnostics = run_rules(&cx);
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit, project: &checker.project, config: &checker.config };
+    let mut diagnostics = run_rules(&cx);
+    checker.config.settings_for(&file.path).apply(&mut diagnostics);
+    crate::suppress::apply(&file.text, &extraction.comments, &mut diagnostics);
     let queries = cx.queries.len();
     FileReport { file, diagnostics, queries }
 }

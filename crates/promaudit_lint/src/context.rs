@@ -19,6 +19,7 @@ pub struct FileContext<'a> {
     pub suggestions: &'a crate::analyze::Suggestions,
     pub series_limit: u64,
     pub project: &'a crate::project::ProjectFacts,
+    pub config: &'a crate::config::Config,
 }
 
 impl<'a> FileContext<'a> {

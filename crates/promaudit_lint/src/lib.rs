@@ -2,6 +2,7 @@
 //! each declaring its metadata and docs once with [`declare_rule!`].
 
 pub mod analyze;
+pub mod config;
 pub mod context;
 pub mod gotemplate;
 pub mod names;
@@ -9,6 +10,7 @@ pub mod parse_cache;
 pub mod project;
 pub mod registry;
 pub mod rules;
+pub mod suppress;
 #[cfg(test)]
 mod format_tests;
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub enum Category {
 }
 
 impl Category {
+    pub const ALL: [Category; 5] = [Category::Correctness, Category::Suspicious, Category::Style, Category::Performance, Category::Coverage];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Correctness => "correctness",

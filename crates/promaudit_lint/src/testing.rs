@@ -51,6 +51,14 @@ pub fn snapshot_with_catalog(rule: &dyn Rule, path: &str, text: &str, exposition
     render(path, text, &check_with_catalog(rule, path, text, exposition))
 }
 
+/// Checks `text` under a `.promaudit.yaml` given as text, and renders `rule`'s diagnostics.
+pub fn snapshot_with_config(rule: &dyn Rule, path: &str, text: &str, config: &str) -> String {
+    let checker = Checker { config: crate::config::Config::parse(config, "/".into()).expect("the test's configuration is valid"), ..Checker::default() };
+    let report = crate::check_source(SourceFile::new(path, text), &checker);
+    let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect();
+    render(path, text, &found)
+}
+
 /// Checks and renders in one go, for snapshots.
 pub fn snapshot(rule: &dyn Rule, path: &str, text: &str) -> String {
     render(path, text, &check(rule, path, text))

@@ -3,7 +3,9 @@
 use crate::registry::Rule;
 
 /// Changed-files runs report only this rule's findings in the files a change did not touch.
+pub use config::invalid::ConfigInvalid;
 pub use graph::removed_recording_rule::RemovedRecordingRule;
+pub use suppression::{malformed::SuppressionMalformed, unused::SuppressionUnused};
 
 mod alertmanager {
     pub mod deprecated_match;
@@ -12,10 +14,11 @@ mod alertmanager {
 }
 
 mod alerts {
-    pub mod missing_annotation;
-    pub mod missing_severity;
+    pub mod required_annotation;
+    pub mod required_label;
     pub mod template_label;
     pub mod topk;
+    pub mod unknown_severity;
     pub mod value_in_label;
 }
 
@@ -24,6 +27,10 @@ mod cardinality {
     pub mod match_all;
     pub mod series_limit;
     pub mod unfiltered_selector;
+}
+
+mod config {
+    pub mod invalid;
 }
 
 mod catalog {
@@ -107,6 +114,11 @@ mod rulefmt {
     pub mod unknown_field;
 }
 
+mod suppression {
+    pub mod malformed;
+    pub mod unused;
+}
+
 mod source {
     pub mod invalid_structure;
     pub mod skipped;
@@ -162,8 +174,9 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &alerts::topk::Topk,
-    &alerts::missing_severity::MissingSeverity,
-    &alerts::missing_annotation::MissingAnnotation,
+    &alerts::required_label::RequiredLabel,
+    &alerts::unknown_severity::UnknownSeverity,
+    &alerts::required_annotation::RequiredAnnotation,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
     &graph::removed_recording_rule::RemovedRecordingRule,
     &graph::cycle::Cycle,
@@ -182,4 +195,7 @@ pub static ALL: &[&dyn Rule] = &[
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,
     &naming::record_window::RecordWindow,
+    &config::invalid::ConfigInvalid,
+    &suppression::malformed::SuppressionMalformed,
+    &suppression::unused::SuppressionUnused,
 ];

@@ -1,0 +1,507 @@
+//! `.promaudit.yaml`: which rules run at which severity (per code, family or category, and per
+//! path), the catalog sources, the Prometheus server, what alerts must carry, the limits.
+//!
+//! The file's shape is declared once, in [`FIELDS`]: the parser validates against it (so every
+//! error has its position in the config file) and [`json_schema`] is generated from it, so the
+//! schema cannot drift from what is accepted. Plain data, no I/O: the CLI reads the file.
+
+use crate::registry::{all_rules, Category, RuleMeta};
+use promaudit_diagnostics::{Diagnostic, Severity, Span};
+use promaudit_source::tree::{Node, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The file name discovered upward from the checked path.
+pub const FILE_NAME: &str = ".promaudit.yaml";
+
+/// The whole configuration, with relative paths resolved against the config file's directory.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The config file's directory: override globs match paths relative to it.
+    pub root: PathBuf,
+    rules: RuleSettings,
+    overrides: Vec<Override>,
+    pub catalog: Vec<PathBuf>,
+    pub prometheus: PrometheusSettings,
+    pub alerts: AlertPolicy,
+    pub series_limit: Option<u64>,
+    pub fail_on: Option<Severity>,
+}
+
+/// What a rule does under a configuration: nothing, or report at a severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    Off,
+    Level(Severity),
+}
+
+/// The Prometheus server to read the catalog from. Credentials are names of environment
+/// variables, never the secrets themselves.
+#[derive(Debug, Default)]
+pub struct PrometheusSettings {
+    pub url: Option<String>,
+    pub timeout_seconds: Option<u64>,
+    pub ca_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub insecure_skip_verify: bool,
+    pub token_env: Option<String>,
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+}
+
+/// What every alert must carry.
+#[derive(Debug)]
+pub struct AlertPolicy {
+    pub required_labels: Vec<String>,
+    /// The values `severity` may take; `None`: any.
+    pub severities: Option<Vec<String>>,
+    /// Annotations every alert needs; `None`: a `summary` or a `description`.
+    pub required_annotations: Option<Vec<String>>,
+}
+
+impl Default for AlertPolicy {
+    fn default() -> Self {
+        AlertPolicy { required_labels: vec!["severity".into()], severities: None, required_annotations: None }
+    }
+}
+
+#[derive(Debug, Default)]
+struct RuleSettings(Vec<(RuleSelector, Setting)>);
+
+/// A key of `rules:` — a code, a family (`units`, `units/*`) or a category (`style`).
+#[derive(Debug, PartialEq)]
+pub(crate) enum RuleSelector {
+    Code(&'static str),
+    Family(String),
+    Category(Category),
+}
+
+#[derive(Debug)]
+struct Override {
+    paths: Vec<glob::Pattern>,
+    rules: RuleSettings,
+}
+
+/// Every rule's setting for one file, where the configuration changes it.
+#[derive(Debug, Default)]
+pub struct FileSettings(HashMap<&'static str, Setting>);
+
+impl FileSettings {
+    /// Drops the diagnostics of rules turned off, and sets the severity of the others.
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        if self.0.is_empty() {
+            return;
+        }
+        diagnostics.retain_mut(|d| match self.0.get(d.code) {
+            Some(Setting::Off) => false,
+            Some(Setting::Level(severity)) => {
+                d.severity = *severity;
+                true
+            }
+            None => true,
+        });
+    }
+}
+
+impl Config {
+    /// The settings of every rule for the file at `path`: the `rules:` section, then each
+    /// matching override in order, the most specific selector winning within each.
+    pub fn settings_for(&self, path: &Path) -> FileSettings {
+        let relative = std::path::absolute(path).ok().and_then(|p| p.strip_prefix(&self.root).ok().map(Path::to_path_buf)).unwrap_or_else(|| path.to_path_buf());
+        let options = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
+        let matching: Vec<&RuleSettings> = self.overrides.iter().filter(|o| o.paths.iter().any(|p| p.matches_path_with(&relative, options))).map(|o| &o.rules).collect();
+        if self.rules.0.is_empty() && matching.is_empty() {
+            return FileSettings::default();
+        }
+        let mut settings = HashMap::new();
+        for rule in all_rules() {
+            let meta = rule.meta();
+            let setting = std::iter::once(&self.rules).chain(matching.iter().copied()).filter_map(|rules| rules.setting_for(meta)).last();
+            settings.extend(setting.map(|s| (meta.code, s)));
+        }
+        FileSettings(settings)
+    }
+}
+
+impl RuleSelector {
+    pub(crate) fn matches(&self, meta: &RuleMeta) -> bool {
+        match self {
+            RuleSelector::Code(code) => *code == meta.code,
+            RuleSelector::Family(family) => meta.code.split('/').next() == Some(family.as_str()),
+            RuleSelector::Category(category) => *category == meta.category,
+        }
+    }
+}
+
+impl RuleSettings {
+    /// The most specific setting: a code over a family over a category; later entries win.
+    fn setting_for(&self, meta: &RuleMeta) -> Option<Setting> {
+        let find = |wanted: &dyn Fn(&RuleSelector) -> bool| self.0.iter().rev().find(|(selector, _)| wanted(selector)).map(|(_, setting)| *setting);
+        find(&|s| matches!(s, RuleSelector::Code(_)) && s.matches(meta))
+            .or_else(|| find(&|s| matches!(s, RuleSelector::Family(_)) && s.matches(meta)))
+            .or_else(|| find(&|s| matches!(s, RuleSelector::Category(_)) && s.matches(meta)))
+    }
+}
+
+/// What a key's value must be.
+#[derive(Clone, Copy)]
+enum Shape {
+    Text,
+    Flag,
+    Count,
+    Texts,
+    /// `error`, `warning` or `info`.
+    Level,
+    /// Rule selectors to `off`, `info`, `warning` or `error`.
+    Rules,
+    /// A list of `{paths, rules}`.
+    Overrides,
+    Section(&'static [Field]),
+}
+
+struct Field {
+    key: &'static str,
+    shape: Shape,
+    doc: &'static str,
+}
+
+const FIELDS: &[Field] = &[
+    Field { key: "rules", shape: Shape::Rules, doc: "Rules by code (`units/mismatch`), family (`units` or `units/*`) or category (`style`): `off`, `info`, `warning` or `error`. A code wins over a family, a family over a category." },
+    Field { key: "overrides", shape: Shape::Overrides, doc: "Rule settings for some paths only, applied in order after `rules`." },
+    Field { key: "catalog", shape: Shape::Texts, doc: "Metric catalog files or directories, relative to this file; added to `--catalog`." },
+    Field { key: "prometheus", shape: Shape::Section(PROMETHEUS), doc: "A Prometheus-compatible server to read the catalog from; `--prometheus` wins." },
+    Field { key: "alerts", shape: Shape::Section(ALERTS), doc: "What every alerting rule must carry." },
+    Field { key: "cardinality", shape: Shape::Section(CARDINALITY), doc: "Cardinality limits." },
+    Field { key: "fail_on", shape: Shape::Level, doc: "The lowest severity that fails the run; `--fail-on` wins." },
+];
+
+const OVERRIDE: &[Field] = &[
+    Field { key: "paths", shape: Shape::Texts, doc: "Glob patterns of paths relative to this file (`legacy/**/*.yml`)." },
+    Field { key: "rules", shape: Shape::Rules, doc: "Rule settings for the matching files." },
+];
+
+const PROMETHEUS: &[Field] = &[
+    Field { key: "url", shape: Shape::Text, doc: "The server's base URL." },
+    Field { key: "timeout", shape: Shape::Count, doc: "Seconds to wait for each request." },
+    Field { key: "ca_file", shape: Shape::Text, doc: "PEM file of the CA that signed the server's certificate." },
+    Field { key: "cert_file", shape: Shape::Text, doc: "PEM client certificate." },
+    Field { key: "key_file", shape: Shape::Text, doc: "PEM key of the client certificate." },
+    Field { key: "insecure_skip_verify", shape: Shape::Flag, doc: "Accept any server certificate (test servers only)." },
+    Field { key: "token_env", shape: Shape::Text, doc: "Name of the environment variable holding a bearer token." },
+    Field { key: "username_env", shape: Shape::Text, doc: "Name of the environment variable holding the basic-auth user." },
+    Field { key: "password_env", shape: Shape::Text, doc: "Name of the environment variable holding the basic-auth password." },
+];
+
+const ALERTS: &[Field] = &[
+    Field { key: "required_labels", shape: Shape::Texts, doc: "Labels every alert must set (default: `[severity]`)." },
+    Field { key: "severities", shape: Shape::Texts, doc: "The values `severity` may take (default: any)." },
+    Field { key: "required_annotations", shape: Shape::Texts, doc: "Annotations every alert must set (default: a `summary` or a `description`)." },
+];
+
+const CARDINALITY: &[Field] = &[Field { key: "series_limit", shape: Shape::Count, doc: "Series a query may read or return before the cardinality rules report it; `--series-limit` wins." }];
+
+/// Keys that would hold a secret in the file: refused, with the `_env` form to use instead.
+const SECRET_KEYS: &[(&str, &str)] = &[("token", "token_env"), ("bearer_token", "token_env"), ("password", "password_env"), ("username", "username_env")];
+
+impl Config {
+    /// Parses a config file's text. Every problem is a `config/invalid` diagnostic at its
+    /// position in the file; relative paths are resolved against `root`, the file's directory.
+    pub fn parse(text: &str, root: PathBuf) -> Result<Config, Vec<Diagnostic>> {
+        let stream = promaudit_source::yaml::load_yaml(text);
+        if let Some(error) = stream.error {
+            return Err(vec![invalid(error.span, format!("invalid YAML: {}", error.message))]);
+        }
+        let mut parser = Parser::default();
+        let mut config = Config { root, ..Config::default() };
+        if let Some(document) = stream.documents.first().filter(|d| !d.is_null()) {
+            parser.read(document, &mut config);
+        }
+        if parser.errors.is_empty() {
+            Ok(config)
+        } else {
+            parser.errors.sort_by_key(|d| d.span.start);
+            Err(parser.errors)
+        }
+    }
+}
+
+fn invalid(span: Span, message: impl Into<String>) -> Diagnostic {
+    crate::rules::ConfigInvalid::META.diagnostic(span, message)
+}
+
+#[derive(Default)]
+struct Parser {
+    errors: Vec<Diagnostic>,
+}
+
+impl Parser {
+    fn read(&mut self, document: &Node, config: &mut Config) {
+        let top = self.section(document, FIELDS, "");
+        if let Some(rules) = top.get("rules") {
+            config.rules = self.rules(rules);
+        }
+        for item in top.get("overrides").map_or(&[][..], |n| n.items()) {
+            let fields = self.section(item, OVERRIDE, "overrides");
+            let paths = fields.get("paths").map(|n| self.globs(n)).unwrap_or_default();
+            if fields.get("paths").is_none() && item.is_map() {
+                self.error(item.span, "an override needs `paths:`, the files it applies to");
+            }
+            let rules = fields.get("rules").map(|n| self.rules(n)).unwrap_or_default();
+            config.overrides.push(Override { paths, rules });
+        }
+        config.catalog = top.get("catalog").map(|n| self.texts(n)).unwrap_or_default().into_iter().map(|p| config.root.join(p)).collect();
+        if let Some(node) = top.get("prometheus") {
+            let server = self.section(node, PROMETHEUS, "prometheus");
+            let path = |parser: &mut Parser, key| server.get(key).and_then(|n| parser.text(n)).map(|p| config.root.join(p));
+            config.prometheus = PrometheusSettings {
+                url: server.get("url").and_then(|n| self.text(n)),
+                timeout_seconds: server.get("timeout").and_then(|n| self.count(n)),
+                ca_file: path(self, "ca_file"),
+                cert_file: path(self, "cert_file"),
+                key_file: path(self, "key_file"),
+                insecure_skip_verify: server.get("insecure_skip_verify").and_then(|n| self.flag(n)).unwrap_or(false),
+                token_env: server.get("token_env").and_then(|n| self.text(n)),
+                username_env: server.get("username_env").and_then(|n| self.text(n)),
+                password_env: server.get("password_env").and_then(|n| self.text(n)),
+            };
+        }
+        if let Some(node) = top.get("alerts") {
+            let alerts = self.section(node, ALERTS, "alerts");
+            let defaults = AlertPolicy::default();
+            config.alerts = AlertPolicy {
+                required_labels: alerts.get("required_labels").map(|n| self.texts(n)).unwrap_or(defaults.required_labels),
+                severities: alerts.get("severities").map(|n| self.texts(n)),
+                required_annotations: alerts.get("required_annotations").map(|n| self.texts(n)),
+            };
+        }
+        if let Some(node) = top.get("cardinality") {
+            config.series_limit = self.section(node, CARDINALITY, "cardinality").get("series_limit").and_then(|n| self.count(n));
+        }
+        config.fail_on = top.get("fail_on").and_then(|n| self.level(n));
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.errors.push(invalid(span, message));
+    }
+
+    /// The known keys of a mapping; unknown keys, secrets and duplicates are errors.
+    fn section<'n>(&mut self, node: &'n Node, fields: &[Field], name: &str) -> HashMap<&'static str, &'n Node> {
+        let mut known = HashMap::new();
+        if !node.is_map() {
+            self.error(node.span, format!("{} must be a mapping", if name.is_empty() { "the configuration".to_string() } else { format!("`{name}`") }));
+            return known;
+        }
+        for (key, value) in node.entries() {
+            let key_text = key.as_str().unwrap_or_default();
+            match fields.iter().find(|f| f.key == key_text) {
+                Some(field) if known.contains_key(field.key) => self.error(key.span, format!("`{key_text}` is set twice")),
+                Some(field) => {
+                    known.insert(field.key, value);
+                }
+                None => match SECRET_KEYS.iter().find(|(secret, _)| *secret == key_text) {
+                    Some((_, instead)) => self.error(key.span, format!("`{key_text}` would put a secret in a file that is committed: write `{instead}: VARIABLE` and set the variable in the environment")),
+                    None => {
+                        let closest = fields.iter().map(|f| f.key).filter(|k| promaudit_catalog::bounded_edit_distance(k, key_text, 3).is_some()).min_by_key(|k| promaudit_catalog::bounded_edit_distance(k, key_text, 3));
+                        let keys: Vec<&str> = fields.iter().map(|f| f.key).collect();
+                        let hint = closest.map_or_else(|| format!("the keys are {}", keys.join(", ")), |k| format!("did you mean `{k}`?"));
+                        self.error(key.span, format!("unknown key `{key_text}`{}: {hint}", if name.is_empty() { String::new() } else { format!(" in `{name}`") }));
+                    }
+                },
+            }
+        }
+        known
+    }
+
+    fn text(&mut self, node: &Node) -> Option<String> {
+        match &node.value {
+            Value::Scalar(s) if !node.is_null() => Some(s.text.clone()),
+            _ => {
+                self.error(node.span, "expected a string");
+                None
+            }
+        }
+    }
+
+    fn texts(&mut self, node: &Node) -> Vec<String> {
+        match &node.value {
+            Value::Seq(items) => items.iter().filter_map(|item| self.text(item)).collect(),
+            _ => {
+                self.error(node.span, "expected a list of strings");
+                Vec::new()
+            }
+        }
+    }
+
+    fn flag(&mut self, node: &Node) -> Option<bool> {
+        match node.as_str() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => {
+                self.error(node.span, "expected `true` or `false`");
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, node: &Node) -> Option<u64> {
+        let count = node.as_str().and_then(|t| t.parse().ok());
+        if count.is_none() {
+            self.error(node.span, "expected a whole number");
+        }
+        count
+    }
+
+    fn level(&mut self, node: &Node) -> Option<Severity> {
+        let level = node.as_str().and_then(Severity::parse);
+        if level.is_none() {
+            self.error(node.span, "expected `error`, `warning` or `info`");
+        }
+        level
+    }
+
+    fn globs(&mut self, node: &Node) -> Vec<glob::Pattern> {
+        let Value::Seq(items) = &node.value else {
+            self.error(node.span, "expected a list of glob patterns");
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| {
+                let text = self.text(item)?;
+                glob::Pattern::new(&text).map_err(|e| self.error(item.span, format!("invalid glob pattern: {} (at character {})", e.msg, e.pos + 1))).ok()
+            })
+            .collect()
+    }
+
+    fn rules(&mut self, node: &Node) -> RuleSettings {
+        if !node.is_map() {
+            self.error(node.span, "`rules` must map rule codes, families or categories to `off`, `info`, `warning` or `error`");
+            return RuleSettings::default();
+        }
+        let mut settings = Vec::new();
+        for (key, value) in node.entries() {
+            let selector = key.as_str().and_then(selector);
+            if selector.is_none() {
+                let text = key.as_str().unwrap_or_default();
+                let closest = all_rules().iter().map(|r| r.meta().code).filter(|c| promaudit_catalog::bounded_edit_distance(c, text, 4).is_some()).min_by_key(|c| promaudit_catalog::bounded_edit_distance(c, text, 4));
+                let hint = closest.map_or_else(|| "`promaudit rules` lists the codes".to_string(), |c| format!("did you mean `{c}`?"));
+                self.error(key.span, format!("`{text}` is not a rule code, family or category: {hint}"));
+            }
+            let setting = match value.as_str() {
+                Some("off") => Some(Setting::Off),
+                Some(level) => Severity::parse(level).map(Setting::Level),
+                None => None,
+            };
+            if setting.is_none() {
+                self.error(value.span, "expected `off`, `info`, `warning` or `error`");
+            }
+            if let (Some(selector), Some(setting)) = (selector, setting) {
+                settings.push((selector, setting));
+            }
+        }
+        RuleSettings(settings)
+    }
+}
+
+/// A rule code, a family (`units`, `units/*`) or a category (`style`).
+pub(crate) fn selector(text: &str) -> Option<RuleSelector> {
+    if let Some(rule) = crate::find_rule(text) {
+        return Some(RuleSelector::Code(rule.meta().code));
+    }
+    let family = text.strip_suffix("/*").unwrap_or(text);
+    if all_rules().iter().any(|r| r.meta().code.split('/').next() == Some(family)) {
+        return Some(RuleSelector::Family(family.to_string()));
+    }
+    Category::ALL.iter().find(|c| c.as_str() == text).map(|c| RuleSelector::Category(*c))
+}
+
+/// The JSON Schema of the config file, from [`FIELDS`].
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = section_schema(FIELDS);
+    let object = schema.as_object_mut().expect("a section is an object");
+    object.insert("$schema".into(), "http://json-schema.org/draft-07/schema#".into());
+    object.insert("title".into(), "promaudit configuration (.promaudit.yaml)".into());
+    schema
+}
+
+fn section_schema(fields: &[Field]) -> serde_json::Value {
+    let properties: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|field| {
+            let mut schema = shape_schema(field.shape);
+            schema.as_object_mut().expect("every shape is an object").insert("description".into(), field.doc.into());
+            (field.key.to_string(), schema)
+        })
+        .collect();
+    serde_json::json!({"type": "object", "properties": properties, "additionalProperties": false})
+}
+
+fn shape_schema(shape: Shape) -> serde_json::Value {
+    use serde_json::json;
+    match shape {
+        Shape::Text => json!({"type": "string"}),
+        Shape::Flag => json!({"type": "boolean"}),
+        Shape::Count => json!({"type": "integer", "minimum": 0}),
+        Shape::Texts => json!({"type": "array", "items": {"type": "string"}}),
+        Shape::Level => json!({"enum": ["error", "warning", "info"]}),
+        Shape::Rules => {
+            let mut selectors: Vec<String> = all_rules().iter().map(|r| r.meta().code.to_string()).collect();
+            let mut families: Vec<&str> = all_rules().iter().filter_map(|r| r.meta().code.split('/').next()).collect();
+            families.sort_unstable();
+            families.dedup();
+            selectors.extend(families.iter().flat_map(|f| [f.to_string(), format!("{f}/*")]));
+            selectors.extend(Category::ALL.iter().map(|c| c.as_str().to_string()));
+            json!({"type": "object", "propertyNames": {"enum": selectors}, "additionalProperties": {"enum": ["off", "info", "warning", "error"]}})
+        }
+        Shape::Overrides => json!({"type": "array", "items": section_schema(OVERRIDE)}),
+        Shape::Section(fields) => section_schema(fields),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(config: &Config, path: &str, code: &str) -> Option<Setting> {
+        let mut diagnostics = vec![Diagnostic::new(crate::find_rule(code).unwrap().meta().code, Severity::Warning, Span::empty(0), "x")];
+        config.settings_for(Path::new(path)).apply(&mut diagnostics);
+        diagnostics.first().map(|d| Setting::Level(d.severity)).or(Some(Setting::Off))
+    }
+
+    #[test]
+    fn the_most_specific_selector_wins_and_overrides_apply_by_path() {
+        let text = "rules:\n  style: off\n  naming/*: warning\n  naming/alert-name: error\n  units: error\noverrides:\n  - paths: [\"legacy/**/*.yml\"]\n    rules: {units/mismatch: off, naming: info}\n";
+        let config = Config::parse(text, "/repo".into()).unwrap();
+        assert_eq!(setting(&config, "/repo/alerts.yml", "naming/alert-name"), Some(Setting::Level(Severity::Error)));
+        assert_eq!(setting(&config, "/repo/alerts.yml", "naming/metric-name"), Some(Setting::Level(Severity::Warning)));
+        assert_eq!(setting(&config, "/repo/alerts.yml", "alerts/required-label"), Some(Setting::Off));
+        assert_eq!(setting(&config, "/repo/alerts.yml", "units/mismatch"), Some(Setting::Level(Severity::Error)));
+        assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "units/mismatch"), Some(Setting::Off));
+        assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "naming/alert-name"), Some(Setting::Level(Severity::Info)));
+        assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "units/threshold-scale"), Some(Setting::Level(Severity::Error)));
+    }
+
+    #[test]
+    fn paths_and_credentials_resolve_against_the_config_directory() {
+        let text = "catalog: [fixtures/catalog]\nprometheus:\n  url: https://prometheus:9090\n  ca_file: certs/ca.pem\n  token_env: PROM_TOKEN\n  timeout: 5\nalerts:\n  severities: [critical, warning]\ncardinality:\n  series_limit: 500\nfail_on: error\n";
+        let config = Config::parse(text, "/repo".into()).unwrap();
+        assert_eq!(config.catalog, vec![PathBuf::from("/repo/fixtures/catalog")]);
+        assert_eq!(config.prometheus.ca_file, Some(PathBuf::from("/repo/certs/ca.pem")));
+        assert_eq!((config.prometheus.token_env.as_deref(), config.prometheus.timeout_seconds), (Some("PROM_TOKEN"), Some(5)));
+        assert_eq!((config.series_limit, config.fail_on), (Some(500), Some(Severity::Error)));
+        assert_eq!(config.alerts.required_labels, vec!["severity".to_string()]);
+        assert!(Config::parse("", "/repo".into()).is_ok());
+    }
+
+    #[test]
+    fn the_schema_lists_every_key_and_rule_code() {
+        let schema = json_schema();
+        assert_eq!(schema["properties"]["prometheus"]["properties"]["token_env"]["type"], "string");
+        assert_eq!(schema["additionalProperties"], false);
+        let selectors = schema["properties"]["rules"]["propertyNames"]["enum"].as_array().unwrap();
+        for wanted in ["units/mismatch", "units", "units/*", "style"] {
+            assert!(selectors.iter().any(|s| s == wanted), "{wanted}");
+        }
+    }
+}
