@@ -2,7 +2,6 @@
 //! and the diagnostics rendered.
 
 mod changed;
-mod walk;
 
 use changed::{Changes, Scope};
 
@@ -194,7 +193,7 @@ fn check(args: CheckArgs) -> ExitCode {
         },
         None => None,
     };
-    let (files, walk_errors) = walk::collect(&args.paths);
+    let (files, walk_errors) = promaudit_source::walk::collect(&args.paths);
     for error in &walk_errors {
         eprintln!("promaudit: {error}");
     }
@@ -221,7 +220,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut checker = Checker::with_catalog(catalog);
     checker.user_catalog = user_catalog;
     checker.series_limit = args.series_limit;
-    learn_from_files(&files, &mut checker);
+    checker.learn_from_files(&files, &|path| std::fs::read_to_string(path).ok());
     let files = match &changes {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
@@ -332,30 +331,6 @@ fn record(server: &ServerArgs, output: &Path) -> ExitCode {
         Err(error) => {
             eprintln!("promaudit: {error}");
             ExitCode::from(2)
-        }
-    }
-}
-
-/// Scrape configurations, recording rules and objectives among the checked files are learned
-/// first: the checks of every other file need them. Then every file's text is scanned for the
-/// recorded names it reads. Files are read again rather than kept, so memory stays flat.
-fn learn_from_files(files: &[PathBuf], checker: &mut Checker) {
-    for chunk in files.chunks(CHUNK) {
-        let facts: Vec<_> = chunk
-            .par_iter()
-            .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| promaudit_lint::project::may_teach(text)).map(|text| (path, text)))
-            .map(|(path, text)| promaudit_lint::project::learn(&SourceFile::new(path, text), &checker.cache))
-            .collect();
-        for file in facts {
-            checker.absorb(file);
-        }
-    }
-    checker.finish_learning();
-    for chunk in files.chunks(CHUNK) {
-        let names = &checker.project.recorded_names;
-        let read: Vec<_> = chunk.par_iter().filter_map(|path| std::fs::read_to_string(path).ok()).map(|text| names.read_in(&text)).collect();
-        for name in read.into_iter().flatten() {
-            checker.project.graph.add_use(&name);
         }
     }
 }
