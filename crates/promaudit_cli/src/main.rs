@@ -207,7 +207,7 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.server.url.is_some() {
         match fetch_live(&args.server) {
             Ok(snapshot) => {
-                catalog.merge(snapshot_catalog(snapshot));
+                catalog.merge(promaudit_lint::project::live_catalog(snapshot));
             }
             Err(error) => {
                 eprintln!("promaudit: {error}");
@@ -297,34 +297,9 @@ fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapsh
     Ok(snapshot)
 }
 
-/// A live snapshot as a catalog: its series and metadata, its jobs' scrape intervals and the
-/// target labels its configuration's relabeling writes.
-fn snapshot_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> Catalog {
-    let mut catalog = promaudit_catalog::parse_exposition(&snapshot.exposition, "live").catalog;
-    for (job, interval) in snapshot.scrape_intervals {
-        catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
-    }
-    if let Some(config) = snapshot.config {
-        promaudit_lint::project::learn(&SourceFile::new("live:/api/v1/status/config", config), &Default::default()).add_jobs_to(&mut catalog);
-    }
-    // Too many series to list: counts without label names.
-    if !snapshot.series_counts.is_empty() {
-        for family in catalog.families.values_mut() {
-            family.labels_complete = false;
-        }
-    }
-    for (name, series) in snapshot.series_counts {
-        let origin = promaudit_catalog::Origin::new(promaudit_catalog::OriginKind::Live, "live", 0);
-        let family = catalog.families.entry(name.clone()).or_insert_with(|| promaudit_catalog::MetricFamily::new(name, promaudit_catalog::MetricKind::Untyped, origin));
-        family.series = series;
-        family.labels_complete = false;
-    }
-    catalog
-}
-
 fn record(server: &ServerArgs, output: &Path) -> ExitCode {
     match fetch_live(server).and_then(|snapshot| {
-        let text = promaudit_catalog::catalog_file::to_json(&snapshot_catalog(snapshot));
+        let text = promaudit_catalog::catalog_file::to_json(&promaudit_lint::project::live_catalog(snapshot));
         std::fs::write(output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
     }) {
         Ok(()) => ExitCode::SUCCESS,

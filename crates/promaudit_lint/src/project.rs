@@ -268,6 +268,31 @@ fn upper_bound(target: &str) -> Option<f64> {
     Some(value * scale)
 }
 
+/// A live snapshot as a catalog: its series and metadata, its jobs' scrape intervals and the
+/// target labels its configuration's relabeling writes.
+pub fn live_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> promaudit_catalog::Catalog {
+    let mut catalog = promaudit_catalog::parse_exposition(&snapshot.exposition, "live").catalog;
+    for (job, interval) in snapshot.scrape_intervals {
+        catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
+    }
+    if let Some(config) = snapshot.config {
+        learn(&SourceFile::new("live:/api/v1/status/config", config), &Default::default()).add_jobs_to(&mut catalog);
+    }
+    // Too many series to list: counts without label names.
+    if !snapshot.series_counts.is_empty() {
+        for family in catalog.families.values_mut() {
+            family.labels_complete = false;
+        }
+    }
+    for (name, series) in snapshot.series_counts {
+        let origin = promaudit_catalog::Origin::new(promaudit_catalog::OriginKind::Live, "live", 0);
+        let family = catalog.families.entry(name.clone()).or_insert_with(|| promaudit_catalog::MetricFamily::new(name, promaudit_catalog::MetricKind::Untyped, origin));
+        family.series = series;
+        family.labels_complete = false;
+    }
+    catalog
+}
+
 impl FileFacts {
     /// The series this file's recording rules write.
     pub fn recorded_names(&self) -> impl Iterator<Item = &str> {
