@@ -44,6 +44,10 @@ enum Command {
     /// Work with metric catalogs.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Serve editors over the Language Server Protocol on stdin and stdout: diagnostics as you
+    /// type, hover, completion, go-to-definition and quick fixes. Catalog paths and a Prometheus
+    /// URL come from the editor's `initializationOptions`.
+    Lsp,
 }
 
 #[derive(Subcommand)]
@@ -157,6 +161,13 @@ fn main() -> ExitCode {
         }
         Command::Explain { code } => explain(&code),
         Command::Catalog(CatalogCommand::Record { server, output }) => record(&server, &output),
+        Command::Lsp => match promaudit_lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("promaudit lsp: {error}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
