@@ -1,4 +1,5 @@
 //! Helpers shared by the end-to-end tests.
+#![allow(dead_code)] // Each test binary uses some of these helpers.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,7 +2,6 @@
 //! and the diagnostics rendered.
 
 mod changed;
-mod walk;
 
 use changed::{Changes, Scope};
 
@@ -45,6 +44,10 @@ enum Command {
     /// Work with metric catalogs.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Serve editors over the Language Server Protocol on stdin and stdout: diagnostics as you
+    /// type, hover, completion, go-to-definition and quick fixes. Catalog paths and a Prometheus
+    /// URL come from the editor's `initializationOptions`.
+    Lsp,
 }
 
 #[derive(Subcommand)]
@@ -158,6 +161,13 @@ fn main() -> ExitCode {
         }
         Command::Explain { code } => explain(&code),
         Command::Catalog(CatalogCommand::Record { server, output }) => record(&server, &output),
+        Command::Lsp => match promaudit_lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("promaudit lsp: {error}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -194,7 +204,7 @@ fn check(args: CheckArgs) -> ExitCode {
         },
         None => None,
     };
-    let (files, walk_errors) = walk::collect(&args.paths);
+    let (files, walk_errors) = promaudit_source::walk::collect(&args.paths);
     for error in &walk_errors {
         eprintln!("promaudit: {error}");
     }
@@ -208,7 +218,7 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.server.url.is_some() {
         match fetch_live(&args.server) {
             Ok(snapshot) => {
-                catalog.merge(snapshot_catalog(snapshot));
+                catalog.merge(promaudit_lint::project::live_catalog(snapshot));
             }
             Err(error) => {
                 eprintln!("promaudit: {error}");
@@ -221,7 +231,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut checker = Checker::with_catalog(catalog);
     checker.user_catalog = user_catalog;
     checker.series_limit = args.series_limit;
-    learn_from_files(&files, &mut checker);
+    checker.learn_from_files(&files, &|path| std::fs::read_to_string(path).ok());
     let files = match &changes {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
@@ -298,64 +308,15 @@ fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapsh
     Ok(snapshot)
 }
 
-/// A live snapshot as a catalog: its series and metadata, its jobs' scrape intervals and the
-/// target labels its configuration's relabeling writes.
-fn snapshot_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> Catalog {
-    let mut catalog = promaudit_catalog::parse_exposition(&snapshot.exposition, "live").catalog;
-    for (job, interval) in snapshot.scrape_intervals {
-        catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
-    }
-    if let Some(config) = snapshot.config {
-        promaudit_lint::project::learn(&SourceFile::new("live:/api/v1/status/config", config), &Default::default()).add_jobs_to(&mut catalog);
-    }
-    // Too many series to list: counts without label names.
-    if !snapshot.series_counts.is_empty() {
-        for family in catalog.families.values_mut() {
-            family.labels_complete = false;
-        }
-    }
-    for (name, series) in snapshot.series_counts {
-        let origin = promaudit_catalog::Origin::new(promaudit_catalog::OriginKind::Live, "live", 0);
-        let family = catalog.families.entry(name.clone()).or_insert_with(|| promaudit_catalog::MetricFamily::new(name, promaudit_catalog::MetricKind::Untyped, origin));
-        family.series = series;
-        family.labels_complete = false;
-    }
-    catalog
-}
-
 fn record(server: &ServerArgs, output: &Path) -> ExitCode {
     match fetch_live(server).and_then(|snapshot| {
-        let text = promaudit_catalog::catalog_file::to_json(&snapshot_catalog(snapshot));
+        let text = promaudit_catalog::catalog_file::to_json(&promaudit_lint::project::live_catalog(snapshot));
         std::fs::write(output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
     }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("promaudit: {error}");
             ExitCode::from(2)
-        }
-    }
-}
-
-/// Scrape configurations, recording rules and objectives among the checked files are learned
-/// first: the checks of every other file need them. Then every file's text is scanned for the
-/// recorded names it reads. Files are read again rather than kept, so memory stays flat.
-fn learn_from_files(files: &[PathBuf], checker: &mut Checker) {
-    for chunk in files.chunks(CHUNK) {
-        let facts: Vec<_> = chunk
-            .par_iter()
-            .filter_map(|path| std::fs::read_to_string(path).ok().filter(|text| promaudit_lint::project::may_teach(text)).map(|text| (path, text)))
-            .map(|(path, text)| promaudit_lint::project::learn(&SourceFile::new(path, text), &checker.cache))
-            .collect();
-        for file in facts {
-            checker.absorb(file);
-        }
-    }
-    checker.finish_learning();
-    for chunk in files.chunks(CHUNK) {
-        let names = &checker.project.recorded_names;
-        let read: Vec<_> = chunk.par_iter().filter_map(|path| std::fs::read_to_string(path).ok()).map(|text| names.read_in(&text)).collect();
-        for name in read.into_iter().flatten() {
-            checker.project.graph.add_use(&name);
         }
     }
 }

@@ -99,11 +99,55 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Context that is neither the problem nor the fix (e.g. "skipped: Helm template").
     pub note: Option<String>,
+    /// A mechanical fix, when one is unambiguous.
+    pub fix: Option<Fix>,
+}
+
+/// Replace the bytes of `span` with `replacement` (an insertion when `span` is empty).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+impl Edit {
+    pub fn insert(at: usize, text: impl Into<String>) -> Self {
+        Edit { span: Span::empty(at), replacement: text.into() }
+    }
+
+    pub fn delete(span: Span) -> Self {
+        Edit { span, replacement: String::new() }
+    }
+}
+
+/// A change that resolves a diagnostic: a title for the editor's menu ("Add `le` to `by (…)`")
+/// and edits to the same file, in file byte offsets, not overlapping.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn new(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix { title: title.into(), edits }
+    }
+
+    /// `text` with the edits applied.
+    pub fn apply(&self, text: &str) -> String {
+        let mut edits: Vec<&Edit> = self.edits.iter().collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        let mut result = text.to_string();
+        for edit in edits {
+            result.replace_range(edit.span.start..edit.span.end, &edit.replacement);
+        }
+        result
+    }
 }
 
 impl Diagnostic {
     pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity, message: message.into(), span, labels: Vec::new(), help: None, note: None }
+        Diagnostic { code, severity, message: message.into(), span, labels: Vec::new(), help: None, note: None, fix: None }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -113,6 +157,11 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.note = Some(note.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

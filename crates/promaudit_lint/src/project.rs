@@ -14,8 +14,13 @@ use promaudit_catalog::{JobInfo, LabelStats, MetricFamily, MetricKind, Origin, O
 use promaudit_semantic::{infer_labels, infer_values, Measure, Unit};
 use promaudit_source::artifact::Artifact;
 use promaudit_source::SourceFile;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// Files learned from in parallel at a time, so memory stays flat however many there are.
+const LEARN_CHUNK: usize = 256;
 
 /// What one file contributes. Learned per file in parallel, merged in file order.
 #[derive(Debug, Default)]
@@ -263,6 +268,31 @@ fn upper_bound(target: &str) -> Option<f64> {
     Some(value * scale)
 }
 
+/// A live snapshot as a catalog: its series and metadata, its jobs' scrape intervals and the
+/// target labels its configuration's relabeling writes.
+pub fn live_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> promaudit_catalog::Catalog {
+    let mut catalog = promaudit_catalog::parse_exposition(&snapshot.exposition, "live").catalog;
+    for (job, interval) in snapshot.scrape_intervals {
+        catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
+    }
+    if let Some(config) = snapshot.config {
+        learn(&SourceFile::new("live:/api/v1/status/config", config), &Default::default()).add_jobs_to(&mut catalog);
+    }
+    // Too many series to list: counts without label names.
+    if !snapshot.series_counts.is_empty() {
+        for family in catalog.families.values_mut() {
+            family.labels_complete = false;
+        }
+    }
+    for (name, series) in snapshot.series_counts {
+        let origin = promaudit_catalog::Origin::new(promaudit_catalog::OriginKind::Live, "live", 0);
+        let family = catalog.families.entry(name.clone()).or_insert_with(|| promaudit_catalog::MetricFamily::new(name, promaudit_catalog::MetricKind::Untyped, origin));
+        family.series = series;
+        family.labels_complete = false;
+    }
+    catalog
+}
+
 impl FileFacts {
     /// The series this file's recording rules write.
     pub fn recorded_names(&self) -> impl Iterator<Item = &str> {
@@ -319,6 +349,31 @@ impl Checker {
     pub fn note_removed_recordings(&mut self, earlier: &FileFacts, origin: &str) {
         for name in earlier.recorded_names().filter(|name| !self.project.graph.is_defined(name)) {
             self.project.removed_recordings.entry(name.to_string()).or_insert_with(|| origin.to_string());
+        }
+    }
+
+    /// Scrape configurations, recording rules and objectives among `files` are learned first: the
+    /// checks of every other file need them. Then every file's text is scanned for the recorded
+    /// names it reads. `read` gives a file's text (from disk, or an editor's unsaved buffer); files
+    /// are read again rather than kept, so memory stays flat.
+    pub fn learn_from_files(&mut self, files: &[PathBuf], read: &(dyn Fn(&Path) -> Option<String> + Sync)) {
+        for chunk in files.chunks(LEARN_CHUNK) {
+            let facts: Vec<_> = chunk
+                .par_iter()
+                .filter_map(|path| read(path).filter(|text| may_teach(text)).map(|text| (path, text)))
+                .map(|(path, text)| learn(&SourceFile::new(path, text), &self.cache))
+                .collect();
+            for file in facts {
+                self.absorb(file);
+            }
+        }
+        self.finish_learning();
+        for chunk in files.chunks(LEARN_CHUNK) {
+            let names = &self.project.recorded_names;
+            let read: Vec<_> = chunk.par_iter().filter_map(|path| read(path)).map(|text| names.read_in(&text)).collect();
+            for name in read.into_iter().flatten() {
+                self.project.graph.add_use(&name);
+            }
         }
     }
 

@@ -35,6 +35,9 @@ pub fn render(path: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
         if let Some(note) = &d.note {
             out.push_str(&format!("  = note: {note}\n"));
         }
+        if let Some(fix) = &d.fix {
+            out.push_str(&format!("  = fix: {}\n", fix.title));
+        }
     }
     out
 }
@@ -74,4 +77,16 @@ pub fn check_project(rule: &dyn Rule, files: &[(&str, &str)], target: &str) -> S
     let report = crate::check_source(SourceFile::new(target, text), &checker);
     let found: Vec<_> = report.diagnostics.into_iter().filter(|d| d.code == rule.meta().code).collect();
     render(target, text, &found)
+}
+
+/// `text` after applying the fix of each of `rule`'s diagnostics that has one, in turn (each
+/// checked again on the text the previous fix left).
+pub fn fixed(rule: &dyn Rule, path: &str, text: &str, exposition: &str) -> String {
+    let mut text = text.to_string();
+    loop {
+        let Some(fix) = check_with_catalog(rule, path, &text, exposition).into_iter().find_map(|d| d.fix) else { return text };
+        let next = fix.apply(&text);
+        assert_ne!(next, text, "a fix that changes nothing would loop");
+        text = next;
+    }
 }

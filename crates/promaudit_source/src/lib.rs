@@ -13,6 +13,7 @@ pub mod offset_map;
 pub mod placeholders;
 pub mod scalar;
 pub mod tree;
+pub mod walk;
 pub mod yaml;
 
 pub use extract::extract;

@@ -117,6 +117,13 @@ impl OffsetMap {
         Span::new(start, end)
     }
 
+    /// The inverse of [`Self::map_start`] for bytes copied verbatim: the offset in the derived
+    /// text of target offset `target` (its end included), or `None` when `target` lies in
+    /// something escaped, folded or substituted, or outside the text.
+    pub fn unmap(&self, target: usize) -> Option<usize> {
+        self.segments.iter().find(|s| s.verbatim() && s.target_start <= target && target <= s.target_start + s.target_len).map(|s| s.text_start + (target - s.target_start))
+    }
+
     /// `self` maps A→B and `outer` maps B→C; the result maps A→C.
     pub fn then(&self, outer: &OffsetMap) -> OffsetMap {
         let mut result = OffsetMap::default();
@@ -180,5 +187,15 @@ mod tests {
         let inner = OffsetMap::identity(0, 3).then(&escaped());
         assert_eq!(inner.map_span(Span::new(0, 3)), Span::new(10, 14));
         assert_eq!(inner.map_start(2), 13);
+    }
+
+    #[test]
+    fn unmap_inverts_verbatim_bytes_only() {
+        let map = escaped();
+        assert_eq!(map.unmap(10), Some(0));
+        assert_eq!(map.unmap(11), Some(1)); // the end of the verbatim `a`
+        assert_eq!(map.unmap(12), None); // inside the escape `\"`
+        assert_eq!(map.unmap(14), Some(3));
+        assert_eq!(map.unmap(20), None);
     }
 }

@@ -1,0 +1,86 @@
+//! The server's settings: the workspace folder, and `initializationOptions`:
+//! `{"catalog": ["fixtures/catalog"], "prometheus": "http://…", "catalogRefreshSeconds": 300}`.
+//! Relative catalog paths are relative to the workspace folder.
+
+use crate::worker::Job;
+use lsp_types::InitializeParams;
+use promaudit_catalog::Catalog;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How often a live server's catalog is read again unless the editor says otherwise.
+const DEFAULT_REFRESH: Duration = Duration::from_secs(300);
+/// Seconds to wait for each request to a live server.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InitializationOptions {
+    #[serde(default)]
+    catalog: Vec<PathBuf>,
+    prometheus: Option<String>,
+    catalog_refresh_seconds: Option<u64>,
+}
+
+pub struct Options {
+    pub root: Option<PathBuf>,
+    catalog: Vec<PathBuf>,
+    prometheus: Option<String>,
+    refresh: Duration,
+}
+
+/// The catalog the editor's settings name, and whether it holds anything the user gave.
+pub struct LoadedCatalog {
+    pub catalog: Catalog,
+    pub user_given: bool,
+}
+
+impl Options {
+    #[allow(deprecated)] // `root_uri` is what Neovim 0.7 and many clients still send.
+    pub fn from_initialize(params: &InitializeParams) -> Self {
+        let folder = params.workspace_folders.as_ref().and_then(|folders| folders.first()).map(|f| f.uri.clone());
+        let root = folder.or_else(|| params.root_uri.clone()).and_then(|uri| uri.to_file_path().ok());
+        let given: InitializationOptions = params.initialization_options.clone().and_then(|value| serde_json::from_value(value).map_err(|e| eprintln!("promaudit lsp: ignoring initializationOptions: {e}")).ok()).unwrap_or_default();
+        let catalog: Vec<PathBuf> = given.catalog.into_iter().map(|path| match &root {
+            Some(root) if path.is_relative() => root.join(path),
+            _ => path,
+        }).collect();
+        Options { root, catalog, prometheus: given.prometheus, refresh: given.catalog_refresh_seconds.map_or(DEFAULT_REFRESH, Duration::from_secs) }
+    }
+
+    /// The catalog files' metrics; problems go to the editor's log (stderr).
+    pub fn load_catalog(&self) -> LoadedCatalog {
+        let mut catalog = Catalog::default();
+        for path in &self.catalog {
+            let loaded = promaudit_catalog::load_path_lenient(path);
+            for problem in &loaded.errors {
+                eprintln!("promaudit lsp: catalog {problem}");
+            }
+            catalog.merge(loaded.catalog);
+        }
+        LoadedCatalog { user_given: !catalog.is_empty() || self.prometheus.is_some(), catalog }
+    }
+
+    /// Reads the live server's catalog now and then every refresh period on a thread of its
+    /// own, handing each snapshot, merged over the catalog files, to the worker. Requests are
+    /// answered from the previous catalog meanwhile.
+    pub fn refresh_live_catalog(&self, jobs: crossbeam_channel::Sender<Job>) {
+        let Some(url) = self.prometheus.clone() else { return };
+        let (files, refresh) = (self.load_catalog().catalog, self.refresh);
+        std::thread::spawn(move || loop {
+            let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: LIVE_TIMEOUT, tls: Default::default() };
+            match promaudit_catalog::live::fetch(&options, &mut |_| {}) {
+                Ok(snapshot) => {
+                    let mut catalog = files.clone();
+                    catalog.merge(promaudit_lint::project::live_catalog(snapshot));
+                    if jobs.send(Job::Catalog(catalog)).is_err() {
+                        return;
+                    }
+                }
+                Err(error) => eprintln!("promaudit lsp: cannot read the catalog from {url}: {error}"),
+            }
+            std::thread::sleep(refresh);
+        });
+    }
+}

@@ -1,0 +1,103 @@
+//! The analysis worker: documents are checked here, never on the message loop, a short while
+//! after the last change (typing produces a change per keystroke), and a result for a document
+//! version that is no longer current is dropped instead of published.
+
+use crate::convert;
+use crate::transport::Outbox;
+use crate::workspace::{Published, Shared};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use lsp_types::notification::{Notification as _, PublishDiagnostics};
+use lsp_types::{PublishDiagnosticsParams, Url};
+use promaudit_catalog::Catalog;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Quiet time after the last change before a document is checked.
+pub const DEBOUNCE: Duration = Duration::from_millis(150);
+
+pub enum Job {
+    /// A document was opened or changed; `teaches` when its recording rules, scrape configs or
+    /// objectives may have changed, which other documents' checks depend on.
+    Check { uri: Url, teaches: bool },
+    /// A document was closed: its diagnostics are cleared.
+    Close(Url),
+    /// A fresh catalog (a live server's, re-read on a timer): everything is checked again.
+    Catalog(Catalog),
+}
+
+pub struct Worker {
+    pub shared: Arc<Shared>,
+    pub outbox: Outbox,
+    pub catalog: Catalog,
+    pub user_catalog: bool,
+}
+
+impl Worker {
+    /// Learns the workspace, then serves jobs until the channel closes.
+    pub fn run(mut self, jobs: Receiver<Job>) {
+        self.relearn();
+        while let Ok(first) = jobs.recv() {
+            let mut pending = BTreeSet::new();
+            let mut relearn = false;
+            let mut job = first;
+            loop {
+                match job {
+                    Job::Check { uri, teaches } => {
+                        relearn |= teaches;
+                        pending.insert(uri);
+                    }
+                    Job::Close(uri) => {
+                        pending.remove(&uri);
+                        self.shared.published.lock().unwrap_or_else(|e| e.into_inner()).remove(&uri);
+                        self.publish(uri, None, Vec::new());
+                    }
+                    Job::Catalog(catalog) => {
+                        self.catalog = catalog;
+                        relearn = true;
+                    }
+                }
+                job = match jobs.recv_timeout(DEBOUNCE) {
+                    Ok(next) => next,
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+            }
+            if relearn {
+                self.relearn();
+                // What every open document is checked against has changed.
+                pending.extend(self.shared.documents.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned());
+            }
+            for uri in pending {
+                self.check(uri);
+            }
+        }
+    }
+
+    fn relearn(&self) {
+        let (checker, index) = self.shared.learn(&self.catalog, self.user_catalog);
+        *self.shared.checker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checker);
+        *self.shared.index.write().unwrap_or_else(|e| e.into_inner()) = index;
+    }
+
+    fn check(&self, uri: Url) {
+        let Some(document) = self.shared.document(&uri) else { return };
+        let checker = self.shared.checker();
+        let file = promaudit_source::SourceFile::new(self.shared.path_of(&uri), document.text.clone());
+        self.shared.index.write().unwrap_or_else(|e| e.into_inner()).update(&file, &checker.cache);
+        let report = promaudit_lint::check_source(file, &checker);
+        // Typed over while being checked: the newer version's check is already queued.
+        if self.shared.document(&uri).map(|d| d.version) != Some(document.version) {
+            return;
+        }
+        let file = Arc::new(report.file);
+        let diagnostics = report.diagnostics.iter().map(|d| convert::diagnostic(&file, &uri, d)).collect();
+        self.shared.published.lock().unwrap_or_else(|e| e.into_inner()).insert(uri.clone(), Published { version: document.version, file, diagnostics: report.diagnostics });
+        self.publish(uri, Some(document.version), diagnostics);
+    }
+
+    fn publish(&self, uri: Url, version: Option<i32>, diagnostics: Vec<lsp_types::Diagnostic>) {
+        let params = PublishDiagnosticsParams { uri, diagnostics, version };
+        self.outbox.send(lsp_server::Notification::new(PublishDiagnostics::METHOD.to_string(), params));
+    }
+}

@@ -1,0 +1,296 @@
+//! End-to-end tests of `promaudit lsp`: the real binary driven over stdio by a scripted JSON-RPC
+//! client, and by a real editor (Neovim, headless).
+
+mod common;
+
+use common::temp_dir;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// Long enough for a debug build to learn a small workspace and check a file.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A scripted editor: frames requests and notifications, reads every message the server sends.
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    /// Notifications read while waiting for something else.
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_promaudit")).arg("lsp").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the server starts");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, messages) = std::sync::mpsc::channel();
+        std::thread::spawn(move || loop {
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                match line.trim_end().split_once(": ") {
+                    Some((name, value)) if name.eq_ignore_ascii_case("content-length") => length = value.parse().unwrap(),
+                    _ if line.trim_end().is_empty() => break,
+                    _ => {}
+                }
+            }
+            let mut body = vec![0; length];
+            stdout.read_exact(&mut body).unwrap();
+            if tx.send(serde_json::from_slice(&body).expect("the server sends JSON")).is_err() {
+                return;
+            }
+        });
+        Client { child, stdin, messages, backlog: Vec::new(), next_id: 0 }
+    }
+
+    fn send_bytes(&mut self, body: &[u8]) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        self.stdin.write_all(body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, message: Value) {
+        self.send_bytes(message.to_string().as_bytes());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The whole response (`result` or `error`) to a new request.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params);
+        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        response["result"].clone()
+    }
+
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(at) = self.backlog.iter().position(&wanted) {
+            return self.backlog.remove(at);
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match self.messages.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(message) => self.backlog.push(message),
+                Err(RecvTimeoutError::Timeout) => panic!("no such message within {TIMEOUT:?}; got {:#?}", self.backlog),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output; got {:#?}", self.backlog),
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Value {
+        self.wait_for(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)["params"].clone()
+    }
+
+    fn initialize(&mut self, root: &Path, options: Value) {
+        let root_uri = uri(root);
+        let result = self.result("initialize", json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options}));
+        assert_eq!(result["serverInfo"]["name"], "promaudit");
+        self.notify("initialized", json!({}));
+    }
+
+    fn open(&mut self, path: &Path, text: &str) -> String {
+        let uri = uri(path);
+        self.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}));
+        uri
+    }
+
+    /// Shuts down and exits, returning the server's exit status.
+    fn shutdown(mut self) -> Option<i32> {
+        assert_eq!(self.result("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the server did not exit");
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// The LSP position (0-based line, UTF-16 column) of byte `offset` in `text`.
+fn position(text: &str, offset: usize) -> Value {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": text[..offset].matches('\n').count(), "character": text[line_start..offset].encode_utf16().count()})
+}
+
+fn range(text: &str, start: usize, end: usize) -> Value {
+    json!({"start": position(text, start), "end": position(text, end)})
+}
+
+const CATALOG: &str = "# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\nhttp_requests_total{job=\"api\",code=\"200\"} 1\nhttp_requests_total{job=\"api\",code=\"500\"} 1\n# TYPE http_request_duration_seconds histogram\nhttp_request_duration_seconds_bucket{job=\"api\",le=\"0.5\"} 1\nhttp_request_duration_seconds_bucket{job=\"api\",le=\"+Inf\"} 1\nhttp_request_duration_seconds_sum{job=\"api\"} 1\nhttp_request_duration_seconds_count{job=\"api\"} 1\n";
+const RECORDING: &str = "groups:\n- name: recording\n  rules:\n  - record: job:http_errors:rate5m\n    expr: sum by (job) (rate(http_requests_total{code=\"500\"}[5m]))\n";
+/// The quantile's `by (job)` sits after an astral character, so UTF-16 columns differ from
+/// character and byte columns on that line.
+const ALERTS: &str = "groups:\n- name: alerts\n  rules:\n  - alert: SlowRequests\n    expr: |\n      histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{job=\"😀\"}[5m])) by (job)) > 0.5\n  - alert: Errors\n    expr: job:http_errors:rate5m > 1\n";
+
+fn workspace(name: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
+    std::fs::write(dir.join("catalog.prom"), CATALOG).unwrap();
+    std::fs::create_dir(dir.join("rules")).unwrap();
+    std::fs::write(dir.join("rules/recording.yml"), RECORDING).unwrap();
+    std::fs::write(dir.join("rules/alerts.yml"), ALERTS).unwrap();
+    dir
+}
+
+#[test]
+fn diagnostics_match_the_cli_at_exact_utf16_ranges_and_follow_changes() {
+    let dir = workspace("lsp-diagnostics");
+    let alerts = dir.join("rules/alerts.yml");
+    let mut client = Client::start();
+    client.initialize(&dir, json!({"catalog": ["catalog.prom"]}));
+    let uri = client.open(&alerts, ALERTS);
+    let published = client.diagnostics(&uri);
+    assert_eq!(published["version"], 1);
+    let diagnostics = published["diagnostics"].as_array().unwrap();
+
+    // The same findings as `promaudit check`, in the same order, with the same messages.
+    let output = common::promaudit(&["check", "--format", "json", "--catalog", dir.join("catalog.prom").to_str().unwrap(), dir.to_str().unwrap()]);
+    let cli: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let from_cli: Vec<(String, String)> = cli["diagnostics"].as_array().unwrap().iter().filter(|d| d["file"].as_str().unwrap().ends_with("alerts.yml")).map(|d| (d["code"].to_string(), d["message"].to_string())).collect();
+    let from_lsp: Vec<(String, String)> = diagnostics.iter().map(|d| (d["code"].to_string(), d["message"].to_string())).collect();
+    assert_eq!(from_lsp, from_cli);
+
+    let quantile = diagnostics.iter().find(|d| d["code"] == "functions/quantile-without-le").expect("the quantile finding");
+    let by = ALERTS.find("by (job))").unwrap();
+    assert_eq!(quantile["range"], range(ALERTS, by, by + "by (job)".len()));
+    assert_eq!(quantile["severity"], 1);
+    assert_eq!(quantile["source"], "promaudit");
+    assert!(quantile["codeDescription"]["href"].as_str().unwrap().ends_with("docs/rules/functions/quantile-without-le.md"));
+    let related = quantile["relatedInformation"].as_array().unwrap();
+    let call = ALERTS.find("histogram_quantile").unwrap();
+    assert_eq!(related[0]["location"]["range"]["start"], position(ALERTS, call));
+    assert!(related.iter().any(|r| r["message"].as_str().unwrap().starts_with("help: ")));
+
+    // Three quick edits: only the last version is checked and published.
+    let insert_at = position(ALERTS, by + "by (job".len());
+    for (version, text) in [(2, ", "), (3, "l"), (4, "e")] {
+        let at = json!({"line": insert_at["line"], "character": insert_at["character"].as_u64().unwrap() + [0, 2, 3][version as usize - 2]});
+        client.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"range": {"start": at, "end": at}, "text": text}]}));
+    }
+    let published = client.diagnostics(&uri);
+    assert_eq!(published["version"], 4, "stale versions are not published");
+    assert!(published["diagnostics"].as_array().unwrap().iter().all(|d| d["code"] != "functions/quantile-without-le"), "{published}");
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn hover_completion_definition_references_and_code_actions() {
+    let dir = workspace("lsp-features");
+    let alerts = dir.join("rules/alerts.yml");
+    let recording = dir.join("rules/recording.yml");
+    let mut client = Client::start();
+    client.initialize(&dir, json!({"catalog": ["catalog.prom"]}));
+    let uri = client.open(&alerts, ALERTS);
+    client.diagnostics(&uri);
+    let at = |needle: &str, delta: usize| json!({"textDocument": {"uri": uri}, "position": position(ALERTS, ALERTS.find(needle).unwrap() + delta)});
+
+    let hover = client.result("textDocument/hover", at("http_request_duration_seconds_bucket", 4));
+    let name = ALERTS.find("http_request_duration_seconds_bucket").unwrap();
+    assert_eq!(hover["range"], range(ALERTS, name, name + "http_request_duration_seconds_bucket".len()));
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(markdown.starts_with("**http_request_duration_seconds** histogram"), "{markdown}");
+    let hover = client.result("textDocument/hover", at("job:http_errors", 2));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("sum by (job) (rate(http_requests_total{code=\"500\"}[5m]))"), "{hover}");
+    let hover = client.result("textDocument/hover", at("rate(", 1));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("rate(v range-vector) instant-vector"), "{hover}");
+
+    let completion = client.result("textDocument/completion", at("job=", 2));
+    let labels: Vec<&str> = completion["items"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["job"]);
+    let item = &completion["items"][0];
+    let job = ALERTS.find("job=").unwrap();
+    assert_eq!(item["textEdit"]["range"], range(ALERTS, job, job + 2));
+
+    let definition = client.result("textDocument/definition", at("job:http_errors", 3));
+    let record = RECORDING.find("job:http_errors:rate5m").unwrap();
+    assert_eq!(definition, json!([{"uri": crate::uri(&recording), "range": range(RECORDING, record, record + "job:http_errors:rate5m".len())}]));
+    let references = client.result("textDocument/references", json!({"textDocument": {"uri": uri}, "position": position(ALERTS, ALERTS.find("job:http_errors").unwrap()), "context": {"includeDeclaration": true}}));
+    let read = ALERTS.find("job:http_errors").unwrap();
+    assert_eq!(references, json!([
+        {"uri": crate::uri(&recording), "range": range(RECORDING, record, record + "job:http_errors:rate5m".len())},
+        {"uri": uri, "range": range(ALERTS, read, read + "job:http_errors:rate5m".len())},
+    ]));
+
+    let by = ALERTS.find("by (job))").unwrap();
+    let actions = client.result("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": range(ALERTS, by, by), "context": {"diagnostics": []}}));
+    let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Add `le` to `by (…)`", "Suppress `functions/quantile-without-le` for this rule, with a reason"]);
+    let after_job = by + "by (job".len();
+    assert_eq!(actions[0]["edit"]["changes"][&uri], json!([{"range": range(ALERTS, after_job, after_job), "newText": ", le"}]));
+    let rule = ALERTS.find("  - alert: SlowRequests").unwrap();
+    assert_eq!(actions[1]["edit"]["changes"][&uri], json!([{"range": range(ALERTS, rule, rule), "newText": "  # promaudit: ignore[functions/quantile-without-le] TODO: why this is fine\n"}]));
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn bad_requests_get_errors_and_the_server_carries_on() {
+    let dir = workspace("lsp-robustness");
+    let mut client = Client::start();
+    let early = client.request("textDocument/hover", json!({"textDocument": {"uri": "file:///x.yml"}, "position": {"line": 0, "character": 0}}));
+    assert_eq!(early["error"]["code"], -32002, "requests before initialize: ServerNotInitialized");
+    client.initialize(&dir, Value::Null);
+
+    client.send_bytes(b"{not json");
+    assert_eq!(client.wait_for(|m| m["id"].is_null() && m.get("error").is_some())["error"]["code"], -32700);
+    client.send_bytes(b"{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"textDocument/hover\",\"params\":\"\xff\xfe\"}");
+    assert_eq!(client.wait_for(|m| m["id"].is_null() && m.get("error").is_some())["error"]["code"], -32700, "a non-UTF-8 body is a parse error");
+
+    assert_eq!(client.request("workspace/unknownThing", json!({}))["error"]["code"], -32601);
+    assert_eq!(client.request("textDocument/hover", json!({"textDocument": 7}))["error"]["code"], -32602);
+    let unknown = json!({"textDocument": {"uri": "file:///nowhere.yml"}, "position": {"line": 0, "character": 0}});
+    assert_eq!(client.result("textDocument/hover", unknown), Value::Null);
+
+    // Positions past the end of a line or the file clamp.
+    let uri = client.open(&dir.join("rules/alerts.yml"), ALERTS);
+    client.diagnostics(&uri);
+    for position in [json!({"line": 5, "character": 10_000}), json!({"line": 10_000, "character": 3}), json!({"line": 5, "character": 84})] {
+        client.result("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": position}));
+        client.result("textDocument/completion", json!({"textDocument": {"uri": uri}, "position": position}));
+        client.result("textDocument/definition", json!({"textDocument": {"uri": uri}, "position": position}));
+    }
+    let beyond = json!({"start": {"line": 9_999, "character": 0}, "end": {"line": 0, "character": 9_999}});
+    client.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": beyond, "text": "x"}]}));
+    assert_eq!(client.diagnostics(&uri)["version"], 2);
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_is_an_error_status() {
+    let mut client = Client::start();
+    client.initialize(&temp_dir("lsp-exit"), Value::Null);
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+}
