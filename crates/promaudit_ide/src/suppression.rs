@@ -5,8 +5,7 @@ use promaudit_diagnostics::{Diagnostic, Edit, Fix};
 use promaudit_source::artifact::Artifact;
 use promaudit_source::SourceFile;
 
-/// What the inserted comment says until its author writes the real reason.
-const REASON_PLACEHOLDER: &str = "TODO: why this is fine";
+use promaudit_lint::suppress::REASON_PLACEHOLDER;
 
 /// The fix for a diagnostic inside a rule of a YAML file; `None` elsewhere (JSON has no comments).
 pub fn suppression(file: &SourceFile, diagnostic: &Diagnostic) -> Option<Fix> {

@@ -17,6 +17,10 @@ use promaudit_diagnostics::{Diagnostic, Span};
 
 const PREFIX: &str = "promaudit:";
 
+/// What an editor writes as the reason of a suppression it inserts, for its author to replace.
+/// A suppression still saying this is malformed: it suppresses nothing until it says why.
+pub const REASON_PLACEHOLDER: &str = "TODO: why this is fine";
+
 /// Applies the suppressions written in `comments` (file spans into `text`) to `diagnostics`,
 /// and adds the findings about the suppressions themselves.
 pub fn apply(text: &str, comments: &[Span], diagnostics: &mut Vec<Diagnostic>) {
@@ -140,6 +144,9 @@ fn parse_comment(text: &str, span: Span, problems: &mut Vec<Diagnostic>) -> Opti
     if reason.is_empty() && directive != Directive::Enable {
         return malformed("a suppression needs a reason after the codes: why is this finding acceptable here?".into());
     }
+    if reason.starts_with(REASON_PLACEHOLDER) {
+        return malformed(format!("the reason is still the placeholder `{REASON_PLACEHOLDER}`: write why this finding is acceptable here"));
+    }
     let mut codes = Vec::new();
     let mut offset = codes_start;
     for part in codes_text.split(',') {
@@ -215,7 +222,7 @@ mod tests {
 
     #[test]
     fn ranges_unused_and_malformed_suppressions() {
-        let text = "groups:\n- name: a\n  rules:\n  # promaudit: disable[alerts/topk] legacy ranking alerts, tracked in OPS-12\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n  # promaudit: enable[alerts/topk]\n  # promaudit: ignore[units/mismatch] nothing to hide here\n  - alert: Down\n    expr: up == 0\n    labels: {severity: page}\n    annotations: {summary: down}\n  # promaudit: ignore[alerts/topk]\n  # promaudit: ignore[alerts/nope] typo\n  # promaudit: silence[alerts/topk] why\n  # promaudit: disable[naming] never closed\n";
+        let text = "groups:\n- name: a\n  rules:\n  # promaudit: disable[alerts/topk] legacy ranking alerts, tracked in OPS-12\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n  # promaudit: enable[alerts/topk]\n  # promaudit: ignore[units/mismatch] nothing to hide here\n  - alert: Down\n    expr: up == 0\n    labels: {severity: page}\n    annotations: {summary: down}\n  # promaudit: ignore[alerts/topk]\n  # promaudit: ignore[alerts/nope] typo\n  # promaudit: silence[alerts/topk] why\n  # promaudit: disable[naming] never closed\n  # promaudit: ignore[alerts/topk] TODO: why this is fine\n";
         insta::assert_snapshot!(check(text));
     }
 }
