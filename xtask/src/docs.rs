@@ -1,5 +1,6 @@
 //! Rule documentation generated from the rules' own metadata: docs/rules/<family>/<name>.md and
-//! the rules table in README.md. `--check` fails when the committed files are stale.
+//! the rules table in README.md; and the configuration's JSON Schema, docs/promaudit.schema.json,
+//! from the configuration's own field list. `--check` fails when the committed files are stale.
 
 use promaudit_lint::all_rules;
 use promaudit_lint::registry::docs_markdown;
@@ -22,6 +23,8 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
         );
         expected.push((root.join("docs/rules").join(format!("{}.md", meta.code)), page));
     }
+    let schema = serde_json::to_string_pretty(&promaudit_lint::config::json_schema()).expect("the schema serializes") + "\n";
+    expected.push((root.join("docs/promaudit.schema.json"), schema));
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("{}: {e}", readme_path.display()))?;
     expected.push((readme_path, with_table(&readme)?));

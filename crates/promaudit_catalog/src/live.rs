@@ -16,6 +16,21 @@ pub struct LiveOptions {
     pub url: String,
     pub timeout: Duration,
     pub tls: TlsOptions,
+    pub credentials: Credentials,
+}
+
+/// The environment variables credentials are read from: names only, so that a configuration
+/// file can choose them without ever holding a secret.
+pub struct Credentials {
+    pub token_env: String,
+    pub user_env: String,
+    pub password_env: String,
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Credentials { token_env: TOKEN_ENV.into(), user_env: USER_ENV.into(), password_env: PASSWORD_ENV.into() }
+    }
 }
 
 /// TLS for `https://` servers: a private CA, a client certificate, or no verification at all.
@@ -108,7 +123,8 @@ struct Client {
 impl Client {
     fn new(options: &LiveOptions) -> Result<Self, String> {
         let config = ureq::Agent::config_builder().timeout_global(Some(options.timeout)).http_status_as_error(false).tls_config(tls_config(&options.tls)?).build();
-        let authorization = match (std::env::var(TOKEN_ENV), std::env::var(USER_ENV), std::env::var(PASSWORD_ENV)) {
+        let names = &options.credentials;
+        let authorization = match (std::env::var(&names.token_env), std::env::var(&names.user_env), std::env::var(&names.password_env)) {
             (Ok(token), _, _) => Some(format!("Bearer {token}")),
             (_, Ok(user), Ok(password)) => Some(format!("Basic {}", base64(&format!("{user}:{password}")))),
             _ => None,

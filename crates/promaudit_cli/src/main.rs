@@ -2,6 +2,7 @@
 //! and the diagnostics rendered.
 
 mod changed;
+mod config_file;
 
 use changed::{Changes, Scope};
 
@@ -67,12 +68,13 @@ enum CatalogCommand {
 struct ServerArgs {
     /// A Prometheus-compatible server to read the catalog from (Prometheus, VictoriaMetrics,
     /// Thanos, Mimir). Credentials come from PROMAUDIT_PROMETHEUS_TOKEN (bearer) or
-    /// PROMAUDIT_PROMETHEUS_USER and PROMAUDIT_PROMETHEUS_PASSWORD (basic auth).
+    /// PROMAUDIT_PROMETHEUS_USER and PROMAUDIT_PROMETHEUS_PASSWORD (basic auth), or from the
+    /// variables `.promaudit.yaml` names.
     #[arg(long = "prometheus")]
     url: Option<String>,
-    /// Seconds to wait for each request to the server.
-    #[arg(long, default_value_t = 30)]
-    prometheus_timeout: u64,
+    /// Seconds to wait for each request to the server [default: 30].
+    #[arg(long)]
+    prometheus_timeout: Option<u64>,
     /// PEM file of the CA that signed an `https://` server's certificate.
     #[arg(long)]
     prometheus_ca_file: Option<PathBuf>,
@@ -84,6 +86,28 @@ struct ServerArgs {
     /// Accept any server certificate. For test servers only.
     #[arg(long)]
     prometheus_insecure_skip_verify: bool,
+}
+
+impl ServerArgs {
+    /// The server to read, from these flags over the configuration's `prometheus:` section.
+    fn options(&self, config: &promaudit_lint::config::PrometheusSettings) -> Option<promaudit_catalog::live::LiveOptions> {
+        use promaudit_catalog::live::{Credentials, LiveOptions, TlsOptions};
+        let url = self.url.clone().or_else(|| config.url.clone())?;
+        let tls = TlsOptions {
+            ca_file: self.prometheus_ca_file.clone().or_else(|| config.ca_file.clone()),
+            client_cert: self.prometheus_cert_file.clone().or_else(|| config.cert_file.clone()),
+            client_key: self.prometheus_key_file.clone().or_else(|| config.key_file.clone()),
+            insecure_skip_verify: self.prometheus_insecure_skip_verify || config.insecure_skip_verify,
+        };
+        let defaults = Credentials::default();
+        let credentials = Credentials {
+            token_env: config.token_env.clone().unwrap_or(defaults.token_env),
+            user_env: config.username_env.clone().unwrap_or(defaults.user_env),
+            password_env: config.password_env.clone().unwrap_or(defaults.password_env),
+        };
+        let timeout = std::time::Duration::from_secs(self.prometheus_timeout.or(config.timeout_seconds).unwrap_or(30));
+        Some(LiveOptions { url, timeout, tls, credentials })
+    }
 }
 
 #[derive(clap::Args)]
@@ -102,12 +126,16 @@ struct CheckArgs {
     #[command(flatten)]
     server: ServerArgs,
     /// Series a query may return, or a selector read, before the cardinality rules report it
-    /// (estimated from the catalog's series counts).
-    #[arg(long, default_value_t = promaudit_lint::DEFAULT_SERIES_LIMIT)]
-    series_limit: u64,
-    /// Exit with status 1 when a finding at or above this severity is reported.
-    #[arg(long, value_enum, default_value_t = Level::Warning)]
-    fail_on: Level,
+    /// (estimated from the catalog's series counts) [default: 10000].
+    #[arg(long)]
+    series_limit: Option<u64>,
+    /// Exit with status 1 when a finding at or above this severity is reported [default: warning].
+    #[arg(long, value_enum)]
+    fail_on: Option<Level>,
+    /// The configuration file; by default `.promaudit.yaml` is searched from the first path
+    /// upward, up to the root of its git repository.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Check only the files changed since this git revision (committed, staged, unstaged or
@@ -183,9 +211,17 @@ struct FileOutcome {
 
 fn check(args: CheckArgs) -> ExitCode {
     let started = Instant::now();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal(),
+    };
+    let Ok(config) = config_file::load(args.config.as_deref(), args.paths.first().map_or(Path::new("."), PathBuf::as_path)) else {
+        return ExitCode::from(2);
+    };
     let mut io_errors = 0;
     let mut catalog = Catalog::default();
-    for path in &args.catalog {
+    for path in args.catalog.iter().chain(&config.catalog) {
         let loaded = promaudit_catalog::load_path_lenient(path);
         for problem in &loaded.errors {
             eprintln!("promaudit: catalog {problem}");
@@ -209,14 +245,10 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("promaudit: {error}");
     }
     io_errors += walk_errors.len();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal(),
-    };
-    let user_catalog = !catalog.is_empty() || args.server.url.is_some();
-    if args.server.url.is_some() {
-        match fetch_live(&args.server) {
+    let server = args.server.options(&config.prometheus);
+    let user_catalog = !catalog.is_empty() || server.is_some();
+    if let Some(server) = &server {
+        match fetch_live(server) {
             Ok(snapshot) => {
                 catalog.merge(promaudit_lint::project::live_catalog(snapshot));
             }
@@ -230,13 +262,14 @@ fn check(args: CheckArgs) -> ExitCode {
     catalog.add_builtins();
     let mut checker = Checker::with_catalog(catalog);
     checker.user_catalog = user_catalog;
-    checker.series_limit = args.series_limit;
+    checker.series_limit = args.series_limit.or(config.series_limit).unwrap_or(promaudit_lint::DEFAULT_SERIES_LIMIT);
+    let fail_on = args.fail_on.map(Level::severity).or(config.fail_on).unwrap_or(Severity::Warning);
+    checker.config = config;
     checker.learn_from_files(&files, &|path| std::fs::read_to_string(path).ok());
     let files = match &changes {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
     };
-    let fail_on = args.fail_on.severity();
     let mut stdout = std::io::stdout().lock();
     let mut totals = [0usize; 3];
     let (mut queries, mut failed, mut first_record) = (0, false, true);
@@ -290,17 +323,10 @@ fn check(args: CheckArgs) -> ExitCode {
 }
 
 /// The server's snapshot; degraded endpoints are reported on stderr and the run goes on.
-fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
-    let url = server.url.clone().ok_or("--prometheus URL is required")?;
-    let tls = promaudit_catalog::live::TlsOptions {
-        ca_file: server.prometheus_ca_file.clone(),
-        client_cert: server.prometheus_cert_file.clone(),
-        client_key: server.prometheus_key_file.clone(),
-        insecure_skip_verify: server.prometheus_insecure_skip_verify,
-    };
-    let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: std::time::Duration::from_secs(server.prometheus_timeout), tls };
+fn fetch_live(options: &promaudit_catalog::live::LiveOptions) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
+    let url = &options.url;
     let started = Instant::now();
-    let snapshot = promaudit_catalog::live::fetch(&options, &mut |step| eprintln!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
+    let snapshot = promaudit_catalog::live::fetch(options, &mut |step| eprintln!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
     for note in &snapshot.notes {
         eprintln!("promaudit: {url}: {note}");
     }
@@ -309,7 +335,8 @@ fn fetch_live(server: &ServerArgs) -> Result<promaudit_catalog::live::LiveSnapsh
 }
 
 fn record(server: &ServerArgs, output: &Path) -> ExitCode {
-    match fetch_live(server).and_then(|snapshot| {
+    let options = server.options(&Default::default()).ok_or_else(|| "--prometheus URL is required".to_string());
+    match options.and_then(|options| fetch_live(&options)).and_then(|snapshot| {
         let text = promaudit_catalog::catalog_file::to_json(&promaudit_lint::project::live_catalog(snapshot));
         std::fs::write(output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
     }) {

@@ -69,7 +69,7 @@ impl Options {
         let Some(url) = self.prometheus.clone() else { return };
         let (files, refresh) = (self.load_catalog().catalog, self.refresh);
         std::thread::spawn(move || loop {
-            let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: LIVE_TIMEOUT, tls: Default::default() };
+            let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: LIVE_TIMEOUT, tls: Default::default(), credentials: Default::default() };
             match promaudit_catalog::live::fetch(&options, &mut |_| {}) {
                 Ok(snapshot) => {
                     let mut catalog = files.clone();

@@ -35,6 +35,9 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
             if !name.starts_with('.') && !SKIPPED_DIRECTORIES.contains(&name) {
                 walk_dir(&path, files, errors);
             }
+        } else if name.starts_with('.') {
+            // Tools' own configuration (`.promaudit.yaml`, `.pre-commit-config.yaml`), as hidden
+            // as the directories skipped above; named explicitly, such a file is still checked.
         } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())) {
             // `promaudit check` (the directory `.`) reports `rules/a.yml`, not `./rules/a.yml`.
             files.push(path.strip_prefix(".").map(Path::to_path_buf).unwrap_or(path));

@@ -1,0 +1,40 @@
+//! Finding and reading `.promaudit.yaml`, and combining it with the command line: flags win over
+//! the file, the file over the defaults.
+
+use promaudit_diagnostics::render::{self, FileView};
+use promaudit_lint::config::{Config, FILE_NAME};
+use std::path::{Path, PathBuf};
+
+/// The configuration of a run: `explicit` (`--config`), or the first `.promaudit.yaml` found
+/// from `start` upward, stopping at the repository root; the defaults when there is none. A file
+/// that cannot be read or has errors is reported on stderr with positions, and is `Err`.
+pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
+    let Some(path) = explicit.map(Path::to_path_buf).or_else(|| discover(start)) else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| eprintln!("promaudit: cannot read the configuration {}: {e}", path.display()))?;
+    let root = std::path::absolute(&path).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_default();
+    Config::parse(&text, root).map_err(|errors| {
+        let shown = path.display().to_string();
+        // One line per error, without source snippets: the line of a misplaced secret is not echoed.
+        eprint!("{}", render::short(&FileView::new(&shown, &text), &errors));
+        eprintln!("promaudit: {shown} has {} error{}; nothing was checked", errors.len(), if errors.len() == 1 { "" } else { "s" });
+    })
+}
+
+/// The nearest `.promaudit.yaml` at or above `start`, not above the git repository holding it.
+fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+    while let Some(current) = dir {
+        let candidate = current.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if current.join(".git").exists() {
+            return None;
+        }
+        dir = current.parent();
+    }
+    None
+}

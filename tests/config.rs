@@ -1,0 +1,94 @@
+//! `.promaudit.yaml` and inline suppressions, through the binary.
+
+mod common;
+
+use common::{promaudit, temp_dir};
+use std::path::Path;
+use std::process::{Command, Output};
+
+const TOPK: &str = "groups:\n- name: a\n  rules:\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n";
+
+fn codes(output: &Output) -> Vec<String> {
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("JSON on stdout; stderr: {}", String::from_utf8_lossy(&output.stderr)));
+    document["diagnostics"].as_array().unwrap().iter().map(|d| format!("{}:{}:{}", d["code"].as_str().unwrap(), d["line"], d["column"])).collect()
+}
+
+fn check(args: &[&str]) -> Output {
+    promaudit(&[&["check", "--format", "json"], args].concat())
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn the_configuration_is_found_upward_up_to_the_repository_root() {
+    let repo = temp_dir("config-discovery");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    write(&repo.join(".promaudit.yaml"), "rules:\n  alerts/topk: off\n");
+    write(&repo.join("rules/deep/alerts.yml"), TOPK);
+    let output = check(&[repo.join("rules/deep").to_str().unwrap()]);
+    assert_eq!((output.status.code(), codes(&output)), (Some(0), vec![]));
+    // Above the repository root it is not looked for.
+    let outer = temp_dir("config-outer");
+    write(&outer.join(".promaudit.yaml"), "rules:\n  alerts/topk: off\n");
+    write(&outer.join("repo/.git/HEAD"), "ref: refs/heads/main\n");
+    write(&outer.join("repo/alerts.yml"), TOPK);
+    assert_eq!(codes(&check(&[outer.join("repo").to_str().unwrap()])), vec!["alerts/topk:5:11"]);
+}
+
+#[test]
+fn per_path_overrides_fail_on_and_an_explicit_config() {
+    let dir = temp_dir("config-overrides");
+    let config = dir.join(".promaudit-ci.yaml");
+    // Globs match paths relative to the configuration's directory.
+    write(&config, "rules:\n  alerts/topk: info\noverrides:\n  - paths: [\"legacy/**\"]\n    rules: {alerts: off}\nfail_on: error\n");
+    write(&dir.join("legacy/old/alerts.yml"), TOPK);
+    write(&dir.join("new/alerts.yml"), TOPK);
+    let output = check(&["--config", config.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!((output.status.code(), codes(&output)), (Some(0), vec!["alerts/topk:5:11".to_string()]), "info does not fail under fail_on: error");
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(document["diagnostics"][0]["file"].as_str().unwrap().ends_with("new/alerts.yml"));
+    assert_eq!(check(&["--config", config.to_str().unwrap(), "--fail-on", "info", dir.to_str().unwrap()]).status.code(), Some(1), "the flag wins");
+    // Without the configuration, both files report at the rule's own severity.
+    assert_eq!(codes(&check(&[dir.to_str().unwrap()])).len(), 2);
+}
+
+#[test]
+fn an_invalid_configuration_stops_the_run_with_positions_and_never_echoes_a_secret() {
+    let dir = temp_dir("config-invalid");
+    write(&dir.join(".promaudit.yaml"), "rules:\n  units/missmatch: off\nprometheus:\n  token: \"hunter2-do-not-print\"\n");
+    write(&dir.join("alerts.yml"), TOPK);
+    let output = promaudit(&["check", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains(".promaudit.yaml:2:3: error[config/invalid]") && stderr.contains("did you mean `units/mismatch`?"), "{stderr}");
+    assert!(stderr.contains(".promaudit.yaml:4:3: error[config/invalid] `token` would put a secret"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !String::from_utf8_lossy(&output.stdout).contains("hunter2"));
+}
+
+#[test]
+fn a_token_from_the_environment_never_appears_in_any_output() {
+    let dir = temp_dir("config-token");
+    // Nothing listens on port 9 (discard): the request fails, and the error is printed.
+    write(&dir.join(".promaudit.yaml"), "prometheus:\n  url: http://127.0.0.1:9\n  token_env: TEAM_PROM_TOKEN\n  timeout: 2\n");
+    write(&dir.join("alerts.yml"), TOPK);
+    for format in ["human", "json"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", format, dir.to_str().unwrap()]).env("TEAM_PROM_TOKEN", "s3cr3t-token-value").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "an unreachable server is an I/O error");
+        let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(all.contains("127.0.0.1:9"), "{all}");
+        assert!(!all.contains("s3cr3t-token-value"), "{all}");
+    }
+}
+
+#[test]
+fn suppressions_hide_findings_and_report_their_own_problems() {
+    let dir = temp_dir("config-suppressions");
+    let text = "groups:\n- name: a\n  rules:\n  # promaudit: ignore[alerts/topk] the three busiest tenants page by design\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n  # promaudit: ignore[units/mismatch] left over\n  - alert: Down\n    expr: up == 0\n    labels: {severity: page}\n    annotations: {summary: down}\n  # promaudit: ignore[alerts/topk]\n  - alert: Busier\n    expr: topk(3, rate(x_total[5m])) > 200\n    labels: {severity: page}\n    annotations: {summary: busy}\n";
+    write(&dir.join("alerts.yml"), text);
+    let output = check(&[dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(codes(&output), vec!["suppression/unused:9:23", "suppression/malformed:14:3", "alerts/topk:16:11"]);
+}
