@@ -1,13 +1,17 @@
 //! The `promaudit` command line: the edge where files are found and read, checked in parallel,
 //! and the diagnostics rendered.
 
+mod baseline;
 mod changed;
 mod config_file;
+mod output;
 
+use baseline::Baseline;
 use changed::{Changes, Scope};
+use output::{Format, Rendered, RuleIndex, Summary, Writer};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use promaudit_diagnostics::render::{self, FileView};
+use promaudit_diagnostics::render::FileView;
 use promaudit_diagnostics::{Severity, Span};
 use promaudit_lint::registry::docs_markdown;
 use promaudit_catalog::Catalog;
@@ -136,6 +140,13 @@ struct CheckArgs {
     /// upward, up to the root of its git repository.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Report and fail only on findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file (and exit 0 unless a path could not
+    /// be read), for `--baseline` to hide from now on.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Check only the files changed since this git revision (committed, staged, unstaged or
@@ -143,16 +154,6 @@ struct CheckArgs {
     /// reads of recording rules the change removed.
     #[arg(long, value_name = "REV")]
     changed_since: Option<String>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// Source snippets with carets, as a compiler shows errors.
-    Human,
-    /// `{"diagnostics": [...], "summary": {...}}`.
-    Json,
-    /// One `path:line:column: severity[code] message` line per finding.
-    Short,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -201,12 +202,24 @@ fn main() -> ExitCode {
 
 /// What one file's check leaves behind: rendered output and counts, not the file.
 struct FileOutcome {
-    rendered: String,
-    /// One serialized JSON record per diagnostic.
-    json: Vec<String>,
+    rendered: Rendered,
     counts: [usize; 3],
     queries: usize,
     failed: bool,
+    baselined: usize,
+    /// For `--write-baseline`.
+    entries: Vec<baseline::Entry>,
+}
+
+/// How each file is checked and reported: the same for every file of a run.
+struct Reporting<'a> {
+    checker: &'a Checker,
+    format: Format,
+    color: bool,
+    fail_on: Severity,
+    rules: RuleIndex,
+    baseline: Option<Baseline>,
+    write_baseline: Option<&'a Path>,
 }
 
 fn check(args: CheckArgs) -> ExitCode {
@@ -270,50 +283,59 @@ fn check(args: CheckArgs) -> ExitCode {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
     };
-    let mut stdout = std::io::stdout().lock();
-    let mut totals = [0usize; 3];
-    let (mut queries, mut failed, mut first_record) = (0, false, true);
-    if let Format::Json = args.format {
-        let _ = stdout.write_all(b"{\"diagnostics\":[");
-    }
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(baseline) => baseline,
+        Err(error) => {
+            eprintln!("promaudit: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let reporting = Reporting { checker: &checker, format: args.format, color, fail_on, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref() };
+    let mut writer = Writer::start(args.format, std::io::stdout().lock());
+    let mut summary = Summary { files: files.len(), queries: 0, counts: [0; 3], baselined: 0, io_errors, elapsed_ms: 0 };
+    let (mut failed, mut entries) = (false, Vec::new());
     // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
     // so memory stays flat however many files there are.
     for chunk in files.chunks(CHUNK) {
-        let outcomes: Vec<Result<FileOutcome, String>> = chunk.par_iter().map(|(path, scope)| check_file(path, *scope, &checker, args.format, color, fail_on)).collect();
+        let outcomes: Vec<Result<FileOutcome, String>> = chunk.par_iter().map(|(path, scope)| check_file(path, *scope, &reporting)).collect();
         for outcome in outcomes {
             match outcome {
-                Ok(outcome) => {
-                    let _ = stdout.write_all(outcome.rendered.as_bytes());
-                    for record in outcome.json {
-                        let _ = stdout.write_all(if first_record { b"\n" } else { b",\n" });
-                        let _ = stdout.write_all(record.as_bytes());
-                        first_record = false;
-                    }
-                    for (total, count) in totals.iter_mut().zip(outcome.counts) {
+                Ok(mut outcome) => {
+                    writer.file(&outcome.rendered);
+                    for (total, count) in summary.counts.iter_mut().zip(outcome.counts) {
                         *total += count;
                     }
-                    queries += outcome.queries;
+                    summary.queries += outcome.queries;
+                    summary.baselined += outcome.baselined;
                     failed |= outcome.failed;
+                    entries.append(&mut outcome.entries);
                 }
                 Err(error) => {
                     eprintln!("promaudit: {error}");
-                    io_errors += 1;
+                    summary.io_errors += 1;
                 }
             }
         }
     }
-    let [errors, warnings, infos] = totals;
-    let elapsed = started.elapsed().as_millis();
-    if let Format::Json = args.format {
-        let summary = serde_json::json!({
-            "files": files.len(), "queries": queries, "errors": errors, "warnings": warnings, "infos": infos,
-            "io_errors": io_errors, "elapsed_ms": elapsed,
-        });
-        let _ = writeln!(stdout, "\n],\"summary\":{summary}}}");
-    } else {
-        eprintln!("checked {} files ({queries} queries) in {elapsed} ms: {errors} errors, {warnings} warnings, {infos} infos", files.len());
+    summary.elapsed_ms = started.elapsed().as_millis();
+    writer.finish(&summary);
+    if let Some(unmatched) = reporting.baseline.as_ref().map(Baseline::unmatched).filter(|&n| n > 0) {
+        eprintln!("promaudit: {unmatched} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file");
     }
-    if io_errors > 0 {
+    if let Some(path) = reporting.write_baseline {
+        let count = entries.len();
+        match baseline::write(path, entries) {
+            Ok(()) => {
+                eprintln!("promaudit: wrote {count} findings to the baseline {}", path.display());
+                failed = false;
+            }
+            Err(error) => {
+                eprintln!("promaudit: {error}");
+                summary.io_errors += 1;
+            }
+        }
+    }
+    if summary.io_errors > 0 {
         ExitCode::from(2)
     } else if failed {
         ExitCode::from(1)
@@ -322,7 +344,6 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
-/// The server's snapshot; degraded endpoints are reported on stderr and the run goes on.
 fn fetch_live(options: &promaudit_catalog::live::LiveOptions) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
     let url = &options.url;
     let started = Instant::now();
@@ -348,11 +369,13 @@ fn record(server: &ServerArgs, output: &Path) -> ExitCode {
     }
 }
 
-fn check_file(path: &Path, scope: Scope, checker: &Checker, format: Format, color: bool, fail_on: Severity) -> Result<FileOutcome, String> {
-    let mut report = read_and_check(path, checker)?;
+fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOutcome, String> {
+    let mut report = read_and_check(path, reporting.checker)?;
     if scope == Scope::RemovedRecordings {
         report.diagnostics.retain(|d| d.code == promaudit_lint::rules::RemovedRecordingRule::META.code);
     }
+    let baselined = reporting.baseline.as_ref().map_or(0, |b| b.hide(path, &report.file.text, &mut report.diagnostics));
+    let entries = reporting.write_baseline.map(|to| baseline::entries(to, path, &report.file.text, &report.diagnostics)).unwrap_or_default();
     let path_text = report.file.display_path();
     let view = FileView::new(&path_text, &report.file.text);
     let diagnostics = &report.diagnostics;
@@ -364,12 +387,8 @@ fn check_file(path: &Path, scope: Scope, checker: &Checker, format: Format, colo
             Severity::Info => 2,
         }] += 1;
     }
-    let (rendered, json) = match format {
-        Format::Human => (render::human(&view, diagnostics, color), Vec::new()),
-        Format::Short => (render::short(&view, diagnostics), Vec::new()),
-        Format::Json => (String::new(), render::json_records(&view, diagnostics).iter().map(|r| serde_json::to_string(r).expect("records serialize")).collect()),
-    };
-    Ok(FileOutcome { rendered, json, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= fail_on) })
+    let rendered = reporting.format.render(&view, diagnostics, reporting.color, &reporting.rules);
+    Ok(FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries })
 }
 
 fn read_and_check(path: &Path, checker: &Checker) -> Result<FileReport, String> {

@@ -1,6 +1,16 @@
 //! Renderers: they turn diagnostics into text and never change them. Positions at the edges are
 //! 1-based lines and 1-based character columns; the end is the exclusive end position.
 
+mod fingerprint;
+mod github;
+mod sarif;
+mod xml;
+
+pub use fingerprint::fingerprint;
+pub use github::github;
+pub use sarif::{sarif_results, sarif_start, RuleInfo, HELP_URI_BASE, SARIF_END};
+pub use xml::{checkstyle, junit, CHECKSTYLE_END, CHECKSTYLE_START, JUNIT_END, JUNIT_START};
+
 use crate::{Diagnostic, Severity};
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label as ReportLabel, LabelStyle, Severity as ReportSeverity};
 use codespan_reporting::files::SimpleFile;

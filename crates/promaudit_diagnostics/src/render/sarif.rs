@@ -1,0 +1,107 @@
+//! SARIF 2.1.0, as GitHub code scanning and other static-analysis dashboards read it. Written as
+//! a header with the tool and its rules, one result per finding a file at a time, and a footer.
+
+use super::fingerprint::fingerprint;
+use super::FileView;
+use crate::{Diagnostic, Severity};
+use serde_json::{json, Value};
+
+/// Where each rule's documentation is published: `docs/rules/<code>.md` of the repository.
+pub const HELP_URI_BASE: &str = "https://github.com/promaudit/promaudit/blob/main/docs/rules/";
+const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SARIF_END: &str = "\n]}]}\n";
+
+/// What SARIF says about a rule: plain data, so this crate needs no rule registry.
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub summary: &'static str,
+    /// Markdown documentation.
+    pub docs: String,
+    pub severity: Severity,
+    pub category: &'static str,
+}
+
+/// Everything before the results. `root` is the absolute directory relative paths start from.
+pub fn sarif_start(version: &str, rules: &[RuleInfo], root: &std::path::Path) -> String {
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.code,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.summary},
+                "help": {"text": rule.docs, "markdown": rule.docs},
+                "helpUri": format!("{HELP_URI_BASE}{}.md", rule.code),
+                "defaultConfiguration": {"level": level(rule.severity)},
+                "properties": {"category": rule.category, "tags": [rule.category]},
+            })
+        })
+        .collect();
+    let root = format!("file://{}/", encode_path(&root.to_string_lossy()).trim_end_matches('/'));
+    let run = json!({
+        "tool": {"driver": {"name": "promaudit", "version": version, "semanticVersion": version, "informationUri": "https://github.com/promaudit/promaudit", "rules": rules}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
+        // Columns count characters (Unicode code points), as every promaudit output does.
+        "columnKind": "unicodeCodePoints",
+    });
+    let head = json!({"version": "2.1.0", "$schema": SCHEMA, "runs": [run]}).to_string();
+    // Reopen the run to append its results: `…}]}` → `…,"results":[`.
+    format!("{},\"results\":[\n", &head[..head.len() - 3])
+}
+
+/// One JSON object per finding; `rule_index` is the rule's position in the header's rule list.
+pub fn sarif_results(file: &FileView, diagnostics: &[Diagnostic], rule_index: &dyn Fn(&str) -> Option<usize>) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let message = match &d.help {
+                Some(help) => format!("{}\nhelp: {help}", d.message),
+                None => d.message.clone(),
+            };
+            let related: Vec<Value> = d.labels.iter().enumerate().map(|(i, label)| json!({"id": i, "physicalLocation": location(file, label.span), "message": {"text": label.message}})).collect();
+            let mut result = json!({
+                "ruleId": d.code,
+                "level": level(d.severity),
+                "message": {"text": message},
+                "locations": [{"physicalLocation": location(file, d.span)}],
+                "partialFingerprints": {"promaudit/v1": fingerprint(file.path, file.text, d)},
+            });
+            if let Some(index) = rule_index(d.code) {
+                result["ruleIndex"] = index.into();
+            }
+            if !related.is_empty() {
+                result["relatedLocations"] = related.into();
+            }
+            result.to_string()
+        })
+        .collect()
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn location(file: &FileView, span: crate::Span) -> Value {
+    let (start_line, start_column) = file.position(span.start);
+    let (end_line, end_column) = file.position(span.end);
+    let path = file.path.replace('\\', "/");
+    let artifact = if path.starts_with('/') { json!({"uri": format!("file://{}", encode_path(&path))}) } else { json!({"uri": encode_path(&path), "uriBaseId": "%SRCROOT%"}) };
+    json!({"artifactLocation": artifact, "region": {"startLine": start_line, "startColumn": start_column, "endLine": end_line, "endColumn": end_column}})
+}
+
+/// A path as a URI path: every byte outside the unreserved set and `/` percent-encoded.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
