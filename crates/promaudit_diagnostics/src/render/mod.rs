@@ -218,4 +218,29 @@ mod tests {
         let records = json_records(&view, &diagnostics);
         assert_eq!((records[0].line, records[0].column, records[0].end_line, records[0].end_column), (1, 3, 2, 2));
     }
+
+    #[test]
+    fn every_format_escapes_what_it_must() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: rate(x[5m]) > 90\n";
+        let at = text.find("90").unwrap();
+        let tricky = Diagnostic::new("thresholds/out-of-range", Severity::Error, Span::new(at, at + 2), "100% <never> & \"always\":\nfalse, really")
+            .with_help("write `> 0.9`, a ratio")
+            .with_label(Span::new(text.find("rate").unwrap(), text.find("rate").unwrap() + 4), "a ratio, 0..1");
+        let quiet = Diagnostic::new("naming/alert-name", Severity::Info, Span::new(text.find("A\n").unwrap(), text.find("A\n").unwrap() + 1), "not CamelCase");
+        let file = FileView::new("rules/a,b:c.yml", text);
+        let diagnostics = [tricky, quiet];
+        let sarif: Vec<String> = sarif_results(&file, &diagnostics, &|code| (code == "thresholds/out-of-range").then_some(7));
+        insta::assert_snapshot!(format!(
+            "github:\n{}\ncheckstyle:\n{}{}{}\njunit:\n{}{}{}{}\nsarif:\n{}\n",
+            github(&file, &diagnostics),
+            CHECKSTYLE_START,
+            checkstyle(&file, &diagnostics),
+            CHECKSTYLE_END,
+            JUNIT_START,
+            junit(&file, &diagnostics),
+            junit(&FileView::new("clean.yml", "groups: []\n"), &[]),
+            JUNIT_END,
+            sarif.join("\n")
+        ));
+    }
 }

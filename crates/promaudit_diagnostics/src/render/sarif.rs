@@ -44,9 +44,9 @@ pub fn sarif_start(version: &str, rules: &[RuleInfo], root: &std::path::Path) ->
         // Columns count characters (Unicode code points), as every promaudit output does.
         "columnKind": "unicodeCodePoints",
     });
-    let head = json!({"version": "2.1.0", "$schema": SCHEMA, "runs": [run]}).to_string();
-    // Reopen the run to append its results: `…}]}` → `…,"results":[`.
-    format!("{},\"results\":[\n", &head[..head.len() - 3])
+    let run = run.to_string();
+    // The run is left open for its results: `{…}` → `{…,"results":[`.
+    format!("{{\"version\":\"2.1.0\",\"$schema\":\"{SCHEMA}\",\"runs\":[{},\"results\":[\n", &run[..run.len() - 1])
 }
 
 /// One JSON object per finding; `rule_index` is the rule's position in the header's rule list.

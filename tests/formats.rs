@@ -1,0 +1,52 @@
+//! The machine-readable output formats, through the binary: SARIF valid against the official
+//! 2.1.0 schema, and the CI formats on a real run.
+
+mod common;
+
+use common::{promaudit, repo, temp_dir};
+use std::process::Command;
+
+fn sarif_schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo().join("fixtures/schemas/sarif-schema-2.1.0.json")).unwrap();
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0_with_every_finding() {
+    let paths = [repo().join("fixtures/bad-input"), repo().join("../shared/seed")];
+    let paths: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let sarif = promaudit(&[&["check", "--format", "sarif", "--catalog", repo().join("fixtures/catalog").to_str().unwrap()], &paths[..]].concat());
+    let document: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("SARIF is one JSON document");
+    let errors: Vec<String> = sarif_schema().iter_errors(&document).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let json = promaudit(&[&["check", "--format", "json", "--catalog", repo().join("fixtures/catalog").to_str().unwrap()], &paths[..]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let run = &document["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), json["diagnostics"].as_array().unwrap().len());
+    assert!(results.len() > 20, "the seed and the bad inputs have findings");
+    // Every result names a rule of the driver by index, and the seed's inverted SLI is there.
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for result in results {
+        assert_eq!(rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"], result["ruleId"]);
+    }
+    let inverted = results.iter().find(|r| r["ruleId"] == "slo/inverted-sli").expect("the seed's inverted SLI");
+    assert_eq!(inverted["locations"][0]["physicalLocation"]["region"]["startLine"], 866);
+    assert!(rules.iter().all(|r| r["helpUri"].as_str().unwrap().ends_with(&format!("docs/rules/{}.md", r["id"].as_str().unwrap()))));
+    assert_eq!(sarif.status.code(), Some(1));
+}
+
+#[test]
+fn ci_formats_on_a_real_run() {
+    let dir = temp_dir("formats");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(dir.join("rules/alerts.yml"), "groups:\n- name: a\n  rules:\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n").unwrap();
+    std::fs::write(dir.join("rules/clean.yml"), "groups:\n- name: b\n  rules:\n  - alert: Down\n    expr: up == 0\n    labels: {severity: page}\n    annotations: {summary: down}\n").unwrap();
+    let run = |format: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", format, "rules"]).current_dir(&dir).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    insta::assert_snapshot!(format!("{}\n{}\n{}", run("github"), run("checkstyle"), run("junit")));
+}
