@@ -294,3 +294,45 @@ fn exit_without_shutdown_is_an_error_status() {
     let status = client.child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
 }
+
+/// A real editor: headless Neovim 0.7 starts the server, opens a rule file, receives its
+/// diagnostics, and edits the file. Neovim converts the server's UTF-16 ranges to byte columns
+/// itself, so the columns below are byte columns of the file's line. Fails, not skips, without
+/// Neovim: tests/run.sh installs it.
+#[test]
+fn neovim_shows_the_diagnostics_at_their_tokens_and_drops_them_when_fixed() {
+    let dir = workspace("lsp-neovim");
+    let alerts = dir.join("rules/alerts.yml");
+    let out = dir.join("diagnostics.json");
+    let script = common::repo().join("tests/neovim/diagnostics.lua");
+    let mut nvim = Command::new("nvim")
+        .args(["--headless", "--clean", "-n", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .env("PROMAUDIT_BIN", env!("CARGO_BIN_EXE_promaudit"))
+        .env("PROMAUDIT_ROOT", &dir)
+        .env("PROMAUDIT_FILE", &alerts)
+        .env("PROMAUDIT_OUT", &out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("Neovim (`nvim`) must be installed for this test: tests/run.sh installs the `neovim` package");
+    let deadline = Instant::now() + 3 * TIMEOUT;
+    while nvim.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = nvim.kill();
+            panic!("Neovim did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("the script wrote its result")).unwrap();
+    assert_eq!(result["opened"], true, "{result:#}");
+    let line = ALERTS.lines().nth(5).unwrap();
+    let by = line.find("by (job)").unwrap();
+    let quantile = result["before"].as_array().unwrap().iter().find(|d| d["code"] == "functions/quantile-without-le").expect("the quantile finding");
+    assert_eq!((&quantile["lnum"], &quantile["col"], &quantile["end_lnum"], &quantile["end_col"]), (&json!(5), &json!(by), &json!(5), &json!(by + "by (job)".len())));
+    assert_eq!(quantile["severity"], 1);
+    assert_eq!(quantile["source"], "promaudit");
+    assert!(quantile["message"].as_str().unwrap().starts_with("this drops the `le` label"));
+    assert_eq!(result["fixed"], true, "{result:#}");
+    assert!(result["after"].as_array().unwrap().iter().all(|d| d["code"] != "functions/quantile-without-le"));
+}
