@@ -287,6 +287,26 @@ fn bad_requests_get_errors_and_the_server_carries_on() {
 }
 
 #[test]
+fn the_workspace_configuration_applies_and_follows_edits_of_its_buffer() {
+    let dir = workspace("lsp-config");
+    let config = dir.join(".promaudit.yaml");
+    std::fs::write(&config, "rules:\n  alerts: off\n").unwrap();
+    let mut client = Client::start();
+    client.initialize(&dir, json!({"catalog": ["catalog.prom"]}));
+    let uri = client.open(&dir.join("rules/alerts.yml"), ALERTS);
+    let codes = |published: &Value| -> Vec<String> { published["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect() };
+    let first = codes(&client.diagnostics(&uri));
+    assert!(first.contains(&"functions/quantile-without-le".to_string()) && !first.iter().any(|c| c.starts_with("alerts/")), "{first:?}");
+
+    // Editing the configuration's buffer, unsaved, checks the open rule file again under it.
+    let config_uri = client.open(&config, "rules:\n  alerts: off\n");
+    client.notify("textDocument/didChange", json!({"textDocument": {"uri": config_uri, "version": 2}, "contentChanges": [{"text": "rules:\n  alerts: warning\n"}]}));
+    let again = codes(&client.diagnostics(&uri));
+    assert!(again.iter().any(|c| c.starts_with("alerts/")), "{again:?}");
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
 fn exit_without_shutdown_is_an_error_status() {
     let mut client = Client::start();
     client.initialize(&temp_dir("lsp-exit"), Value::Null);

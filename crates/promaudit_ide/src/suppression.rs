@@ -45,6 +45,17 @@ mod tests {
     }
 
     #[test]
+    fn the_suppression_module_accepts_the_comment_and_it_hides_the_finding() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: Flappy\n    expr: irate(x_total[5m]) > 1\n    labels: {severity: page}\n    annotations: {summary: s}\n";
+        let checker = promaudit_lint::Checker::default();
+        let report = promaudit_lint::check_source(SourceFile::new("alerts.yml", text), &checker);
+        let irate = report.diagnostics.iter().find(|d| d.code == "functions/irate-in-alert").expect("the irate finding");
+        let suppressed = suppression(&report.file, irate).unwrap().apply(text);
+        let codes: Vec<&str> = promaudit_lint::check_source(SourceFile::new("alerts.yml", suppressed), &checker).diagnostics.iter().map(|d| d.code).collect();
+        assert!(!codes.iter().any(|c| c.starts_with("functions/irate") || c.starts_with("suppression/")), "{codes:?}");
+    }
+
+    #[test]
     fn json_files_get_no_suppression() {
         let file = SourceFile::new("d.json", "{}");
         assert_eq!(suppression(&file, &Diagnostic::new("x/y", Severity::Warning, Span::empty(0), "m")), None);

@@ -1,6 +1,7 @@
 //! The server's settings: the workspace folder, and `initializationOptions`:
 //! `{"catalog": ["fixtures/catalog"], "prometheus": "http://…", "catalogRefreshSeconds": 300}`.
-//! Relative catalog paths are relative to the workspace folder.
+//! Relative catalog paths are relative to the workspace folder. `.promaudit.yaml` adds its
+//! catalog sources and, unless the editor gives one, its Prometheus URL.
 
 use crate::worker::Job;
 use lsp_types::InitializeParams;
@@ -47,6 +48,14 @@ impl Options {
             _ => path,
         }).collect();
         Options { root, catalog, prometheus: given.prometheus, refresh: given.catalog_refresh_seconds.map_or(DEFAULT_REFRESH, Duration::from_secs) }
+    }
+
+    /// Adds the catalog sources `.promaudit.yaml` names; the editor's Prometheus URL wins.
+    pub fn add_config(&mut self, config: &promaudit_lint::config::Config) {
+        self.catalog.extend(config.catalog.iter().cloned());
+        if self.prometheus.is_none() {
+            self.prometheus.clone_from(&config.prometheus.url);
+        }
     }
 
     /// The catalog files' metrics; problems go to the editor's log (stderr).
