@@ -12,7 +12,7 @@ mod worker;
 mod workspace;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
-use lsp_types::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Exit, Notification as _};
+use lsp_types::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Exit, Notification as _};
 use lsp_types::request::{Initialize, Request as _, Shutdown};
 use lsp_types::{InitializeParams, Url};
 use options::Options;
@@ -114,9 +114,6 @@ impl Server {
                     let text = handlers::apply_changes(&self.shared.path_of(&uri), &current.text, params.content_changes);
                     self.update(uri, params.text_document.version, text.into());
                 }
-            }
-            _ if method == DidSaveTextDocument::METHOD => {
-                // Saving changes nothing the server does not know already from the buffer.
             }
             _ if method == DidCloseTextDocument::METHOD => {
                 if let Ok(params) = notification.extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD) {

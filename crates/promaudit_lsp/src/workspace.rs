@@ -82,7 +82,7 @@ impl Shared {
     /// relative to the root.
     pub fn files(&self) -> Vec<PathBuf> {
         let mut files = match &self.root {
-            Some(root) => promaudit_source::walk::collect(&[root.clone()]).0,
+            Some(root) => promaudit_source::walk::collect(std::slice::from_ref(root)).0,
             None => Vec::new(),
         };
         let open: Vec<Url> = self.documents.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
