@@ -148,6 +148,31 @@ fn bad_requests_get_errors_and_the_server_carries_on() {
 }
 
 #[test]
+fn unsaved_recording_rules_count_for_other_files_until_closed() {
+    let dir = workspace("lsp-overlay");
+    let mut client = Client::start();
+    client.initialize(&dir, json!({"catalog": ["catalog.prom"]}));
+    let alerts = client.open(&dir.join("rules/alerts.yml"), ALERTS);
+    let undefined = |published: &Value| published["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "graph/undefined-recording-rule");
+    assert!(!undefined(&client.diagnostics(&alerts)));
+
+    // Renaming the recording rule in an unsaved buffer leaves the alert reading nothing.
+    let recording = client.open(&dir.join("rules/recording.yml"), RECORDING);
+    client.diagnostics(&recording);
+    client.notify("textDocument/didChange", json!({"textDocument": {"uri": recording, "version": 2}, "contentChanges": [{"text": RECORDING.replace("rate5m", "rate10m")}]}));
+    let published = client.diagnostics(&alerts);
+    assert!(undefined(&published), "{published}");
+    let read = ALERTS.find("job:http_errors:rate5m").unwrap();
+    let finding = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "graph/undefined-recording-rule").unwrap();
+    assert_eq!(finding["range"], range(ALERTS, read, read + "job:http_errors:rate5m".len()));
+
+    // Closed without saving: the disk's definition counts again.
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": recording}}));
+    assert!(!undefined(&client.diagnostics(&alerts)));
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
 fn the_workspace_configuration_applies_and_follows_edits_of_its_buffer() {
     let dir = workspace("lsp-config");
     let config = dir.join(".promaudit.yaml");
