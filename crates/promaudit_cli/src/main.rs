@@ -423,7 +423,8 @@ fn explain(code: &str) -> ExitCode {
     match find_rule(code) {
         Some(rule) => {
             let meta = rule.meta();
-            print(&format!("# {}\n\n{}\n\nCategory: {}. Default severity: {}.\n\n{}\n", meta.code, meta.summary, meta.category.as_str(), meta.severity, docs_markdown(meta)));
+            let fix = meta.fix.map(|fix| format!(" Fix: {fix}.")).unwrap_or_default();
+            print(&format!("# {}\n\n{}\n\nCategory: {}. Default severity: {}.{fix}\n\n{}\n", meta.code, meta.summary, meta.category.as_str(), meta.severity, docs_markdown(meta)));
             ExitCode::SUCCESS
         }
         None => {

@@ -29,6 +29,7 @@ declare_rule! {
         category: Suspicious,
         severity: Info,
         summary: "A `=~\".*\"` matcher matches everything and filters nothing",
+        fix: "removes the matcher",
     }
 }
 

@@ -28,6 +28,7 @@ declare_rule! {
         category: Suspicious,
         severity: Warning,
         summary: "An alert uses `irate`, which follows every spike and makes it flap",
+        fix: "replaces `irate` with `rate`",
     }
 }
 

@@ -32,6 +32,7 @@ declare_rule! {
         category: Correctness,
         severity: Error,
         summary: "`on(…)` or `group_left(…)` names a label one side never has",
+        fix: "removes the label from `on(…)` (when others remain) or from `group_left(…)`/`group_right(…)`",
     }
 }
 
