@@ -76,7 +76,9 @@ impl Worker {
     }
 
     fn relearn(&self) {
+        let started = std::time::Instant::now();
         let (checker, index) = self.shared.learn(&self.catalog, self.user_catalog);
+        eprintln!("promaudit lsp: learned the workspace ({} recording rules) in {} ms", checker.project.graph.defined().count(), started.elapsed().as_millis());
         *self.shared.checker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checker);
         *self.shared.index.write().unwrap_or_else(|e| e.into_inner()) = index;
     }
