@@ -110,6 +110,8 @@ fn rules_and_explain() {
     assert!(rules.lines().any(|l| l.starts_with("promql/syntax")));
     let explained = promaudit(&["explain", "rulefmt/record-and-alert"]);
     assert!(String::from_utf8_lossy(&explained.stdout).contains("## Why it matters"));
+    let with_fix = promaudit(&["explain", "functions/quantile-without-le"]);
+    assert!(String::from_utf8_lossy(&with_fix.stdout).contains("Fix: adds `le` to the aggregation's `by (…)`"));
     let unknown = promaudit(&["explain", "rulefmt/nope"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean"));

@@ -3,6 +3,7 @@
 //! The findings on the seed guide must be the same as with the fixture catalog.
 
 mod common;
+mod lsp_client;
 
 use common::{promaudit, repo, temp_dir};
 
@@ -255,4 +256,44 @@ fn https_servers_are_read_with_the_given_ca() {
     assert_eq!(untrusted.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&untrusted.stderr).to_lowercase().contains("certificate"), "{}", String::from_utf8_lossy(&untrusted.stderr));
     assert!(record(&["--prometheus-insecure-skip-verify"]).status.success());
+}
+
+/// `promaudit lsp` with a live Prometheus: the catalog is read again in the background on a
+/// timer, and a metric that starts being scraped stops being unknown without any edit.
+#[test]
+fn the_language_server_refreshes_its_live_catalog_in_the_background() {
+    let dir = temp_dir("lsp-live");
+    let body = std::sync::Arc::new(std::sync::Mutex::new(String::from("# TYPE early_jobs_total counter\nearly_jobs_total{queue=\"a\"} 1\n")));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let exporter_port = listener.local_addr().unwrap().port();
+    let served = body.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let text = served.lock().unwrap().clone();
+            serve(stream, &text);
+        }
+    });
+    let config = dir.join("prometheus.yml");
+    std::fs::write(&config, format!("global:\n  scrape_interval: 1s\nscrape_configs:\n- job_name: jobs\n  static_configs:\n  - targets: ['127.0.0.1:{exporter_port}']\n")).unwrap();
+    let port = free_port();
+    let _prometheus = spawn(&server("prometheus"), &[format!("--config.file={}", config.display()), format!("--storage.tsdb.path={}", dir.join("data").display()), format!("--web.listen-address=127.0.0.1:{port}")]);
+
+    let text = "groups:\n- name: a\n  rules:\n  - alert: JobsFailing\n    expr: rate(late_jobs_total[5m]) > 1\n    labels: {severity: page}\n    annotations: {summary: failing}\n";
+    let mut client = lsp_client::Client::start();
+    client.initialize(&dir, serde_json::json!({"prometheus": format!("http://127.0.0.1:{port}"), "catalogRefreshSeconds": 1}));
+    let uri = client.open(&dir.join("alerts.yml"), text);
+    let unknown = |published: &serde_json::Value| published["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "catalog/unknown-metric");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    // Before the exporter serves it, the metric is unknown to the server's catalog.
+    while !unknown(&client.diagnostics(&uri)) {
+        assert!(Instant::now() < deadline, "late_jobs_total was never reported unknown");
+    }
+    body.lock().unwrap().push_str("# HELP late_jobs_total Jobs finished late.\n# TYPE late_jobs_total counter\nlate_jobs_total{queue=\"a\"} 1\n");
+    while unknown(&client.diagnostics(&uri)) {
+        assert!(Instant::now() < deadline, "the refreshed catalog never learned late_jobs_total");
+    }
+    let hover = client.result("textDocument/hover", serde_json::json!({"textDocument": {"uri": uri}, "position": lsp_client::position(text, text.find("late_jobs").unwrap())}));
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(markdown.starts_with("**late_jobs_total** counter") && markdown.contains("Jobs finished late."), "{markdown}");
+    assert_eq!(client.shutdown(), Some(0));
 }

@@ -2,152 +2,13 @@
 //! client, and by a real editor (Neovim, headless).
 
 mod common;
+mod lsp_client;
 
 use common::temp_dir;
+use lsp_client::{position, range, Client, TIMEOUT};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Long enough for a debug build to learn a small workspace and check a file.
-const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A scripted editor: frames requests and notifications, reads every message the server sends.
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    messages: Receiver<Value>,
-    /// Notifications read while waiting for something else.
-    backlog: Vec<Value>,
-    next_id: i64,
-}
-
-impl Client {
-    fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_promaudit")).arg("lsp").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the server starts");
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let (tx, messages) = std::sync::mpsc::channel();
-        std::thread::spawn(move || loop {
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                match line.trim_end().split_once(": ") {
-                    Some((name, value)) if name.eq_ignore_ascii_case("content-length") => length = value.parse().unwrap(),
-                    _ if line.trim_end().is_empty() => break,
-                    _ => {}
-                }
-            }
-            let mut body = vec![0; length];
-            stdout.read_exact(&mut body).unwrap();
-            if tx.send(serde_json::from_slice(&body).expect("the server sends JSON")).is_err() {
-                return;
-            }
-        });
-        Client { child, stdin, messages, backlog: Vec::new(), next_id: 0 }
-    }
-
-    fn send_bytes(&mut self, body: &[u8]) {
-        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
-        self.stdin.write_all(body).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn send(&mut self, message: Value) {
-        self.send_bytes(message.to_string().as_bytes());
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// The whole response (`result` or `error`) to a new request.
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
-    }
-
-    fn result(&mut self, method: &str, params: Value) -> Value {
-        let response = self.request(method, params);
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
-        response["result"].clone()
-    }
-
-    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
-        if let Some(at) = self.backlog.iter().position(&wanted) {
-            return self.backlog.remove(at);
-        }
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            match self.messages.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(message) if wanted(&message) => return message,
-                Ok(message) => self.backlog.push(message),
-                Err(RecvTimeoutError::Timeout) => panic!("no such message within {TIMEOUT:?}; got {:#?}", self.backlog),
-                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output; got {:#?}", self.backlog),
-            }
-        }
-    }
-
-    /// The next diagnostics published for `uri`.
-    fn diagnostics(&mut self, uri: &str) -> Value {
-        self.wait_for(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)["params"].clone()
-    }
-
-    fn initialize(&mut self, root: &Path, options: Value) {
-        let root_uri = uri(root);
-        let result = self.result("initialize", json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options}));
-        assert_eq!(result["serverInfo"]["name"], "promaudit");
-        self.notify("initialized", json!({}));
-    }
-
-    fn open(&mut self, path: &Path, text: &str) -> String {
-        let uri = uri(path);
-        self.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}));
-        uri
-    }
-
-    /// Shuts down and exits, returning the server's exit status.
-    fn shutdown(mut self) -> Option<i32> {
-        assert_eq!(self.result("shutdown", Value::Null), Value::Null);
-        self.notify("exit", Value::Null);
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("the server did not exit");
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn uri(path: &Path) -> String {
-    format!("file://{}", path.display())
-}
-
-/// The LSP position (0-based line, UTF-16 column) of byte `offset` in `text`.
-fn position(text: &str, offset: usize) -> Value {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    json!({"line": text[..offset].matches('\n').count(), "character": text[line_start..offset].encode_utf16().count()})
-}
-
-fn range(text: &str, start: usize, end: usize) -> Value {
-    json!({"start": position(text, start), "end": position(text, end)})
-}
 
 const CATALOG: &str = "# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\nhttp_requests_total{job=\"api\",code=\"200\"} 1\nhttp_requests_total{job=\"api\",code=\"500\"} 1\n# TYPE http_request_duration_seconds histogram\nhttp_request_duration_seconds_bucket{job=\"api\",le=\"0.5\"} 1\nhttp_request_duration_seconds_bucket{job=\"api\",le=\"+Inf\"} 1\nhttp_request_duration_seconds_sum{job=\"api\"} 1\nhttp_request_duration_seconds_count{job=\"api\"} 1\n";
 const RECORDING: &str = "groups:\n- name: recording\n  rules:\n  - record: job:http_errors:rate5m\n    expr: sum by (job) (rate(http_requests_total{code=\"500\"}[5m]))\n";
@@ -235,11 +96,11 @@ fn hover_completion_definition_references_and_code_actions() {
 
     let definition = client.result("textDocument/definition", at("job:http_errors", 3));
     let record = RECORDING.find("job:http_errors:rate5m").unwrap();
-    assert_eq!(definition, json!([{"uri": crate::uri(&recording), "range": range(RECORDING, record, record + "job:http_errors:rate5m".len())}]));
+    assert_eq!(definition, json!([{"uri": lsp_client::uri(&recording), "range": range(RECORDING, record, record + "job:http_errors:rate5m".len())}]));
     let references = client.result("textDocument/references", json!({"textDocument": {"uri": uri}, "position": position(ALERTS, ALERTS.find("job:http_errors").unwrap()), "context": {"includeDeclaration": true}}));
     let read = ALERTS.find("job:http_errors").unwrap();
     assert_eq!(references, json!([
-        {"uri": crate::uri(&recording), "range": range(RECORDING, record, record + "job:http_errors:rate5m".len())},
+        {"uri": lsp_client::uri(&recording), "range": range(RECORDING, record, record + "job:http_errors:rate5m".len())},
         {"uri": uri, "range": range(ALERTS, read, read + "job:http_errors:rate5m".len())},
     ]));
 
@@ -287,10 +148,97 @@ fn bad_requests_get_errors_and_the_server_carries_on() {
 }
 
 #[test]
+fn unsaved_recording_rules_count_for_other_files_until_closed() {
+    let dir = workspace("lsp-overlay");
+    let mut client = Client::start();
+    client.initialize(&dir, json!({"catalog": ["catalog.prom"]}));
+    let alerts = client.open(&dir.join("rules/alerts.yml"), ALERTS);
+    let undefined = |published: &Value| published["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "graph/undefined-recording-rule");
+    assert!(!undefined(&client.diagnostics(&alerts)));
+
+    // Renaming the recording rule in an unsaved buffer leaves the alert reading nothing.
+    let recording = client.open(&dir.join("rules/recording.yml"), RECORDING);
+    client.diagnostics(&recording);
+    client.notify("textDocument/didChange", json!({"textDocument": {"uri": recording, "version": 2}, "contentChanges": [{"text": RECORDING.replace("rate5m", "rate10m")}]}));
+    let published = client.diagnostics(&alerts);
+    assert!(undefined(&published), "{published}");
+    let read = ALERTS.find("job:http_errors:rate5m").unwrap();
+    let finding = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "graph/undefined-recording-rule").unwrap();
+    assert_eq!(finding["range"], range(ALERTS, read, read + "job:http_errors:rate5m".len()));
+
+    // Closed without saving: the disk's definition counts again.
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": recording}}));
+    assert!(!undefined(&client.diagnostics(&alerts)));
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
+fn the_workspace_configuration_applies_and_follows_edits_of_its_buffer() {
+    let dir = workspace("lsp-config");
+    let config = dir.join(".promaudit.yaml");
+    std::fs::write(&config, "rules:\n  alerts: off\n").unwrap();
+    let mut client = Client::start();
+    client.initialize(&dir, json!({"catalog": ["catalog.prom"]}));
+    let uri = client.open(&dir.join("rules/alerts.yml"), ALERTS);
+    let codes = |published: &Value| -> Vec<String> { published["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect() };
+    let first = codes(&client.diagnostics(&uri));
+    assert!(first.contains(&"functions/quantile-without-le".to_string()) && !first.iter().any(|c| c.starts_with("alerts/")), "{first:?}");
+
+    // Editing the configuration's buffer, unsaved, checks the open rule file again under it.
+    let config_uri = client.open(&config, "rules:\n  alerts: off\n");
+    client.notify("textDocument/didChange", json!({"textDocument": {"uri": config_uri, "version": 2}, "contentChanges": [{"text": "rules:\n  alerts: warning\n"}]}));
+    let again = codes(&client.diagnostics(&uri));
+    assert!(again.iter().any(|c| c.starts_with("alerts/")), "{again:?}");
+    assert_eq!(client.shutdown(), Some(0));
+}
+
+#[test]
 fn exit_without_shutdown_is_an_error_status() {
     let mut client = Client::start();
     client.initialize(&temp_dir("lsp-exit"), Value::Null);
     client.notify("exit", Value::Null);
     let status = client.child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
+}
+
+/// A real editor: headless Neovim 0.7 starts the server, opens a rule file, receives its
+/// diagnostics, and edits the file. Neovim converts the server's UTF-16 ranges to byte columns
+/// itself, so the columns below are byte columns of the file's line. Fails, not skips, without
+/// Neovim: tests/run.sh installs it.
+#[test]
+fn neovim_shows_the_diagnostics_at_their_tokens_and_drops_them_when_fixed() {
+    let dir = workspace("lsp-neovim");
+    let alerts = dir.join("rules/alerts.yml");
+    let out = dir.join("diagnostics.json");
+    let script = common::repo().join("tests/neovim/diagnostics.lua");
+    let mut nvim = Command::new("nvim")
+        .args(["--headless", "--clean", "-n", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .env("PROMAUDIT_BIN", env!("CARGO_BIN_EXE_promaudit"))
+        .env("PROMAUDIT_ROOT", &dir)
+        .env("PROMAUDIT_FILE", &alerts)
+        .env("PROMAUDIT_OUT", &out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("Neovim (`nvim`) must be installed for this test: tests/run.sh installs the `neovim` package");
+    let deadline = Instant::now() + 3 * TIMEOUT;
+    while nvim.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = nvim.kill();
+            panic!("Neovim did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("the script wrote its result")).unwrap();
+    assert_eq!(result["opened"], true, "{result:#}");
+    let line = ALERTS.lines().nth(5).unwrap();
+    let by = line.find("by (job)").unwrap();
+    let quantile = result["before"].as_array().unwrap().iter().find(|d| d["code"] == "functions/quantile-without-le").expect("the quantile finding");
+    assert_eq!((&quantile["lnum"], &quantile["col"], &quantile["end_lnum"], &quantile["end_col"]), (&json!(5), &json!(by), &json!(5), &json!(by + "by (job)".len())));
+    assert_eq!(quantile["severity"], 1);
+    assert_eq!(quantile["source"], "promaudit");
+    assert!(quantile["message"].as_str().unwrap().starts_with("this drops the `le` label"));
+    assert_eq!(result["fixed"], true, "{result:#}");
+    assert!(result["after"].as_array().unwrap().iter().all(|d| d["code"] != "functions/quantile-without-le"));
 }

@@ -3,12 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real servers for the live tests and promtool for the benchmark, from Debian's packages.
+# Real servers for the live tests, promtool for the benchmark and Neovim for the editor test,
+# from Debian's packages.
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
 [ -x /usr/bin/victoria-metrics ] || missing+=(victoria-metrics)
+command -v nvim >/dev/null 2>&1 || missing+=(neovim)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo

@@ -13,8 +13,9 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
     let mut expected = Vec::new();
     for rule in all_rules() {
         let meta = rule.meta();
+        let fix = meta.fix.map(|fix| format!("- Fix: {fix} (a quick fix in editors, through `promaudit lsp`)\n")).unwrap_or_default();
         let page = format!(
-            "# `{}`\n\n{}\n\n- Category: {}\n- Default severity: {}\n\n{}\n",
+            "# `{}`\n\n{}\n\n- Category: {}\n- Default severity: {}\n{fix}\n{}\n",
             meta.code,
             meta.summary,
             meta.category.as_str(),

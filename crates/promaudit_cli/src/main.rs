@@ -95,22 +95,18 @@ struct ServerArgs {
 impl ServerArgs {
     /// The server to read, from these flags over the configuration's `prometheus:` section.
     fn options(&self, config: &promaudit_lint::config::PrometheusSettings) -> Option<promaudit_catalog::live::LiveOptions> {
-        use promaudit_catalog::live::{Credentials, LiveOptions, TlsOptions};
-        let url = self.url.clone().or_else(|| config.url.clone())?;
-        let tls = TlsOptions {
+        promaudit_lint::config::PrometheusSettings {
+            url: self.url.clone().or_else(|| config.url.clone()),
+            timeout_seconds: self.prometheus_timeout.or(config.timeout_seconds),
             ca_file: self.prometheus_ca_file.clone().or_else(|| config.ca_file.clone()),
-            client_cert: self.prometheus_cert_file.clone().or_else(|| config.cert_file.clone()),
-            client_key: self.prometheus_key_file.clone().or_else(|| config.key_file.clone()),
+            cert_file: self.prometheus_cert_file.clone().or_else(|| config.cert_file.clone()),
+            key_file: self.prometheus_key_file.clone().or_else(|| config.key_file.clone()),
             insecure_skip_verify: self.prometheus_insecure_skip_verify || config.insecure_skip_verify,
-        };
-        let defaults = Credentials::default();
-        let credentials = Credentials {
-            token_env: config.token_env.clone().unwrap_or(defaults.token_env),
-            user_env: config.username_env.clone().unwrap_or(defaults.user_env),
-            password_env: config.password_env.clone().unwrap_or(defaults.password_env),
-        };
-        let timeout = std::time::Duration::from_secs(self.prometheus_timeout.or(config.timeout_seconds).unwrap_or(30));
-        Some(LiveOptions { url, timeout, tls, credentials })
+            token_env: config.token_env.clone(),
+            username_env: config.username_env.clone(),
+            password_env: config.password_env.clone(),
+        }
+        .live_options()
     }
 }
 
@@ -423,7 +419,8 @@ fn explain(code: &str) -> ExitCode {
     match find_rule(code) {
         Some(rule) => {
             let meta = rule.meta();
-            print(&format!("# {}\n\n{}\n\nCategory: {}. Default severity: {}.\n\n{}\n", meta.code, meta.summary, meta.category.as_str(), meta.severity, docs_markdown(meta)));
+            let fix = meta.fix.map(|fix| format!(" Fix: {fix}.")).unwrap_or_default();
+            print(&format!("# {}\n\n{}\n\nCategory: {}. Default severity: {}.{fix}\n\n{}\n", meta.code, meta.summary, meta.category.as_str(), meta.severity, docs_markdown(meta)));
             ExitCode::SUCCESS
         }
         None => {

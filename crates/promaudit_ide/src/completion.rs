@@ -158,7 +158,10 @@ fn context(before: &str) -> Context<'_> {
     }
     let typed_len = bytes.iter().rev().take_while(|&&b| is_name_byte(b)).count();
     let typed = &before[before.len() - typed_len..];
+    let after_operator = before[..before.len() - typed_len].trim_end().ends_with(['=', '~']);
     match stack.last() {
+        // `{job=` wants a quoted value, not a label name.
+        Some(Open { bracket: b'{', .. }) if after_operator => Context::Nothing,
         Some(Open { bracket: b'{', name }) => Context::SelectorLabel { metric: name, typed },
         Some(Open { bracket: b'(', name }) if LABEL_CLAUSES.contains(name) => Context::ClauseLabel { typed },
         Some(Open { bracket: b'[', .. }) => Context::Nothing,
@@ -209,6 +212,7 @@ mod tests {
         assert_eq!(context("sum(rate(http_req"), Context::Expression { typed: "http_req" });
         assert_eq!(context("up{job=\"api\", inst"), Context::SelectorLabel { metric: "up", typed: "inst" });
         assert_eq!(context("up {job=~\"a"), Context::LabelValue { metric: "up", label: "job", typed: "a" });
+        assert_eq!(context("up{job="), Context::Nothing);
         assert_eq!(context("sum by (jo"), Context::ClauseLabel { typed: "jo" });
         assert_eq!(context("sum(x) by (le, "), Context::ClauseLabel { typed: "" });
         assert_eq!(context("rate(x[5"), Context::Nothing);

@@ -58,6 +58,11 @@ impl WorkspaceIndex {
         self.files.insert(file.path.clone(), symbols);
     }
 
+    /// Drops what a file that no longer exists held.
+    pub fn forget(&mut self, path: &Path) {
+        self.files.remove(path);
+    }
+
     /// Every definition of a recorded series, with its file.
     pub fn definitions_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (&'a Path, &'a Definition)> + 'a {
         let mut found: Vec<_> = self.files.iter().flat_map(|(path, symbols)| symbols.definitions.iter().filter(move |d| d.name == name).map(move |d| (path.as_path(), d))).collect();

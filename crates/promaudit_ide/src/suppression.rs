@@ -45,6 +45,20 @@ mod tests {
     }
 
     #[test]
+    fn the_inserted_comment_asks_for_its_reason_then_hides_the_finding() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: Flappy\n    expr: irate(x_total[5m]) > 1\n    labels: {severity: page}\n    annotations: {summary: s}\n";
+        let checker = promaudit_lint::Checker::default();
+        let codes = |text: &str| -> Vec<&'static str> { promaudit_lint::check_source(SourceFile::new("alerts.yml", text), &checker).diagnostics.iter().map(|d| d.code).collect() };
+        let report = promaudit_lint::check_source(SourceFile::new("alerts.yml", text), &checker);
+        let irate = report.diagnostics.iter().find(|d| d.code == "functions/irate-in-alert").expect("the irate finding");
+        let inserted = suppression(&report.file, irate).unwrap().apply(text);
+        // Until the placeholder is replaced, the suppression is reported and hides nothing.
+        assert_eq!(codes(&inserted), ["suppression/malformed", "functions/irate-in-alert"]);
+        let explained = inserted.replace(REASON_PLACEHOLDER, "a one-sample spike is the incident here");
+        assert_eq!(codes(&explained), Vec::<&str>::new());
+    }
+
+    #[test]
     fn json_files_get_no_suppression() {
         let file = SourceFile::new("d.json", "{}");
         assert_eq!(suppression(&file, &Diagnostic::new("x/y", Severity::Warning, Span::empty(0), "m")), None);

@@ -37,7 +37,7 @@ pub enum Setting {
 
 /// The Prometheus server to read the catalog from. Credentials are names of environment
 /// variables, never the secrets themselves.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PrometheusSettings {
     pub url: Option<String>,
     pub timeout_seconds: Option<u64>,
@@ -48,6 +48,27 @@ pub struct PrometheusSettings {
     pub token_env: Option<String>,
     pub username_env: Option<String>,
     pub password_env: Option<String>,
+}
+
+/// Seconds to wait for each request to the server unless `timeout_seconds` says otherwise.
+const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
+
+impl PrometheusSettings {
+    /// How to reach the server, when a URL is set: its TLS files, the environment variables
+    /// holding its credentials (promaudit's own unless others are named), its timeout.
+    pub fn live_options(&self) -> Option<promaudit_catalog::live::LiveOptions> {
+        use promaudit_catalog::live::{Credentials, LiveOptions, TlsOptions};
+        let url = self.url.clone()?;
+        let tls = TlsOptions { ca_file: self.ca_file.clone(), client_cert: self.cert_file.clone(), client_key: self.key_file.clone(), insecure_skip_verify: self.insecure_skip_verify };
+        let defaults = Credentials::default();
+        let credentials = Credentials {
+            token_env: self.token_env.clone().unwrap_or(defaults.token_env),
+            user_env: self.username_env.clone().unwrap_or(defaults.user_env),
+            password_env: self.password_env.clone().unwrap_or(defaults.password_env),
+        };
+        let timeout = std::time::Duration::from_secs(self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS));
+        Some(LiveOptions { url, timeout, tls, credentials })
+    }
 }
 
 /// What every alert must carry.

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod config;
 pub mod context;
+pub mod fixes;
 pub mod gotemplate;
 pub mod names;
 pub mod parse_cache;

@@ -41,6 +41,16 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// Markdown with the headings What it finds / Why it matters / Example / Fix.
     pub docs: &'static str,
+    /// What the mechanical fix some of its diagnostics carry does, if it has one.
+    pub fix: Option<&'static str>,
+}
+
+/// The optional `fix:` of [`declare_rule!`]: none or one description.
+pub const fn optional_fix(given: &[&'static str]) -> Option<&'static str> {
+    match given {
+        [fix] => Some(fix),
+        _ => None,
+    }
 }
 
 impl RuleMeta {
@@ -65,6 +75,8 @@ pub trait Rule: Sync {
 ///         category: Correctness,
 ///         severity: Error,
 ///         summary: "A rule sets both `record` and `alert`",
+///         // Optional: what the fix its diagnostics may carry does.
+///         fix: "…",
 ///     }
 /// }
 /// ```
@@ -76,7 +88,8 @@ macro_rules! declare_rule {
             code: $code:literal,
             category: $category:ident,
             severity: $severity:ident,
-            summary: $summary:literal $(,)?
+            summary: $summary:literal
+            $(, fix: $fix:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -89,6 +102,7 @@ macro_rules! declare_rule {
                 severity: promaudit_diagnostics::Severity::$severity,
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
+                fix: $crate::registry::optional_fix(&[$($fix)?]),
             };
         }
     };

@@ -20,7 +20,6 @@ pub fn initialize_result() -> InitializeResult {
             text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
                 open_close: Some(true),
                 change: Some(TextDocumentSyncKind::INCREMENTAL),
-                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                 ..Default::default()
             })),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -133,12 +132,13 @@ fn code_actions(shared: &Shared, params: CodeActionParams) -> Option<Vec<CodeAct
     let mut actions = Vec::new();
     for diagnostic in published.diagnostics.iter().filter(|d| d.span.start <= wanted.end && wanted.start <= d.span.end) {
         let lsp_diagnostic = crate::convert::diagnostic(file, &uri, diagnostic);
-        let fixes = diagnostic.fix.iter().map(|fix| (fix.clone(), CodeActionKind::QUICKFIX, true)).chain(promaudit_ide::suppression(file, diagnostic).map(|fix| (fix, CodeActionKind::QUICKFIX, false)));
-        for (fix, kind, preferred) in fixes {
+        // The rule's own fix is preferred over hiding the finding.
+        let fixes = diagnostic.fix.iter().map(|fix| (fix.clone(), true)).chain(promaudit_ide::suppression(file, diagnostic).map(|fix| (fix, false)));
+        for (fix, preferred) in fixes {
             let edits = fix.edits.iter().map(|edit| text_edit(file, edit)).collect();
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: fix.title,
-                kind: Some(kind),
+                kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![lsp_diagnostic.clone()]),
                 edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), edits)])), ..Default::default() }),
                 is_preferred: Some(preferred),

@@ -12,7 +12,7 @@ mod worker;
 mod workspace;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
-use lsp_types::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Exit, Notification as _};
+use lsp_types::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Exit, Notification as _};
 use lsp_types::request::{Initialize, Request as _, Shutdown};
 use lsp_types::{InitializeParams, Url};
 use options::Options;
@@ -26,9 +26,10 @@ use workspace::{Document, Shared};
 pub fn run() -> Result<(), String> {
     let (incoming, outbox) = transport::stdio();
     let Some((id, params)) = wait_for_initialize(&incoming, &outbox) else { return Err("the editor exited before initializing".into()) };
-    let options = Options::from_initialize(&params);
     outbox.send(Response::new_ok(id, handlers::initialize_result()));
+    let mut options = Options::from_initialize(&params);
     let shared = Arc::new(Shared::new(options.root.clone()));
+    options.add_config(&shared.config());
     let (jobs, job_queue) = crossbeam_channel::unbounded();
     let catalog = options.load_catalog();
     let worker = Worker { shared: shared.clone(), outbox: outbox.clone(), catalog: catalog.catalog, user_catalog: catalog.user_given };
@@ -114,9 +115,6 @@ impl Server {
                     self.update(uri, params.text_document.version, text.into());
                 }
             }
-            _ if method == DidSaveTextDocument::METHOD => {
-                // Saving changes nothing the server does not know already from the buffer.
-            }
             _ if method == DidCloseTextDocument::METHOD => {
                 if let Ok(params) = notification.extract::<lsp_types::DidCloseTextDocumentParams>(DidCloseTextDocument::METHOD) {
                     let uri = params.text_document.uri;
@@ -134,10 +132,22 @@ impl Server {
         }
     }
 
+    /// Stores the new text and queues its check. The whole workspace is learned again only when
+    /// what the other files' checks depend on may have changed: a recording rule, a scrape
+    /// config, an objective, or `.promaudit.yaml`, differing from what was learned (the disk's
+    /// copy, for a document just opened).
     fn update(&mut self, uri: Url, version: i32, text: Arc<str>) {
         let previous = self.shared.documents.lock().unwrap_or_else(|e| e.into_inner()).insert(uri.clone(), Document { version, text: text.clone() });
-        let taught = previous.is_some_and(|d| promaudit_lint::project::may_teach(&d.text));
-        let teaches = taught || promaudit_lint::project::may_teach(&text);
+        let learned = match previous {
+            Some(document) => Some(document.text.to_string()),
+            None => uri.to_file_path().ok().and_then(|path| std::fs::read_to_string(path).ok()),
+        };
+        let is_config = self.shared.path_of(&uri) == std::path::Path::new(promaudit_lint::config::FILE_NAME);
+        let teaches = match &learned {
+            Some(learned) if **learned == *text => false,
+            Some(learned) => is_config || promaudit_lint::project::may_teach(learned) || promaudit_lint::project::may_teach(&text),
+            None => is_config || promaudit_lint::project::may_teach(&text),
+        };
         let _ = self.jobs.send(Job::Check { uri, teaches });
     }
 }

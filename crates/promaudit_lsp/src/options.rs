@@ -1,18 +1,19 @@
 //! The server's settings: the workspace folder, and `initializationOptions`:
 //! `{"catalog": ["fixtures/catalog"], "prometheus": "http://…", "catalogRefreshSeconds": 300}`.
-//! Relative catalog paths are relative to the workspace folder.
+//! Relative catalog paths are relative to the workspace folder. `.promaudit.yaml` adds its
+//! catalog sources and its Prometheus server (TLS, credentials' variable names, timeout), the
+//! editor's URL winning.
 
 use crate::worker::Job;
 use lsp_types::InitializeParams;
 use promaudit_catalog::Catalog;
+use promaudit_lint::config::PrometheusSettings;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// How often a live server's catalog is read again unless the editor says otherwise.
 const DEFAULT_REFRESH: Duration = Duration::from_secs(300);
-/// Seconds to wait for each request to a live server.
-const LIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,7 +27,8 @@ struct InitializationOptions {
 pub struct Options {
     pub root: Option<PathBuf>,
     catalog: Vec<PathBuf>,
-    prometheus: Option<String>,
+    /// The server's URL; TLS, credentials and timeout come from `.promaudit.yaml`.
+    prometheus: PrometheusSettings,
     refresh: Duration,
 }
 
@@ -46,7 +48,15 @@ impl Options {
             Some(root) if path.is_relative() => root.join(path),
             _ => path,
         }).collect();
-        Options { root, catalog, prometheus: given.prometheus, refresh: given.catalog_refresh_seconds.map_or(DEFAULT_REFRESH, Duration::from_secs) }
+        let prometheus = PrometheusSettings { url: given.prometheus, ..Default::default() };
+        Options { root, catalog, prometheus, refresh: given.catalog_refresh_seconds.map_or(DEFAULT_REFRESH, Duration::from_secs) }
+    }
+
+    /// Adds the catalog sources and the server `.promaudit.yaml` names; the editor's URL wins.
+    pub fn add_config(&mut self, config: &promaudit_lint::config::Config) {
+        self.catalog.extend(config.catalog.iter().cloned());
+        let url = self.prometheus.url.take().or_else(|| config.prometheus.url.clone());
+        self.prometheus = PrometheusSettings { url, ..config.prometheus.clone() };
     }
 
     /// The catalog files' metrics; problems go to the editor's log (stderr).
@@ -59,17 +69,16 @@ impl Options {
             }
             catalog.merge(loaded.catalog);
         }
-        LoadedCatalog { user_given: !catalog.is_empty() || self.prometheus.is_some(), catalog }
+        LoadedCatalog { user_given: !catalog.is_empty() || self.prometheus.url.is_some(), catalog }
     }
 
     /// Reads the live server's catalog now and then every refresh period on a thread of its
     /// own, handing each snapshot, merged over the catalog files, to the worker. Requests are
     /// answered from the previous catalog meanwhile.
     pub fn refresh_live_catalog(&self, jobs: crossbeam_channel::Sender<Job>) {
-        let Some(url) = self.prometheus.clone() else { return };
+        let Some(options) = self.prometheus.live_options() else { return };
         let (files, refresh) = (self.load_catalog().catalog, self.refresh);
         std::thread::spawn(move || loop {
-            let options = promaudit_catalog::live::LiveOptions { url: url.clone(), timeout: LIVE_TIMEOUT, tls: Default::default(), credentials: Default::default() };
             match promaudit_catalog::live::fetch(&options, &mut |_| {}) {
                 Ok(snapshot) => {
                     let mut catalog = files.clone();
@@ -78,7 +87,7 @@ impl Options {
                         return;
                     }
                 }
-                Err(error) => eprintln!("promaudit lsp: cannot read the catalog from {url}: {error}"),
+                Err(error) => eprintln!("promaudit lsp: cannot read the catalog from {}: {error}", options.url),
             }
             std::thread::sleep(refresh);
         });

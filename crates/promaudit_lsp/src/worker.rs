@@ -49,6 +49,7 @@ impl Worker {
                     }
                     Job::Close(uri) => {
                         pending.remove(&uri);
+                        self.index_from_disk(&uri);
                         self.shared.published.lock().unwrap_or_else(|e| e.into_inner()).remove(&uri);
                         self.publish(uri, None, Vec::new());
                     }
@@ -75,9 +76,21 @@ impl Worker {
     }
 
     fn relearn(&self) {
+        let started = std::time::Instant::now();
         let (checker, index) = self.shared.learn(&self.catalog, self.user_catalog);
+        eprintln!("promaudit lsp: learned the workspace ({} recording rules) in {} ms", checker.project.graph.defined().count(), started.elapsed().as_millis());
         *self.shared.checker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checker);
         *self.shared.index.write().unwrap_or_else(|e| e.into_inner()) = index;
+    }
+
+    /// A closed document's unsaved text no longer counts: index the file as the disk has it.
+    fn index_from_disk(&self, uri: &Url) {
+        let path = self.shared.path_of(uri);
+        let mut index = self.shared.index.write().unwrap_or_else(|e| e.into_inner());
+        match self.shared.read(&path) {
+            Some(text) => index.update(&promaudit_source::SourceFile::new(path, text), &self.shared.checker().cache),
+            None => index.forget(&path),
+        }
     }
 
     fn check(&self, uri: Url) {

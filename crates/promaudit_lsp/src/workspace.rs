@@ -5,6 +5,7 @@ use lsp_types::Url;
 use promaudit_catalog::Catalog;
 use promaudit_diagnostics::Diagnostic;
 use promaudit_ide::WorkspaceIndex;
+use promaudit_lint::config::Config;
 use promaudit_lint::Checker;
 use promaudit_source::SourceFile;
 use std::collections::HashMap;
@@ -81,7 +82,7 @@ impl Shared {
     /// relative to the root.
     pub fn files(&self) -> Vec<PathBuf> {
         let mut files = match &self.root {
-            Some(root) => promaudit_source::walk::collect(&[root.clone()]).0,
+            Some(root) => promaudit_source::walk::collect(std::slice::from_ref(root)).0,
             None => Vec::new(),
         };
         let open: Vec<Url> = self.documents.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
@@ -101,10 +102,30 @@ impl Shared {
         files
     }
 
-    /// The project pre-pass over the workspace against `catalog`, as `promaudit check` runs it.
+    /// The workspace's `.promaudit.yaml` (the editor's buffer if open); its problems go to the
+    /// editor's log and the defaults apply.
+    pub fn config(&self) -> Config {
+        let Some(root) = &self.root else { return Config::default() };
+        let Some(text) = self.read(Path::new(promaudit_lint::config::FILE_NAME)) else { return Config::default() };
+        Config::parse(&text, root.clone()).unwrap_or_else(|problems| {
+            let file = SourceFile::new(promaudit_lint::config::FILE_NAME, text);
+            for problem in problems {
+                let at = file.line_col(problem.span.start);
+                eprintln!("promaudit lsp: {}:{}:{}: {} (the defaults apply)", promaudit_lint::config::FILE_NAME, at.line, at.column, problem.message);
+            }
+            Config::default()
+        })
+    }
+
+    /// The project pre-pass over the workspace against `catalog`, as `promaudit check` runs it,
+    /// under the workspace's configuration.
     pub fn learn(&self, catalog: &Catalog, user_catalog: bool) -> (Checker, WorkspaceIndex) {
         let mut checker = Checker::with_catalog(catalog.clone());
         checker.user_catalog = user_catalog;
+        checker.config = self.config();
+        if let Some(limit) = checker.config.series_limit {
+            checker.series_limit = limit;
+        }
         checker.catalog.add_builtins();
         let files = self.files();
         checker.learn_from_files(&files, &|path| self.read(path));

@@ -1,7 +1,8 @@
 use crate::context::{selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
+use crate::fixes::list_item_removal;
+use promaudit_diagnostics::{Diagnostic, Edit, Fix};
 use promql_parser::label::MatchOp;
 
 declare_rule! {
@@ -28,6 +29,7 @@ declare_rule! {
         category: Suspicious,
         severity: Info,
         summary: "A `=~\".*\"` matcher matches everything and filters nothing",
+        fix: "removes the matcher",
     }
 }
 
@@ -40,7 +42,8 @@ impl Rule for MatchAll {
         for (query, parsed) in cx.parsed_queries() {
             parsed.walk(&mut |visit| {
                 let Some(selector) = selector_of(visit.expr) else { return };
-                for (matcher, spans) in selector.matchers.matchers.iter().zip(&visit.spans.matchers) {
+                let matcher_spans: Vec<_> = visit.spans.matchers.iter().map(|m| m.whole).collect();
+                for (index, (matcher, spans)) in selector.matchers.matchers.iter().zip(&visit.spans.matchers).enumerate() {
                     if !matches!(&matcher.op, MatchOp::Re(_)) || matcher.value != ".*" {
                         continue;
                     }
@@ -51,7 +54,15 @@ impl Rule for MatchAll {
                         continue;
                     }
                     let message = format!("`{}=~\".*\"` matches every series, with or without `{}`: it filters nothing", matcher.name, matcher.name);
-                    out.push(Self::META.diagnostic(query.file_span(spans.whole), message).with_help(format!("drop the matcher, write the filter you meant, or `{}!=\"\"` to require the label", matcher.name)));
+                    let diagnostic = Self::META.diagnostic(query.file_span(spans.whole), message).with_help(format!("drop the matcher, write the filter you meant, or `{}!=\"\"` to require the label", matcher.name));
+                    // A selector without a name needs a matcher that rejects the empty value.
+                    let removable = selector.name.is_some() || selector.matchers.matchers.iter().any(|m| m.op == MatchOp::Equal && !m.value.is_empty());
+                    out.push(if removable {
+                        let removal = query.file_span(list_item_removal(&matcher_spans, index));
+                        diagnostic.with_fix(Fix::new(format!("Remove `{}=~\".*\"`", matcher.name), vec![Edit::delete(removal)]))
+                    } else {
+                        diagnostic
+                    });
                 }
             });
         }
@@ -61,7 +72,7 @@ impl Rule for MatchAll {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::snapshot;
+    use crate::testing::{fixed, snapshot};
 
     #[test]
     fn match_all_in_a_rule() {
@@ -73,5 +84,12 @@ mod tests {
     fn all_value_of_a_dashboard_variable_and_real_filters() {
         let text = "{\"panels\": [{\"title\": \"P\", \"targets\": [{\"expr\": \"sum(rate(requests_total{namespace=~\\\"$namespace\\\", pod=~\\\"api-.*\\\"}[5m]))\"}]}]}\n";
         assert_eq!(snapshot(&MatchAll, "d.json", text), "");
+    }
+
+    #[test]
+    fn the_fix_removes_the_matcher() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: sum(rate(requests_total{namespace=~\".*\", job=\"api\"}[5m])) + count(up{job=~\".*\"}) + count({pod=~\".*\", job=~\"a.+\"}) > 1\n";
+        let expected = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: sum(rate(requests_total{job=\"api\"}[5m])) + count(up{}) + count({pod=~\".*\", job=~\"a.+\"}) > 1\n";
+        assert_eq!(fixed(&MatchAll, "r.yml", text, ""), expected);
     }
 }

@@ -1,7 +1,7 @@
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
+use promaudit_diagnostics::{Diagnostic, Edit, Fix};
 use promaudit_source::artifact::QueryRole;
 use promql_parser::parser::Expr;
 
@@ -28,6 +28,7 @@ declare_rule! {
         category: Suspicious,
         severity: Warning,
         summary: "An alert uses `irate`, which follows every spike and makes it flap",
+        fix: "replaces `irate` with `rate`",
     }
 }
 
@@ -45,11 +46,14 @@ impl Rule for IrateInAlert {
                     return;
                 }
                 let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
-                out.push(
-                    Self::META
-                        .diagnostic(span, format!("alert `{name}` uses `irate`, which follows every spike between the last two samples: the alert will flap"))
-                        .with_help("use `rate(…)` in alerts; keep `irate` for graphs"),
-                );
+                let diagnostic = Self::META
+                    .diagnostic(span, format!("alert `{name}` uses `irate`, which follows every spike between the last two samples: the alert will flap"))
+                    .with_help("use `rate(…)` in alerts; keep `irate` for graphs");
+                // Only the function name's own span may be replaced.
+                out.push(match visit.spans.name {
+                    Some(name) => diagnostic.with_fix(Fix::new("Use `rate`", vec![Edit { span: query.file_span(name), replacement: "rate".into() }])),
+                    None => diagnostic,
+                });
             });
         }
     }
@@ -58,7 +62,7 @@ impl Rule for IrateInAlert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::snapshot;
+    use crate::testing::{fixed, snapshot};
 
     #[test]
     fn irate_in_an_alert() {
@@ -69,5 +73,11 @@ mod tests {
     fn irate_in_a_recording_rule_and_rate_in_an_alert() {
         let text = "groups:\n- name: a\n  rules:\n  - record: job:x:irate5m\n    expr: sum by (job) (irate(x_total[5m]))\n  - alert: HighRate\n    expr: sum(rate(x_total[5m])) > 10\n";
         assert!(snapshot(&IrateInAlert, "r.yml", text).is_empty());
+    }
+
+    #[test]
+    fn the_fix_uses_rate() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: HighRate\n    expr: sum(irate(x_total[5m])) / sum(irate(y_total[5m])) > 10\n";
+        assert_eq!(fixed(&IrateInAlert, "r.yml", text, ""), text.replace("irate", "rate"));
     }
 }

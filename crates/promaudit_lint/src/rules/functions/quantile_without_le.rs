@@ -29,6 +29,7 @@ declare_rule! {
         category: Correctness,
         severity: Error,
         summary: "`histogram_quantile` over an expression without the `le` label",
+        fix: "adds `le` to the aggregation's `by (…)`, or aggregates `by (le)`",
     }
 }
 

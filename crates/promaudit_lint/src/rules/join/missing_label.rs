@@ -1,7 +1,8 @@
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
+use crate::fixes::list_item_removal;
+use promaudit_diagnostics::{Diagnostic, Edit, Fix};
 use promaudit_semantic::infer_labels;
 use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality};
 
@@ -31,6 +32,7 @@ declare_rule! {
         category: Correctness,
         severity: Error,
         summary: "`on(…)` or `group_left(…)` names a label one side never has",
+        fix: "removes the label from `on(…)` (when others remain) or from `group_left(…)`/`group_right(…)`",
     }
 }
 
@@ -46,14 +48,20 @@ impl Rule for JoinMissingLabel {
                 let Some(modifier) = &binary.modifier else { return };
                 let sides = [("left-hand", infer_labels(&binary.lhs, cx.catalog)), ("right-hand", infer_labels(&binary.rhs, cx.catalog))];
                 if let (Some(LabelModifier::Include(on)), Some(clause)) = (&modifier.matching, &visit.spans.grouping) {
-                    for (label, span) in on.labels.iter().zip(clause.labels.iter().map(|(_, s)| *s)) {
+                    let spans: Vec<_> = clause.labels.iter().map(|(_, s)| *s).collect();
+                    for (index, (label, span)) in on.labels.iter().zip(spans.iter().copied()).enumerate() {
                         for (side, labels) in &sides {
                             if labels.lacks(label) {
-                                out.push(
-                                    Self::META
-                                        .diagnostic(query.file_span(span), format!("the {side} side never has the label `{label}`, so `on(…)` matches nothing and the result is always empty"))
-                                        .with_help(format!("match on labels both sides carry, or add `{label}` to the {side} side (label_replace, or a join with an info metric)")),
-                                );
+                                let diagnostic = Self::META
+                                    .diagnostic(query.file_span(span), format!("the {side} side never has the label `{label}`, so `on(…)` matches nothing and the result is always empty"))
+                                    .with_help(format!("match on labels both sides carry, or add `{label}` to the {side} side (label_replace, or a join with an info metric)"));
+                                // Emptying `on()` would match on no label at all: not a mechanical fix.
+                                out.push(if spans.len() > 1 {
+                                    let removal = query.file_span(list_item_removal(&spans, index));
+                                    diagnostic.with_fix(Fix::new(format!("Remove `{label}` from `on(…)`"), vec![Edit::delete(removal)]))
+                                } else {
+                                    diagnostic
+                                });
                             }
                         }
                     }
@@ -64,10 +72,16 @@ impl Rule for JoinMissingLabel {
                     _ => return,
                 };
                 let Some(clause) = &visit.spans.group_modifier else { return };
-                for (label, span) in included.labels.iter().zip(clause.labels.iter().map(|(_, s)| *s)) {
+                let spans: Vec<_> = clause.labels.iter().map(|(_, s)| *s).collect();
+                for (index, (label, span)) in included.labels.iter().zip(spans.iter().copied()).enumerate() {
                     // `group_left(__name__)` is an idiom for keeping the name; missing, it is a no-op.
                     if label != "__name__" && one_side.1.lacks(label) {
-                        out.push(Self::META.diagnostic(query.file_span(span), format!("`{label}` is copied from the {} side, which never has it: the result gets no `{label}`", one_side.0)));
+                        let removal = query.file_span(list_item_removal(&spans, index));
+                        out.push(
+                            Self::META
+                                .diagnostic(query.file_span(span), format!("`{label}` is copied from the {} side, which never has it: the result gets no `{label}`", one_side.0))
+                                .with_fix(Fix::new(format!("Stop copying `{label}`"), vec![Edit::delete(removal)])),
+                        );
                     }
                 }
             });
@@ -78,7 +92,7 @@ impl Rule for JoinMissingLabel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{snapshot, snapshot_with_catalog};
+    use crate::testing::{fixed, snapshot, snapshot_with_catalog};
 
     const CATALOG: &str = "# TYPE requests_total counter\nrequests_total{model_id=\"a\",pod=\"p\"} 1\n# TYPE kube_deployment_status_replicas gauge\nkube_deployment_status_replicas{deployment=\"d\",namespace=\"n\"} 1\n";
 
@@ -98,5 +112,17 @@ mod tests {
     fn labels_both_sides_carry_pass() {
         let text = "groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: rate(requests_total[5m]) * on(pod) group_left(model_id) rate(requests_total[5m])\n";
         assert!(snapshot_with_catalog(&JoinMissingLabel, "r.yml", text, CATALOG).is_empty());
+    }
+
+    #[test]
+    fn fixes_remove_the_label_from_on_and_group_left() {
+        let text = |expr: &str| format!("groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: {expr}\n");
+        let fix = |expr: &str| fixed(&JoinMissingLabel, "r.yml", &text(expr), CATALOG);
+        assert_eq!(
+            fix("rate(requests_total[5m]) * on(deployment, pod) group_left(namespace, model_id) rate(requests_total[5m])"),
+            text("rate(requests_total[5m]) * on(pod) group_left(model_id) rate(requests_total[5m])")
+        );
+        // The only label of `on(…)`: what to match on instead is the author's call.
+        assert_eq!(fix("kube_deployment_status_replicas > 1 and on(deployment) rate(requests_total[5m]) > 10"), text("kube_deployment_status_replicas > 1 and on(deployment) rate(requests_total[5m]) > 10"));
     }
 }
