@@ -76,6 +76,19 @@ impl<'a> FileContext<'a> {
     pub fn parsed_queries(&self) -> impl Iterator<Item = (&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
         self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().ok().map(|p| (q, p)))
     }
+
+    /// The parsed query of one extracted site (a rule's `expr`, a panel target).
+    pub fn parsed_query_of(&self, site: &QuerySite) -> Option<(&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
+        self.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, site))
+    }
+}
+
+/// The value an alert reports as `$value`: the left-hand side of a comparison, else the whole.
+pub fn alert_value(expr: &promql_parser::parser::Expr) -> &promql_parser::parser::Expr {
+    match expr {
+        promql_parser::parser::Expr::Binary(binary) if binary.op.is_comparison_operator() => binary.lhs.as_ref(),
+        other => other,
+    }
 }
 
 /// The metric name a selector names: `x{…}` or `{__name__="x"}`.

@@ -18,6 +18,7 @@ mod alerts {
     pub mod required_label;
     pub mod template_label;
     pub mod topk;
+    pub mod unformatted_value;
     pub mod unknown_severity;
     pub mod value_in_label;
 }
@@ -177,6 +178,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::required_label::RequiredLabel,
     &alerts::unknown_severity::UnknownSeverity,
     &alerts::required_annotation::RequiredAnnotation,
+    &alerts::unformatted_value::UnformattedValue,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
     &graph::removed_recording_rule::RemovedRecordingRule,
     &graph::cycle::Cycle,

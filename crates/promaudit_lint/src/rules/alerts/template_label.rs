@@ -43,7 +43,7 @@ impl Rule for TemplateLabel {
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
             let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
-            let Some((_, parsed)) = cx.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, site)) else { continue };
+            let Some((_, parsed)) = cx.parsed_query_of(site) else { continue };
             let labels = infer_labels(&parsed.expr, cx.catalog);
             let set_by_rule = |name: &str| rule.labels.iter().any(|(key, _)| key.value == name);
             for (key, template) in rule.labels.iter().chain(&rule.annotations) {

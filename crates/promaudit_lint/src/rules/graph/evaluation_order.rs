@@ -42,7 +42,7 @@ impl Rule for EvaluationOrder {
             let written_at: HashMap<&str, usize> = group.rules.iter().enumerate().filter(|(_, r)| r.alert.is_none()).filter_map(|(i, r)| Some((r.record.as_ref()?.value.as_str(), i))).collect();
             for (position, rule) in group.rules.iter().enumerate() {
                 let Some(site) = &rule.expr else { continue };
-                let Some((query, parsed)) = cx.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, site)) else { continue };
+                let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
                 parsed.walk(&mut |visit| {
                     let Some(name) = selector_of(visit.expr).and_then(selector_name) else { return };
                     let Some(&written) = written_at.get(name).filter(|&&w| w > position) else { return };

@@ -41,7 +41,7 @@ impl Rule for RecordWindow {
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
             let (Some(record), Some(site), None) = (&rule.record, &rule.expr, &rule.alert) else { continue };
             let Some(named) = named_window(&record.value) else { continue };
-            let Some((_, parsed)) = cx.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, site)) else { continue };
+            let Some((_, parsed)) = cx.parsed_query_of(site) else { continue };
             let mut ranges = Vec::new();
             parsed.walk(&mut |visit| match visit.expr {
                 Expr::MatrixSelector(m) => ranges.push(m.range),

@@ -1,9 +1,8 @@
-use crate::context::{expr_label, FileContext};
+use crate::context::{alert_value, expr_label, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_semantic::Dimension;
 use promaudit_diagnostics::{Diagnostic, Span};
-use promql_parser::parser::Expr;
 
 declare_rule! {
     /// ## What it finds
@@ -40,13 +39,8 @@ impl Rule for HumanizePercentage {
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules).filter(|r| r.alert.is_some()) {
             let Some(expr) = &rule.expr else { continue };
-            let Some(query) = cx.queries.iter().find(|q| std::ptr::eq(q.site, expr)) else { continue };
-            let Ok(parsed) = query.outcome.as_ref() else { continue };
-            // The value of a comparison alert is its left-hand side.
-            let value = match &parsed.expr {
-                Expr::Binary(binary) if binary.op.is_comparison_operator() => binary.lhs.as_ref(),
-                other => other,
-            };
+            let Some((query, parsed)) = cx.parsed_query_of(expr) else { continue };
+            let value = alert_value(&parsed.expr);
             let measure = query.values(parsed, cx.catalog).of(value).measure;
             if !measure.is_some_and(|m| m.dimension == Dimension::Fraction && !m.per_second && m.scale == 0.01) {
                 continue;

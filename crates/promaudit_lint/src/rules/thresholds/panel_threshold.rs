@@ -44,7 +44,7 @@ impl Rule for PanelThreshold {
         for panel in panels {
             let Some(red) = panel.thresholds.iter().max_by(|a, b| a.value.total_cmp(&b.value)) else { continue };
             for target in &panel.targets {
-                let Some((_, parsed)) = cx.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, target)) else { continue };
+                let Some((_, parsed)) = cx.parsed_query_of(target) else { continue };
                 let Some((quantity, factor)) = measured_quantity(&parsed.expr) else { continue };
                 let shown = red.value / factor;
                 let Some(objective) = cx.project.objectives_for(&quantity).find(|o| shown > tolerated(&quantity, o.bound) * 1.0001) else { continue };

@@ -52,7 +52,7 @@ impl Rule for PanelUnit {
             let Some(unit) = &panel.unit else { continue };
             let Some(shown) = grafana_measure(&unit.value) else { continue };
             for target in &panel.targets {
-                let Some((query, parsed)) = cx.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, target)) else { continue };
+                let Some((query, parsed)) = cx.parsed_query_of(target) else { continue };
                 let Some(returned) = query.values(parsed, cx.catalog).of(&parsed.expr).measure else { continue };
                 if returned.same(shown) {
                     continue;
