@@ -16,6 +16,7 @@ mod alertmanager {
 mod alerts {
     pub mod required_annotation;
     pub mod required_label;
+    pub mod short_for;
     pub mod template_label;
     pub mod topk;
     pub mod unformatted_value;
@@ -179,6 +180,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::unknown_severity::UnknownSeverity,
     &alerts::required_annotation::RequiredAnnotation,
     &alerts::unformatted_value::UnformattedValue,
+    &alerts::short_for::ShortFor,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
     &graph::removed_recording_rule::RemovedRecordingRule,
     &graph::cycle::Cycle,

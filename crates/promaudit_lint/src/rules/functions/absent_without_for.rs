@@ -1,9 +1,8 @@
-use crate::context::{selector_of, FileContext};
+use crate::context::{pinned_job, FileContext};
 use crate::declare_rule;
 use crate::names::parse_duration;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
-use promql_parser::label::MatchOp;
 use promql_parser::parser::Expr;
 use std::time::Duration;
 
@@ -51,7 +50,7 @@ impl Rule for AbsentWithoutFor {
             parsed.walk(&mut |visit| {
                 if let Expr::Call(call) = visit.expr {
                     if matches!(call.func.name, "absent" | "absent_over_time") && absent.is_none() {
-                        absent = Some((visit.spans.name.unwrap_or(visit.spans.node), job_of(call.args.args.first().map(|a| a.as_ref()))));
+                        absent = Some((visit.spans.name.unwrap_or(visit.spans.node), call.args.args.first().and_then(|a| pinned_job(a))));
                     }
                 }
             });
@@ -67,18 +66,6 @@ impl Rule for AbsentWithoutFor {
             out.push(Self::META.diagnostic(at, message).with_help(format!("set `for:` to at least two scrape intervals: `for: {}s` or more", (interval * 2).as_secs())));
         }
     }
-}
-
-/// The job an `absent()` argument's selector pins with `job="…"`.
-fn job_of(argument: Option<&Expr>) -> Option<String> {
-    let mut stack: Vec<&Expr> = argument.into_iter().collect();
-    while let Some(expr) = stack.pop() {
-        if let Some(job) = selector_of(expr).and_then(|s| s.matchers.matchers.iter().find(|m| m.name == "job" && m.op == MatchOp::Equal)) {
-            return Some(job.value.clone());
-        }
-        stack.extend(promaudit_promql::children(expr));
-    }
-    None
 }
 
 #[cfg(test)]
