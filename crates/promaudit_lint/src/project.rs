@@ -15,7 +15,7 @@ use promaudit_semantic::{infer_labels, infer_values, Measure, Unit};
 use promaudit_source::artifact::Artifact;
 use promaudit_source::SourceFile;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -45,6 +45,8 @@ pub struct ProjectFacts {
     /// Series an older revision of the checked files recorded and none records now, each with
     /// where it was recorded (`--changed-since`): whatever still reads them breaks on deploy.
     pub removed_recordings: std::collections::HashMap<String, String>,
+    /// Every distinct recording rule by what it writes and by what it computes.
+    pub recordings: Recordings,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -60,6 +62,41 @@ pub struct Objective {
     pub source: String,
     /// `file:line`, for messages.
     pub location: String,
+}
+
+/// The first definition of each computation, in file order, to find rules computing the same
+/// thing twice. (Two rules writing one name with different expressions are often deliberate:
+/// kube-prometheus records `code_verb:…:increase1h` four times over disjoint `code` classes.)
+#[derive(Debug, Default)]
+pub struct Recordings {
+    by_computation: HashMap<(String, Labels), Definition>,
+}
+
+type Labels = Vec<(String, String)>;
+
+/// A recording rule as the duplicate checks compare it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Definition {
+    pub name: String,
+    /// `file:line`.
+    pub location: String,
+}
+
+impl Recordings {
+    /// The first rule computing `canonical` with `labels`.
+    pub fn first_computing(&self, canonical: &str, labels: &Labels) -> Option<&Definition> {
+        self.by_computation.get(&(canonical.to_string(), labels.clone()))
+    }
+
+    fn add(&mut self, rule: &Recorded) {
+        let definition = Definition { name: rule.name.clone(), location: format!("{}:{}", rule.source, rule.line) };
+        self.by_computation.entry((rule.canonical.clone(), rule.labels.clone())).or_insert(definition);
+    }
+}
+
+/// The expression as the parser prints it; the text itself when it does not parse.
+pub fn canonical_expression(text: &str, cache: &ParseCache) -> String {
+    cache.parse(text).as_ref().as_ref().map_or_else(|_| text.to_string(), |parsed| parsed.expr.to_string())
 }
 
 /// What makes two recording rules the same: name, expression and static labels.
@@ -113,6 +150,7 @@ impl ProjectFacts {
 struct Recorded {
     name: String,
     expr: String,
+    canonical: String,
     /// The rule's `labels:`, which every recorded series carries with exactly these values.
     labels: Vec<(String, String)>,
     source: String,
@@ -147,7 +185,8 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     facts.definitions.push((record.value.clone(), series_read(&expr.query.value, cache)));
                     let line = file.line_col(record.span.start).line;
                     let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
-                    facts.recorded.push(Recorded { name: record.value.clone(), expr: expr.query.value.clone(), labels, source: file.display_path(), line });
+                    let canonical = canonical_expression(&expr.query.value, cache);
+                    facts.recorded.push(Recorded { name: record.value.clone(), expr: expr.query.value.clone(), canonical, labels, source: file.display_path(), line });
                 }
             }
             Artifact::SloSpec(spec) => {
@@ -329,6 +368,7 @@ impl Checker {
         }
         for rule in file.recorded {
             if self.project.recorded_keys.insert((rule.name.clone(), rule.expr.clone(), rule.labels.clone())) {
+                self.project.recordings.add(&rule);
                 self.project.recorded.push(rule);
             }
         }

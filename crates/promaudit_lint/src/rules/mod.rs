@@ -52,6 +52,7 @@ mod functions {
 
 mod graph {
     pub mod cycle;
+    pub mod duplicate_recording;
     pub mod evaluation_order;
     pub mod removed_recording_rule;
     pub mod undefined_recording_rule;
@@ -186,6 +187,7 @@ pub static ALL: &[&dyn Rule] = &[
     &graph::cycle::Cycle,
     &graph::evaluation_order::EvaluationOrder,
     &graph::unused_recording_rule::UnusedRecordingRule,
+    &graph::duplicate_recording::DuplicateRecording,
     &slo::inverted_sli::InvertedSli,
     &slo::burn_rate::BurnRate,
     &slo::error_outside_total::ErrorOutsideTotal,
