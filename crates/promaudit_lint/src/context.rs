@@ -77,6 +77,12 @@ impl<'a> FileContext<'a> {
         self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().ok().map(|p| (q, p)))
     }
 
+    /// The parsed query of one part of an SLO (its error, good or total query).
+    pub fn slo_query(&self, slo: &promaudit_source::artifact::Slo, parts: &[promaudit_source::artifact::SloPart]) -> Option<(&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
+        use promaudit_source::artifact::QueryRole;
+        self.parsed_queries().find(|(q, _)| slo.queries.iter().any(|s| std::ptr::eq(s, q.site)) && matches!(&q.site.role, QueryRole::SloQuery { part, .. } if parts.contains(part)))
+    }
+
     /// The parsed query of one extracted site (a rule's `expr`, a panel target).
     pub fn parsed_query_of(&self, site: &QuerySite) -> Option<(&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
         self.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, site))

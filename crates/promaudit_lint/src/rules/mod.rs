@@ -75,6 +75,7 @@ mod thresholds {
 mod slo {
     pub mod burn_rate;
     pub mod error_outside_total;
+    pub mod grouping_mismatch;
     pub mod inverted_sli;
     pub mod objective;
     pub mod sloth_field;
@@ -191,6 +192,7 @@ pub static ALL: &[&dyn Rule] = &[
     &slo::inverted_sli::InvertedSli,
     &slo::burn_rate::BurnRate,
     &slo::error_outside_total::ErrorOutsideTotal,
+    &slo::grouping_mismatch::GroupingMismatch,
     &slo::objective::Objective,
     &slo::sloth_field::SlothField,
     &slo::sloth_window::SlothWindow,

@@ -2,7 +2,7 @@ use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
-use promaudit_source::artifact::{Artifact, QueryRole, SloPart};
+use promaudit_source::artifact::{Artifact, SloPart};
 use promql_parser::label::{MatchOp, METRIC_NAME};
 use promql_parser::parser::VectorSelector;
 
@@ -41,8 +41,7 @@ impl Rule for ErrorOutsideTotal {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for slo in cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::SloSpec(s) = a { Some(s) } else { None }).flat_map(|s| &s.slos) {
-            let of_part = |parts: &[SloPart]| cx.parsed_queries().find(|(q, _)| slo.queries.iter().any(|s| std::ptr::eq(s, q.site)) && matches!(&q.site.role, QueryRole::SloQuery { part, .. } if parts.contains(part)));
-            let (Some((errors, error_parse)), Some((total, total_parse))) = (of_part(&[SloPart::Errors, SloPart::Bad]), of_part(&[SloPart::Total])) else { continue };
+            let (Some((errors, error_parse)), Some((total, total_parse))) = (cx.slo_query(slo, &[SloPart::Errors, SloPart::Bad]), cx.slo_query(slo, &[SloPart::Total])) else { continue };
             let normalized = |text: &str| text.split_whitespace().collect::<String>();
             if normalized(&errors.site.query.value) == normalized(&total.site.query.value) {
                 out.push(Self::META.diagnostic(errors.file_span(error_parse.root_span()), "the error query is the total query: every event counts as an error, and the SLO is always at 0%").with_help("select only the failed events in the error query"));
