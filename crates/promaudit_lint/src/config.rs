@@ -25,6 +25,8 @@ pub struct Config {
     pub prometheus: PrometheusSettings,
     pub alerts: AlertPolicy,
     pub series_limit: Option<u64>,
+    /// Labels `cardinality/id-label` treats as unbounded, besides its built-in list.
+    pub high_cardinality_labels: Vec<String>,
     pub fail_on: Option<Severity>,
 }
 
@@ -220,7 +222,10 @@ const ALERTS: &[Field] = &[
     Field { key: "required_annotations", shape: Shape::Texts, doc: "Annotations every alert must set (default: a `summary` or a `description`)." },
 ];
 
-const CARDINALITY: &[Field] = &[Field { key: "series_limit", shape: Shape::Count, doc: "Series a query may read or return before the cardinality rules report it; `--series-limit` wins." }];
+const CARDINALITY: &[Field] = &[
+    Field { key: "series_limit", shape: Shape::Count, doc: "Series a query may read or return before the cardinality rules report it; `--series-limit` wins." },
+    Field { key: "high_cardinality_labels", shape: Shape::Texts, doc: "Labels with unbounded values in your metrics (`tenant_id`, `pod_uid`), added to the ids `cardinality/id-label` knows." },
+];
 
 /// Keys that would hold a secret in the file: refused, with the `_env` form to use instead.
 const SECRET_KEYS: &[(&str, &str)] = &[("token", "token_env"), ("bearer_token", "token_env"), ("password", "password_env"), ("username", "username_env")];
@@ -276,7 +281,7 @@ impl Parser {
             let server = self.section(node, PROMETHEUS, "prometheus");
             let path = |parser: &mut Parser, key| server.get(key).and_then(|n| parser.text(n)).map(|p| config.root.join(p));
             config.prometheus = PrometheusSettings {
-                url: server.get("url").and_then(|n| self.text(n)),
+                url: server.get("url").and_then(|n| self.url(n)),
                 timeout_seconds: server.get("timeout").and_then(|n| self.count(n)),
                 ca_file: path(self, "ca_file"),
                 cert_file: path(self, "cert_file"),
@@ -297,7 +302,9 @@ impl Parser {
             };
         }
         if let Some(node) = top.get("cardinality") {
-            config.series_limit = self.section(node, CARDINALITY, "cardinality").get("series_limit").and_then(|n| self.count(n));
+            let cardinality = self.section(node, CARDINALITY, "cardinality");
+            config.series_limit = cardinality.get("series_limit").and_then(|n| self.count(n));
+            config.high_cardinality_labels = cardinality.get("high_cardinality_labels").map(|n| self.texts(n)).unwrap_or_default();
         }
         config.fail_on = top.get("fail_on").and_then(|n| self.level(n));
     }
@@ -352,6 +359,16 @@ impl Parser {
                 Vec::new()
             }
         }
+    }
+
+    /// A server URL, which must not carry a password: the file is committed, and the URL printed.
+    fn url(&mut self, node: &Node) -> Option<String> {
+        let url = self.text(node)?;
+        if url_password(&url).is_some() {
+            self.error(node.span, "the URL holds a password, which would be committed with this file and printed in every message about the server: remove `user:password@` and write `username_env: VARIABLE` and `password_env: VARIABLE`");
+            return None;
+        }
+        Some(url)
     }
 
     fn flag(&mut self, node: &Node) -> Option<bool> {
@@ -423,6 +440,51 @@ impl Parser {
         }
         RuleSettings(settings)
     }
+}
+
+/// The byte range of the password in a URL's `user:password@`, if it has one.
+fn url_password(url: &str) -> Option<std::ops::Range<usize>> {
+    let authority_start = url.find("://")? + 3;
+    let authority_end = url[authority_start..].find(['/', '?', '#']).map_or(url.len(), |i| authority_start + i);
+    let userinfo_end = authority_start + url[authority_start..authority_end].rfind('@')?;
+    let colon = authority_start + url[authority_start..userinfo_end].find(':')?;
+    Some(colon + 1..userinfo_end)
+}
+
+/// `text` with every secret a config error might quote masked, byte for byte (so that the errors'
+/// spans still hold): the values of `token:`-like keys anywhere, and passwords in URLs. `None`
+/// when the text is not YAML, and so cannot be told apart: show no line of it then.
+pub fn redact_secrets(text: &str) -> Option<String> {
+    fn mask(bytes: &mut [u8], node: &Node) {
+        match &node.value {
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    if key.as_str().is_some_and(|k| SECRET_KEYS.iter().any(|(secret, _)| *secret == k)) {
+                        bytes[value.span.start..value.span.end].fill(b'*');
+                    } else {
+                        mask(bytes, value);
+                    }
+                }
+            }
+            Value::Seq(items) => items.iter().for_each(|item| mask(bytes, item)),
+            Value::Scalar(_) => {
+                let raw = std::str::from_utf8(&bytes[node.span.start..node.span.end]).unwrap_or_default();
+                if let Some(password) = url_password(raw) {
+                    bytes[node.span.start + password.start..node.span.start + password.end].fill(b'*');
+                }
+            }
+        }
+    }
+    let stream = promaudit_source::yaml::load_yaml(text);
+    if stream.error.is_some() {
+        return None;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for document in &stream.documents {
+        mask(&mut bytes, document);
+    }
+    // Whole values and ASCII-delimited parts of a URL were masked: still UTF-8.
+    String::from_utf8(bytes).ok()
 }
 
 /// A rule code, a family (`units`, `units/*`) or a category (`style`).
@@ -505,14 +567,34 @@ mod tests {
 
     #[test]
     fn paths_and_credentials_resolve_against_the_config_directory() {
-        let text = "catalog: [fixtures/catalog]\nprometheus:\n  url: https://prometheus:9090\n  ca_file: certs/ca.pem\n  token_env: PROM_TOKEN\n  timeout: 5\nalerts:\n  severities: [critical, warning]\ncardinality:\n  series_limit: 500\nfail_on: error\n";
+        let text = "catalog: [fixtures/catalog]\nprometheus:\n  url: https://prometheus:9090\n  ca_file: certs/ca.pem\n  token_env: PROM_TOKEN\n  timeout: 5\nalerts:\n  severities: [critical, warning]\ncardinality:\n  series_limit: 500\n  high_cardinality_labels: [tenant_id]\nfail_on: error\n";
         let config = Config::parse(text, "/repo".into()).unwrap();
         assert_eq!(config.catalog, vec![PathBuf::from("/repo/fixtures/catalog")]);
         assert_eq!(config.prometheus.ca_file, Some(PathBuf::from("/repo/certs/ca.pem")));
         assert_eq!((config.prometheus.token_env.as_deref(), config.prometheus.timeout_seconds), (Some("PROM_TOKEN"), Some(5)));
         assert_eq!((config.series_limit, config.fail_on), (Some(500), Some(Severity::Error)));
+        assert_eq!(config.high_cardinality_labels, vec!["tenant_id".to_string()]);
         assert_eq!(config.alerts.required_labels, vec!["severity".to_string()]);
         assert!(Config::parse("", "/repo".into()).is_ok());
+    }
+
+    #[test]
+    fn secrets_are_masked_byte_for_byte_before_a_line_is_shown() {
+        let text = "prometheus:\n  url: https://ops:hunter2@prometheus:9090/x\n  token: \"s3cr3t-ü\"\nfoo: {password: pw}\n";
+        let redacted = redact_secrets(text).unwrap();
+        assert_eq!(redacted, "prometheus:\n  url: https://ops:*******@prometheus:9090/x\n  token: ***********\nfoo: {password: **}\n");
+        assert_eq!(redacted.len(), text.len());
+        assert_eq!(redact_secrets("a: [b"), None);
+        assert_eq!(url_password("http://user@host:9090"), None);
+        assert_eq!(url_password("http://host:9090/a@b"), None);
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_refused() {
+        let errors = Config::parse("prometheus:\n  url: https://ops:hunter2@prometheus:9090\n", "/repo".into()).unwrap_err();
+        assert_eq!((errors.len(), errors[0].span.start), (1, 19));
+        assert!(!errors[0].message.contains("hunter2"));
+        assert!(Config::parse("prometheus:\n  url: https://ops@prometheus:9090\n", "/repo".into()).is_ok());
     }
 
     #[test]
