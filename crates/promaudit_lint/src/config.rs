@@ -364,7 +364,7 @@ impl Parser {
     /// A server URL, which must not carry a password: the file is committed, and the URL printed.
     fn url(&mut self, node: &Node) -> Option<String> {
         let url = self.text(node)?;
-        if url_password(&url).is_some() {
+        if promaudit_catalog::live::url_password(&url).is_some() {
             self.error(node.span, "the URL holds a password, which would be committed with this file and printed in every message about the server: remove `user:password@` and write `username_env: VARIABLE` and `password_env: VARIABLE`");
             return None;
         }
@@ -442,15 +442,6 @@ impl Parser {
     }
 }
 
-/// The byte range of the password in a URL's `user:password@`, if it has one.
-fn url_password(url: &str) -> Option<std::ops::Range<usize>> {
-    let authority_start = url.find("://")? + 3;
-    let authority_end = url[authority_start..].find(['/', '?', '#']).map_or(url.len(), |i| authority_start + i);
-    let userinfo_end = authority_start + url[authority_start..authority_end].rfind('@')?;
-    let colon = authority_start + url[authority_start..userinfo_end].find(':')?;
-    Some(colon + 1..userinfo_end)
-}
-
 /// `text` with every secret a config error might quote masked, byte for byte (so that the errors'
 /// spans still hold): the values of `token:`-like keys anywhere, and passwords in URLs. `None`
 /// when the text is not YAML, and so cannot be told apart: show no line of it then.
@@ -469,7 +460,7 @@ pub fn redact_secrets(text: &str) -> Option<String> {
             Value::Seq(items) => items.iter().for_each(|item| mask(bytes, item)),
             Value::Scalar(_) => {
                 let raw = std::str::from_utf8(&bytes[node.span.start..node.span.end]).unwrap_or_default();
-                if let Some(password) = url_password(raw) {
+                if let Some(password) = promaudit_catalog::live::url_password(raw) {
                     bytes[node.span.start + password.start..node.span.start + password.end].fill(b'*');
                 }
             }
@@ -585,8 +576,6 @@ mod tests {
         assert_eq!(redacted, "prometheus:\n  url: https://ops:*******@prometheus:9090/x\n  token: ***********\nfoo: {password: **}\n");
         assert_eq!(redacted.len(), text.len());
         assert_eq!(redact_secrets("a: [b"), None);
-        assert_eq!(url_password("http://user@host:9090"), None);
-        assert_eq!(url_password("http://host:9090/a@b"), None);
     }
 
     #[test]
