@@ -53,6 +53,9 @@ fn per_path_overrides_fail_on_and_an_explicit_config() {
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(document["diagnostics"][0]["file"].as_str().unwrap().ends_with("new/alerts.yml"));
     assert_eq!(check(&["--config", config.to_str().unwrap(), "--fail-on", "info", dir.to_str().unwrap()]).status.code(), Some(1), "the flag wins");
+    // However the checked path is spelled, it is matched relative to the configuration.
+    let from_elsewhere = Command::new(env!("CARGO_BIN_EXE_promaudit")).current_dir(dir.join("new")).args(["check", "--format", "json", "--config", config.to_str().unwrap(), "../legacy"]).output().unwrap();
+    assert_eq!(codes(&from_elsewhere), Vec::<String>::new());
     // Without the configuration, both files report at the rule's own severity.
     assert_eq!(codes(&check(&[dir.to_str().unwrap()])).len(), 2);
 }

@@ -131,7 +131,7 @@ impl Config {
     /// The settings of every rule for the file at `path`: the `rules:` section, then each
     /// matching override in order, the most specific selector winning within each.
     pub fn settings_for(&self, path: &Path) -> FileSettings {
-        let relative = std::path::absolute(path).ok().and_then(|p| p.strip_prefix(&self.root).ok().map(Path::to_path_buf)).unwrap_or_else(|| path.to_path_buf());
+        let relative = normalized(path).strip_prefix(&self.root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
         let options = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
         let matching: Vec<&RuleSettings> = self.overrides.iter().filter(|o| o.paths.iter().any(|p| p.matches_path_with(&relative, options))).map(|o| &o.rules).collect();
         if self.rules.0.is_empty() && matching.is_empty() {
@@ -145,6 +145,23 @@ impl Config {
         }
         FileSettings(settings)
     }
+}
+
+/// `path` made absolute with `.` and `..` folded away, without touching the file system: the
+/// checked paths and the config's directory may be spelled differently (`../rules`, `/repo`).
+fn normalized(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 impl RuleSelector {
@@ -239,7 +256,7 @@ impl Config {
             return Err(vec![invalid(error.span, format!("invalid YAML: {}", error.message))]);
         }
         let mut parser = Parser::default();
-        let mut config = Config { root, ..Config::default() };
+        let mut config = Config { root: normalized(&root), ..Config::default() };
         if let Some(document) = stream.documents.first().filter(|d| !d.is_null()) {
             parser.read(document, &mut config);
         }
@@ -554,6 +571,7 @@ mod tests {
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "units/mismatch"), Some(Setting::Off));
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "naming/alert-name"), Some(Setting::Level(Severity::Info)));
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "units/threshold-scale"), Some(Setting::Level(Severity::Error)));
+        assert_eq!(setting(&config, "/repo/new/../legacy/./old/a.yml", "units/mismatch"), Some(Setting::Off), "paths are compared once normalized");
     }
 
     #[test]
