@@ -438,10 +438,7 @@ impl Parser {
         for (key, value) in node.entries() {
             let selector = key.as_str().and_then(selector);
             if selector.is_none() {
-                let text = key.as_str().unwrap_or_default();
-                let closest = all_rules().iter().map(|r| r.meta().code).filter(|c| promaudit_catalog::bounded_edit_distance(c, text, 4).is_some()).min_by_key(|c| promaudit_catalog::bounded_edit_distance(c, text, 4));
-                let hint = closest.map_or_else(|| "`promaudit rules` lists the codes".to_string(), |c| format!("did you mean `{c}`?"));
-                self.error(key.span, format!("`{text}` is not a rule code, family or category: {hint}"));
+                self.error(key.span, not_a_selector(key.as_str().unwrap_or_default()));
             }
             let setting = match value.as_str() {
                 Some("off") => Some(Setting::Off),
@@ -505,6 +502,14 @@ pub(crate) fn selector(text: &str) -> Option<RuleSelector> {
         return Some(RuleSelector::Family(family.to_string()));
     }
     Category::ALL.iter().find(|c| c.as_str() == text).map(|c| RuleSelector::Category(*c))
+}
+
+/// Why `text` is not a selector, with the closest rule code if one is close.
+pub(crate) fn not_a_selector(text: &str) -> String {
+    let distance = |code: &&str| promaudit_catalog::bounded_edit_distance(code, text, 4);
+    let closest = all_rules().iter().map(|r| r.meta().code).filter(|c| distance(c).is_some()).min_by_key(distance);
+    let hint = closest.map_or_else(|| "`promaudit rules` lists the codes".to_string(), |c| format!("did you mean `{c}`?"));
+    format!("`{text}` is not a rule code, family or category: {hint}")
 }
 
 /// The JSON Schema of the config file, from [`FIELDS`].

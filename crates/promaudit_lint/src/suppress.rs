@@ -11,7 +11,7 @@
 //! suppressions and suppressions that hide nothing are findings of their own, which cannot be
 //! suppressed.
 
-use crate::config::{selector, RuleSelector};
+use crate::config::{not_a_selector, selector, RuleSelector};
 use crate::rules::{SuppressionMalformed, SuppressionUnused};
 use promaudit_diagnostics::{Diagnostic, Span};
 
@@ -151,9 +151,7 @@ fn parse_comment(text: &str, span: Span, problems: &mut Vec<Diagnostic>) -> Opti
         offset += part.len() + 1;
         match selector(code) {
             Some(selector) => codes.push(Code { text: code.to_string(), selector, span: code_span, used: false }),
-            None => {
-                problems.push(SuppressionMalformed::META.diagnostic(code_span, format!("`{code}` is not a rule code, family or category")).with_help("`promaudit rules` lists the codes"));
-            }
+            None => problems.push(SuppressionMalformed::META.diagnostic(code_span, not_a_selector(code))),
         }
     }
     (!codes.is_empty()).then_some(Comment { directive, codes, span })
