@@ -3,6 +3,8 @@
 mod common;
 
 use common::{promaudit, temp_dir};
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -51,6 +53,9 @@ fn per_path_overrides_fail_on_and_an_explicit_config() {
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(document["diagnostics"][0]["file"].as_str().unwrap().ends_with("new/alerts.yml"));
     assert_eq!(check(&["--config", config.to_str().unwrap(), "--fail-on", "info", dir.to_str().unwrap()]).status.code(), Some(1), "the flag wins");
+    // However the checked path is spelled, it is matched relative to the configuration.
+    let from_elsewhere = Command::new(env!("CARGO_BIN_EXE_promaudit")).current_dir(dir.join("new")).args(["check", "--format", "json", "--config", config.to_str().unwrap(), "../legacy"]).output().unwrap();
+    assert_eq!(codes(&from_elsewhere), Vec::<String>::new());
     // Without the configuration, both files report at the rule's own severity.
     assert_eq!(codes(&check(&[dir.to_str().unwrap()])).len(), 2);
 }
@@ -58,28 +63,51 @@ fn per_path_overrides_fail_on_and_an_explicit_config() {
 #[test]
 fn an_invalid_configuration_stops_the_run_with_positions_and_never_echoes_a_secret() {
     let dir = temp_dir("config-invalid");
-    write(&dir.join(".promaudit.yaml"), "rules:\n  units/missmatch: off\nprometheus:\n  token: \"hunter2-do-not-print\"\n");
+    write(&dir.join(".promaudit.yaml"), "rules:\n  units/missmatch: off\nprometheus:\n  url: https://ops:hunter1@prometheus:9090\n  token: \"hunter2-do-not-print\"\n");
     write(&dir.join("alerts.yml"), TOPK);
     let output = promaudit(&["check", dir.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr.contains(".promaudit.yaml:2:3: error[config/invalid]") && stderr.contains("did you mean `units/mismatch`?"), "{stderr}");
-    assert!(stderr.contains(".promaudit.yaml:4:3: error[config/invalid] `token` would put a secret"), "{stderr}");
-    assert!(!stderr.contains("hunter2") && !String::from_utf8_lossy(&output.stdout).contains("hunter2"));
+    assert_eq!(output.stdout, b"", "nothing was checked");
+    // Rendered like any finding: a snippet with a caret at the position, secrets masked in it.
+    assert!(stderr.contains("error[config/invalid]: `units/missmatch` is not a rule code, family or category: did you mean `units/mismatch`?"), "{stderr}");
+    assert!(stderr.contains(".promaudit.yaml:2:3") && stderr.contains(".promaudit.yaml:4:8") && stderr.contains(".promaudit.yaml:5:3"), "{stderr}");
+    assert!(stderr.contains("token: **********************") && stderr.contains("https://ops:*******@prometheus"), "{stderr}");
+    assert!(!stderr.contains("hunter"), "{stderr}");
+    // Text that is not YAML cannot be searched for secrets: no line of it is shown.
+    write(&dir.join(".promaudit.yaml"), "prometheus: {token: \"hunter2\"\n");
+    let output = promaudit(&["check", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.code() == Some(2) && stderr.contains("error[config/invalid] invalid YAML") && !stderr.contains("hunter2"), "{stderr}");
+}
+
+/// Answers one request with 401 and returns what it was sent.
+fn unauthorized_server() -> (String, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let request = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let read = stream.read(&mut request).unwrap();
+        let _ = stream.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        String::from_utf8_lossy(&request[..read]).into_owned()
+    });
+    (url, request)
 }
 
 #[test]
-fn a_token_from_the_environment_never_appears_in_any_output() {
+fn a_token_from_the_environment_is_sent_and_never_appears_in_any_output() {
     let dir = temp_dir("config-token");
-    // Nothing listens on port 9 (discard): the request fails, and the error is printed.
-    write(&dir.join(".promaudit.yaml"), "prometheus:\n  url: http://127.0.0.1:9\n  token_env: TEAM_PROM_TOKEN\n  timeout: 2\n");
     write(&dir.join("alerts.yml"), TOPK);
-    for format in ["human", "json"] {
+    for format in ["human", "json", "short"] {
+        let (url, request) = unauthorized_server();
+        write(&dir.join(".promaudit.yaml"), &format!("prometheus:\n  url: {url}\n  token_env: TEAM_PROM_TOKEN\n  timeout: 5\n"));
         let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", format, dir.to_str().unwrap()]).env("TEAM_PROM_TOKEN", "s3cr3t-token-value").output().unwrap();
-        assert_eq!(output.status.code(), Some(2), "an unreachable server is an I/O error");
+        assert!(request.join().unwrap().to_ascii_lowercase().contains("authorization: bearer s3cr3t-token-value"), "the variable the configuration names is used");
+        assert_eq!(output.status.code(), Some(2), "a server refusing the credentials is an I/O error");
         let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-        assert!(all.contains("127.0.0.1:9"), "{all}");
-        assert!(!all.contains("s3cr3t-token-value"), "{all}");
+        assert!(all.contains(&url), "{all}");
+        assert!(!all.contains("s3cr3t"), "{all}");
     }
 }
 

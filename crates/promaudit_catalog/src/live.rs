@@ -65,6 +65,24 @@ pub struct LiveSnapshot {
     pub series: usize,
 }
 
+/// The byte range of the password in a URL's `user:password@`, if it has one.
+pub fn url_password(url: &str) -> Option<std::ops::Range<usize>> {
+    let authority_start = url.find("://")? + 3;
+    let authority_end = url[authority_start..].find(['/', '?', '#']).map_or(url.len(), |i| authority_start + i);
+    let userinfo_end = authority_start + url[authority_start..authority_end].rfind('@')?;
+    let colon = authority_start + url[authority_start..userinfo_end].find(':')?;
+    Some(colon + 1..userinfo_end)
+}
+
+/// A URL as it may be printed: a password in it masked.
+pub fn display_url(url: &str) -> String {
+    let mut shown = url.to_string();
+    if let Some(password) = url_password(url) {
+        shown.replace_range(password, "***");
+    }
+    shown
+}
+
 pub fn fetch(options: &LiveOptions, progress: &mut dyn FnMut(&str)) -> Result<LiveSnapshot, String> {
     let client = Client::new(options)?;
     let mut snapshot = LiveSnapshot::default();
@@ -256,6 +274,13 @@ fn base64(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn passwords_in_urls_are_masked_for_display() {
+        assert_eq!(super::display_url("https://ops:hunter2@prometheus:9090/x@y"), "https://ops:***@prometheus:9090/x@y");
+        assert_eq!(super::display_url("http://ops@prometheus:9090"), "http://ops@prometheus:9090");
+        assert_eq!(super::url_password("http://host:9090/a@b"), None);
+    }
+
     use super::*;
 
     #[test]

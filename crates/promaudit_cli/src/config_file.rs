@@ -2,13 +2,13 @@
 //! the file, the file over the defaults.
 
 use promaudit_diagnostics::render::{self, FileView};
-use promaudit_lint::config::{Config, FILE_NAME};
+use promaudit_lint::config::{redact_secrets, Config, FILE_NAME};
 use std::path::{Path, PathBuf};
 
 /// The configuration of a run: `explicit` (`--config`), or the first `.promaudit.yaml` found
 /// from `start` upward, stopping at the repository root; the defaults when there is none. A file
 /// that cannot be read or has errors is reported on stderr with positions, and is `Err`.
-pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
+pub fn load(explicit: Option<&Path>, start: &Path, color: bool) -> Result<Config, ()> {
     let Some(path) = explicit.map(Path::to_path_buf).or_else(|| discover(start)) else {
         return Ok(Config::default());
     };
@@ -16,8 +16,12 @@ pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
     let root = std::path::absolute(&path).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_default();
     Config::parse(&text, root).map_err(|errors| {
         let shown = path.display().to_string();
-        // One line per error, without source snippets: the line of a misplaced secret is not echoed.
-        eprint!("{}", render::short(&FileView::new(&shown, &text), &errors));
+        // Snippets quote the file with its secrets masked; text that is not YAML cannot be
+        // searched for secrets, so none of its lines is quoted.
+        match redact_secrets(&text) {
+            Some(redacted) => eprint!("{}", render::human(&FileView::new(&shown, &redacted), &errors, color)),
+            None => eprint!("{}", render::short(&FileView::new(&shown, &text), &errors)),
+        }
         eprintln!("promaudit: {shown} has {} error{}; nothing was checked", errors.len(), if errors.len() == 1 { "" } else { "s" });
     })
 }

@@ -225,7 +225,7 @@ fn check(args: CheckArgs) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
-    let Ok(config) = config_file::load(args.config.as_deref(), args.paths.first().map_or(Path::new("."), PathBuf::as_path)) else {
+    let Ok(config) = config_file::load(args.config.as_deref(), args.paths.first().map_or(Path::new("."), PathBuf::as_path), color) else {
         return ExitCode::from(2);
     };
     let mut io_errors = 0;
@@ -341,7 +341,7 @@ fn check(args: CheckArgs) -> ExitCode {
 }
 
 fn fetch_live(options: &promaudit_catalog::live::LiveOptions) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
-    let url = &options.url;
+    let url = &promaudit_catalog::live::display_url(&options.url);
     let started = Instant::now();
     let snapshot = promaudit_catalog::live::fetch(options, &mut |step| eprintln!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
     for note in &snapshot.notes {

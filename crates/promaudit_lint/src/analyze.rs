@@ -113,9 +113,16 @@ pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
     let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit, project: &checker.project, config: &checker.config };
+    let settings = checker.config.settings_for(&file.path);
     let mut diagnostics = run_rules(&cx);
-    checker.config.settings_for(&file.path).apply(&mut diagnostics);
-    crate::suppress::apply(&file.text, &extraction.comments, &mut diagnostics);
+    settings.apply(&mut diagnostics);
+    let mut suppression_findings = crate::suppress::apply(&file.text, &extraction.comments, &mut diagnostics);
+    // Suppressions are judged on what the settings left; their own findings obey the settings too.
+    settings.apply(&mut suppression_findings);
+    if !suppression_findings.is_empty() {
+        diagnostics.append(&mut suppression_findings);
+        sort(&mut diagnostics);
+    }
     let queries = cx.queries.len();
     FileReport { file, diagnostics, queries }
 }
@@ -140,6 +147,10 @@ fn run_rules(cx: &FileContext) -> Vec<Diagnostic> {
     for rule in all_rules() {
         rule.check(cx, &mut diagnostics);
     }
-    diagnostics.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+    sort(&mut diagnostics);
     diagnostics
+}
+
+fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
 }

@@ -25,6 +25,8 @@ pub struct Config {
     pub prometheus: PrometheusSettings,
     pub alerts: AlertPolicy,
     pub series_limit: Option<u64>,
+    /// Labels `cardinality/id-label` treats as unbounded, besides its built-in list.
+    pub high_cardinality_labels: Vec<String>,
     pub fail_on: Option<Severity>,
 }
 
@@ -129,7 +131,7 @@ impl Config {
     /// The settings of every rule for the file at `path`: the `rules:` section, then each
     /// matching override in order, the most specific selector winning within each.
     pub fn settings_for(&self, path: &Path) -> FileSettings {
-        let relative = std::path::absolute(path).ok().and_then(|p| p.strip_prefix(&self.root).ok().map(Path::to_path_buf)).unwrap_or_else(|| path.to_path_buf());
+        let relative = normalized(path).strip_prefix(&self.root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
         let options = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
         let matching: Vec<&RuleSettings> = self.overrides.iter().filter(|o| o.paths.iter().any(|p| p.matches_path_with(&relative, options))).map(|o| &o.rules).collect();
         if self.rules.0.is_empty() && matching.is_empty() {
@@ -143,6 +145,23 @@ impl Config {
         }
         FileSettings(settings)
     }
+}
+
+/// `path` made absolute with `.` and `..` folded away, without touching the file system: the
+/// checked paths and the config's directory may be spelled differently (`../rules`, `/repo`).
+fn normalized(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 impl RuleSelector {
@@ -220,7 +239,10 @@ const ALERTS: &[Field] = &[
     Field { key: "required_annotations", shape: Shape::Texts, doc: "Annotations every alert must set (default: a `summary` or a `description`)." },
 ];
 
-const CARDINALITY: &[Field] = &[Field { key: "series_limit", shape: Shape::Count, doc: "Series a query may read or return before the cardinality rules report it; `--series-limit` wins." }];
+const CARDINALITY: &[Field] = &[
+    Field { key: "series_limit", shape: Shape::Count, doc: "Series a query may read or return before the cardinality rules report it; `--series-limit` wins." },
+    Field { key: "high_cardinality_labels", shape: Shape::Texts, doc: "Labels with unbounded values in your metrics (`tenant_id`, `pod_uid`), added to the ids `cardinality/id-label` knows." },
+];
 
 /// Keys that would hold a secret in the file: refused, with the `_env` form to use instead.
 const SECRET_KEYS: &[(&str, &str)] = &[("token", "token_env"), ("bearer_token", "token_env"), ("password", "password_env"), ("username", "username_env")];
@@ -234,7 +256,7 @@ impl Config {
             return Err(vec![invalid(error.span, format!("invalid YAML: {}", error.message))]);
         }
         let mut parser = Parser::default();
-        let mut config = Config { root, ..Config::default() };
+        let mut config = Config { root: normalized(&root), ..Config::default() };
         if let Some(document) = stream.documents.first().filter(|d| !d.is_null()) {
             parser.read(document, &mut config);
         }
@@ -276,7 +298,7 @@ impl Parser {
             let server = self.section(node, PROMETHEUS, "prometheus");
             let path = |parser: &mut Parser, key| server.get(key).and_then(|n| parser.text(n)).map(|p| config.root.join(p));
             config.prometheus = PrometheusSettings {
-                url: server.get("url").and_then(|n| self.text(n)),
+                url: server.get("url").and_then(|n| self.url(n)),
                 timeout_seconds: server.get("timeout").and_then(|n| self.count(n)),
                 ca_file: path(self, "ca_file"),
                 cert_file: path(self, "cert_file"),
@@ -297,7 +319,9 @@ impl Parser {
             };
         }
         if let Some(node) = top.get("cardinality") {
-            config.series_limit = self.section(node, CARDINALITY, "cardinality").get("series_limit").and_then(|n| self.count(n));
+            let cardinality = self.section(node, CARDINALITY, "cardinality");
+            config.series_limit = cardinality.get("series_limit").and_then(|n| self.count(n));
+            config.high_cardinality_labels = cardinality.get("high_cardinality_labels").map(|n| self.texts(n)).unwrap_or_default();
         }
         config.fail_on = top.get("fail_on").and_then(|n| self.level(n));
     }
@@ -354,6 +378,16 @@ impl Parser {
         }
     }
 
+    /// A server URL, which must not carry a password: the file is committed, and the URL printed.
+    fn url(&mut self, node: &Node) -> Option<String> {
+        let url = self.text(node)?;
+        if promaudit_catalog::live::url_password(&url).is_some() {
+            self.error(node.span, "the URL holds a password, which would be committed with this file and printed in every message about the server: remove `user:password@` and write `username_env: VARIABLE` and `password_env: VARIABLE`");
+            return None;
+        }
+        Some(url)
+    }
+
     fn flag(&mut self, node: &Node) -> Option<bool> {
         match node.as_str() {
             Some("true") => Some(true),
@@ -404,10 +438,7 @@ impl Parser {
         for (key, value) in node.entries() {
             let selector = key.as_str().and_then(selector);
             if selector.is_none() {
-                let text = key.as_str().unwrap_or_default();
-                let closest = all_rules().iter().map(|r| r.meta().code).filter(|c| promaudit_catalog::bounded_edit_distance(c, text, 4).is_some()).min_by_key(|c| promaudit_catalog::bounded_edit_distance(c, text, 4));
-                let hint = closest.map_or_else(|| "`promaudit rules` lists the codes".to_string(), |c| format!("did you mean `{c}`?"));
-                self.error(key.span, format!("`{text}` is not a rule code, family or category: {hint}"));
+                self.error(key.span, not_a_selector(key.as_str().unwrap_or_default()));
             }
             let setting = match value.as_str() {
                 Some("off") => Some(Setting::Off),
@@ -425,6 +456,42 @@ impl Parser {
     }
 }
 
+/// `text` with every secret a config error might quote masked, byte for byte (so that the errors'
+/// spans still hold): the values of `token:`-like keys anywhere, and passwords in URLs. `None`
+/// when the text is not YAML, and so cannot be told apart: show no line of it then.
+pub fn redact_secrets(text: &str) -> Option<String> {
+    fn mask(bytes: &mut [u8], node: &Node) {
+        match &node.value {
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    if key.as_str().is_some_and(|k| SECRET_KEYS.iter().any(|(secret, _)| *secret == k)) {
+                        bytes[value.span.start..value.span.end].fill(b'*');
+                    } else {
+                        mask(bytes, value);
+                    }
+                }
+            }
+            Value::Seq(items) => items.iter().for_each(|item| mask(bytes, item)),
+            Value::Scalar(_) => {
+                let raw = std::str::from_utf8(&bytes[node.span.start..node.span.end]).unwrap_or_default();
+                if let Some(password) = promaudit_catalog::live::url_password(raw) {
+                    bytes[node.span.start + password.start..node.span.start + password.end].fill(b'*');
+                }
+            }
+        }
+    }
+    let stream = promaudit_source::yaml::load_yaml(text);
+    if stream.error.is_some() {
+        return None;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for document in &stream.documents {
+        mask(&mut bytes, document);
+    }
+    // Whole values and ASCII-delimited parts of a URL were masked: still UTF-8.
+    String::from_utf8(bytes).ok()
+}
+
 /// A rule code, a family (`units`, `units/*`) or a category (`style`).
 pub(crate) fn selector(text: &str) -> Option<RuleSelector> {
     if let Some(rule) = crate::find_rule(text) {
@@ -435,6 +502,14 @@ pub(crate) fn selector(text: &str) -> Option<RuleSelector> {
         return Some(RuleSelector::Family(family.to_string()));
     }
     Category::ALL.iter().find(|c| c.as_str() == text).map(|c| RuleSelector::Category(*c))
+}
+
+/// Why `text` is not a selector, with the closest rule code if one is close.
+pub(crate) fn not_a_selector(text: &str) -> String {
+    let distance = |code: &&str| promaudit_catalog::bounded_edit_distance(code, text, 4);
+    let closest = all_rules().iter().map(|r| r.meta().code).filter(|c| distance(c).is_some()).min_by_key(distance);
+    let hint = closest.map_or_else(|| "`promaudit rules` lists the codes".to_string(), |c| format!("did you mean `{c}`?"));
+    format!("`{text}` is not a rule code, family or category: {hint}")
 }
 
 /// The JSON Schema of the config file, from [`FIELDS`].
@@ -501,18 +576,37 @@ mod tests {
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "units/mismatch"), Some(Setting::Off));
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "naming/alert-name"), Some(Setting::Level(Severity::Info)));
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "units/threshold-scale"), Some(Setting::Level(Severity::Error)));
+        assert_eq!(setting(&config, "/repo/new/../legacy/./old/a.yml", "units/mismatch"), Some(Setting::Off), "paths are compared once normalized");
     }
 
     #[test]
     fn paths_and_credentials_resolve_against_the_config_directory() {
-        let text = "catalog: [fixtures/catalog]\nprometheus:\n  url: https://prometheus:9090\n  ca_file: certs/ca.pem\n  token_env: PROM_TOKEN\n  timeout: 5\nalerts:\n  severities: [critical, warning]\ncardinality:\n  series_limit: 500\nfail_on: error\n";
+        let text = "catalog: [fixtures/catalog]\nprometheus:\n  url: https://prometheus:9090\n  ca_file: certs/ca.pem\n  token_env: PROM_TOKEN\n  timeout: 5\nalerts:\n  severities: [critical, warning]\ncardinality:\n  series_limit: 500\n  high_cardinality_labels: [tenant_id]\nfail_on: error\n";
         let config = Config::parse(text, "/repo".into()).unwrap();
         assert_eq!(config.catalog, vec![PathBuf::from("/repo/fixtures/catalog")]);
         assert_eq!(config.prometheus.ca_file, Some(PathBuf::from("/repo/certs/ca.pem")));
         assert_eq!((config.prometheus.token_env.as_deref(), config.prometheus.timeout_seconds), (Some("PROM_TOKEN"), Some(5)));
         assert_eq!((config.series_limit, config.fail_on), (Some(500), Some(Severity::Error)));
+        assert_eq!(config.high_cardinality_labels, vec!["tenant_id".to_string()]);
         assert_eq!(config.alerts.required_labels, vec!["severity".to_string()]);
         assert!(Config::parse("", "/repo".into()).is_ok());
+    }
+
+    #[test]
+    fn secrets_are_masked_byte_for_byte_before_a_line_is_shown() {
+        let text = "prometheus:\n  url: https://ops:hunter2@prometheus:9090/x\n  token: \"s3cr3t-ü\"\nfoo: {password: pw}\n";
+        let redacted = redact_secrets(text).unwrap();
+        assert_eq!(redacted, "prometheus:\n  url: https://ops:*******@prometheus:9090/x\n  token: ***********\nfoo: {password: **}\n");
+        assert_eq!(redacted.len(), text.len());
+        assert_eq!(redact_secrets("a: [b"), None);
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_refused() {
+        let errors = Config::parse("prometheus:\n  url: https://ops:hunter2@prometheus:9090\n", "/repo".into()).unwrap_err();
+        assert_eq!((errors.len(), errors[0].span.start), (1, 19));
+        assert!(!errors[0].message.contains("hunter2"));
+        assert!(Config::parse("prometheus:\n  url: https://ops@prometheus:9090\n", "/repo".into()).is_ok());
     }
 
     #[test]

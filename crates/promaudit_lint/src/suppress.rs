@@ -11,7 +11,7 @@
 //! suppressions and suppressions that hide nothing are findings of their own, which cannot be
 //! suppressed.
 
-use crate::config::{selector, RuleSelector};
+use crate::config::{not_a_selector, selector, RuleSelector};
 use crate::rules::{SuppressionMalformed, SuppressionUnused};
 use promaudit_diagnostics::{Diagnostic, Span};
 
@@ -21,14 +21,11 @@ const PREFIX: &str = "promaudit:";
 /// A suppression still saying this is malformed: it suppresses nothing until it says why.
 pub const REASON_PLACEHOLDER: &str = "TODO: why this is fine";
 
-/// Applies the suppressions written in `comments` (file spans into `text`) to `diagnostics`,
-/// and adds the findings about the suppressions themselves.
-pub fn apply(text: &str, comments: &[Span], diagnostics: &mut Vec<Diagnostic>) {
+/// Drops the `diagnostics` that the suppressions written in `comments` (file spans into `text`)
+/// hide, and returns the findings about the suppressions themselves.
+pub fn apply(text: &str, comments: &[Span], diagnostics: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut suppressions = parse_all(text, comments, &mut problems);
-    if suppressions.is_empty() && problems.is_empty() {
-        return;
-    }
     diagnostics.retain(|d| !suppressions.iter_mut().any(|s| s.hides(d)));
     for suppression in &suppressions {
         for code in suppression.codes.iter().filter(|c| !c.used) {
@@ -36,8 +33,7 @@ pub fn apply(text: &str, comments: &[Span], diagnostics: &mut Vec<Diagnostic>) {
             problems.push(SuppressionUnused::META.diagnostic(code.span, message).with_help("remove it, or move it to the line above the rule it is meant for"));
         }
     }
-    diagnostics.append(&mut problems);
-    diagnostics.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+    problems
 }
 
 struct Suppression {
@@ -155,24 +151,35 @@ fn parse_comment(text: &str, span: Span, problems: &mut Vec<Diagnostic>) -> Opti
         offset += part.len() + 1;
         match selector(code) {
             Some(selector) => codes.push(Code { text: code.to_string(), selector, span: code_span, used: false }),
-            None => {
-                problems.push(SuppressionMalformed::META.diagnostic(code_span, format!("`{code}` is not a rule code, family or category")).with_help("`promaudit rules` lists the codes"));
-            }
+            None => problems.push(SuppressionMalformed::META.diagnostic(code_span, not_a_selector(code))),
         }
     }
     (!codes.is_empty()).then_some(Comment { directive, codes, span })
 }
 
 /// What an `ignore` comment covers: the line it ends (a trailing comment) or the next line of
-/// content, with every following line indented deeper.
+/// content, with every following line indented deeper — and, after a key whose value is a block
+/// (`rules:`), the `- ` items YAML allows at the key's own indentation.
 fn node_scope(text: &str, comment: Span) -> Span {
     let line_start = text[..comment.start].rfind('\n').map_or(0, |i| i + 1);
     let trailing = !text[line_start..comment.start].trim().is_empty();
     let first = if trailing { Some(line_start) } else { content_lines(text, comment.end).next() };
     let Some(first) = first else { return Span::empty(comment.start) };
     let indent = indent_of(text, first);
-    let end = content_lines(text, first).skip(1).find(|&line| indent_of(text, line) <= indent).unwrap_or(text.len());
+    let opens_block = opens_block(line_at(text, first));
+    let inside = |line: usize| indent_of(text, line) > indent || (opens_block && indent_of(text, line) == indent && line_at(text, line).trim_start().starts_with('-'));
+    let end = content_lines(text, first).skip(1).find(|&line| !inside(line)).unwrap_or(text.len());
     Span::new(first, end)
+}
+
+/// Whether a line is a mapping key whose value follows on the next lines (`rules:`).
+fn opens_block(line: &str) -> bool {
+    let content = line.split(" #").next().unwrap_or_default().trim();
+    !content.starts_with('-') && content.ends_with(':')
+}
+
+fn line_at(text: &str, line_start: usize) -> &str {
+    text[line_start..].lines().next().unwrap_or_default()
 }
 
 /// Starts of the lines after the one holding `from` that are neither blank nor comments.
@@ -184,7 +191,7 @@ fn content_lines(text: &str, from: usize) -> impl Iterator<Item = usize> + '_ {
     std::iter::from_fn(move || loop {
         let start = at?;
         at = text[start..].find('\n').map(|i| start + i + 1);
-        let line = text[start..].lines().next().unwrap_or("").trim();
+        let line = line_at(text, start).trim();
         if !line.is_empty() && !line.starts_with('#') {
             return Some(start);
         }
@@ -198,6 +205,7 @@ fn indent_of(text: &str, line_start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use crate::testing::render;
+    use promaudit_diagnostics::Span;
     use promaudit_source::SourceFile;
 
     fn check(text: &str) -> String {
@@ -218,6 +226,29 @@ mod tests {
         assert_eq!(check(text), "");
         let file = "# promaudit: ignore-file[suspicious] generated by our ranker\ngroups:\n- name: a\n  rules:\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n";
         assert_eq!(check(file), "");
+    }
+
+    #[test]
+    fn a_comment_above_a_key_covers_the_items_at_its_indentation() {
+        let text = "# promaudit: ignore[alerts/topk] ranking group, reviewed in OPS-7\ngroups:\n- name: a\n  rules:\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\nother:\n- alert: Busier\n  expr: topk(3, rate(x_total[5m])) > 200\n";
+        assert_eq!(super::node_scope(text, Span::new(0, 65)), Span::new(66, text.find("other:").unwrap()));
+        let item = "  # promaudit: ignore[alerts/topk] reviewed\n  - alert: A\n    expr: x\n  - alert: B\n";
+        let scope = super::node_scope(item, Span::new(2, 43));
+        assert_eq!(&item[scope.start..scope.end], "  - alert: A\n    expr: x\n", "a sibling item is not covered");
+    }
+
+    #[test]
+    fn suppressions_in_markdown_yaml_blocks() {
+        let text = "# Runbook\n\n```yaml\ngroups:\n- name: a\n  rules:\n  # promaudit: ignore[alerts/topk] ranked on purpose\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n```\n";
+        let report = crate::check_source(SourceFile::new("guide.md", text), &crate::Checker::default());
+        assert_eq!(report.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_configuration_sets_the_severity_of_suppression_findings() {
+        let text = "groups:\n- name: a\n  rules:\n  # promaudit: ignore[alerts/topk] nothing ranked here\n  - alert: Down\n    expr: up == 0\n    labels: {severity: page}\n    annotations: {summary: down}\n";
+        assert_eq!(crate::testing::snapshot_with_config(&crate::rules::SuppressionUnused, "r.yml", text, "rules: {suppression/unused: info}\n"), "r.yml:4:23: info[suppression/unused]: this suppression of `alerts/topk` hides nothing: no finding of it is in its scope\n  |   # promaudit: ignore[alerts/topk] nothing ranked here\n  |                       ^^^^^^^^^^^\n  = help: remove it, or move it to the line above the rule it is meant for\n");
+        assert_eq!(crate::testing::snapshot_with_config(&crate::rules::SuppressionUnused, "r.yml", text, "rules: {suppression: off}\n"), "");
     }
 
     #[test]

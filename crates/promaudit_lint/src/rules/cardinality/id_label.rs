@@ -8,8 +8,9 @@ use promql_parser::parser::{Expr, LabelModifier};
 declare_rule! {
     /// ## What it finds
     /// Aggregations that keep a label whose values are unbounded by nature — request, trace,
-    /// span, session or user ids, client IP addresses, full URLs — in `by (…)`, or a label the
-    /// catalog counts over 1,000 distinct values for on the aggregated metric.
+    /// span, session or user ids, client IP addresses, full URLs, and the labels
+    /// `cardinality.high_cardinality_labels` in `.promaudit.yaml` adds — in `by (…)`, or a label
+    /// the catalog counts over 1,000 distinct values for on the aggregated metric.
     ///
     /// ## Why it matters
     /// Every distinct value becomes a series of the result. Grouped by a request id, a recording
@@ -58,6 +59,8 @@ impl Rule for IdLabel {
                         format!("grouping by `{label}` makes one series per distinct value, and `{}` has {values} of them", metric.unwrap_or_default())
                     } else if UNBOUNDED.contains(&label.to_ascii_lowercase().as_str()) {
                         format!("grouping by `{label}` makes one series per distinct value: unbounded, it grows until Prometheus runs out of memory")
+                    } else if cx.config.high_cardinality_labels.contains(label) {
+                        format!("grouping by `{label}` makes one series per distinct value, and the configuration lists it among the high-cardinality labels")
                     } else {
                         continue;
                     };
@@ -86,6 +89,13 @@ mod tests {
         }
         let text = "groups:\n- name: a\n  rules:\n  - record: path:requests:rate5m\n    expr: sum by (path) (rate(requests_total[5m]))\n";
         insta::assert_snapshot!(crate::testing::snapshot_with_catalog(&IdLabel, "r.yml", text, &catalog));
+    }
+
+    #[test]
+    fn labels_the_configuration_names() {
+        let text = "groups:\n- name: a\n  rules:\n  - record: tenant:requests:rate5m\n    expr: sum by (tenant_id, route) (rate(requests_total[5m]))\n";
+        insta::assert_snapshot!(crate::testing::snapshot_with_config(&IdLabel, "r.yml", text, "cardinality:\n  high_cardinality_labels: [tenant_id]\n"));
+        assert!(snapshot(&IdLabel, "r.yml", text).is_empty());
     }
 
     #[test]
