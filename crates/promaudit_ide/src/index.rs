@@ -8,6 +8,7 @@ use promaudit_lint::ParseCache;
 use promaudit_source::artifact::{Artifact, QuerySite};
 use promaudit_source::SourceFile;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 /// A recording rule: its `record:` value's span, its expression and line.
@@ -28,6 +29,8 @@ pub struct Location {
 
 #[derive(Debug, Default)]
 struct FileSymbols {
+    /// The indexed text's hash: the same text is not indexed twice (a file opened unchanged).
+    text_hash: u64,
     definitions: Vec<Definition>,
     /// Every series name a query selects, at its name token.
     reads: Vec<(String, Span)>,
@@ -39,10 +42,18 @@ pub struct WorkspaceIndex {
 }
 
 impl WorkspaceIndex {
-    /// Indexes `file` anew, replacing what it held before.
+    /// Indexes `file` anew, replacing what it held before, unless its text is the same.
     pub fn update(&mut self, file: &SourceFile, cache: &ParseCache) {
+        let text_hash = {
+            let mut hasher = std::hash::DefaultHasher::new();
+            file.text.hash(&mut hasher);
+            hasher.finish()
+        };
+        if self.files.get(&file.path).is_some_and(|known| known.text_hash == text_hash) {
+            return;
+        }
         let extraction = promaudit_source::extract(file);
-        let mut symbols = FileSymbols::default();
+        let mut symbols = FileSymbols { text_hash, ..Default::default() };
         for artifact in &extraction.artifacts {
             let Artifact::RuleFile(rules) = artifact else { continue };
             for rule in rules.groups.iter().flat_map(|g| &g.rules) {
@@ -165,6 +176,15 @@ mod tests {
         let second_read = ALERTS.rfind("job:errors").unwrap();
         assert_eq!(found.iter().map(|l| (l.path.display().to_string(), l.span.start)).collect::<Vec<_>>(), [("rules.yml".into(), RULES.find("job:errors").unwrap()), ("alerts.yml".into(), first_read), ("alerts.yml".into(), second_read)]);
         assert!(texts(&found).iter().all(|(_, t)| t == "job:errors:rate5m"));
+    }
+
+    #[test]
+    fn an_edit_replaces_what_the_file_held() {
+        let mut index = index();
+        let renamed = RULES.replace("rate5m", "rate10m");
+        index.update(&SourceFile::new("rules.yml", renamed.as_str()), &ParseCache::default());
+        assert_eq!(index.definitions_of("job:errors:rate5m").count(), 0);
+        assert_eq!(index.definitions_of("job:errors:rate10m").count(), 1);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 use crate::worker::Job;
 use lsp_types::InitializeParams;
+use promaudit_catalog::live::LiveOptions;
 use promaudit_catalog::Catalog;
+use std::hash::{Hash, Hasher};
 use promaudit_lint::config::PrometheusSettings;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -78,18 +80,32 @@ impl Options {
     pub fn refresh_live_catalog(&self, jobs: crossbeam_channel::Sender<Job>) {
         let Some(options) = self.prometheus.live_options() else { return };
         let (files, refresh) = (self.load_catalog().catalog, self.refresh);
-        std::thread::spawn(move || loop {
-            match promaudit_catalog::live::fetch(&options, &mut |_| {}) {
-                Ok(snapshot) => {
-                    let mut catalog = files.clone();
-                    catalog.merge(promaudit_lint::project::live_catalog(snapshot));
-                    if jobs.send(Job::Catalog(catalog)).is_err() {
-                        return;
-                    }
-                }
-                Err(error) => eprintln!("promaudit lsp: cannot read the catalog from {}: {error}", options.url),
+        std::thread::spawn(move || {
+            let mut last = None;
+            while refresh_once(&options, &files, &jobs, &mut last) {
+                std::thread::sleep(refresh);
             }
-            std::thread::sleep(refresh);
         });
     }
+}
+
+/// Reads the server and hands the worker its catalog over the files' when it differs from the
+/// last one read: an unchanged server causes no new check of every open document. False once
+/// the worker is gone.
+fn refresh_once(options: &LiveOptions, files: &Catalog, jobs: &crossbeam_channel::Sender<Job>, last: &mut Option<u64>) -> bool {
+    let snapshot = match promaudit_catalog::live::fetch(options, &mut |_| {}) {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            eprintln!("promaudit lsp: cannot read the catalog from {}: {error}", options.url);
+            return true;
+        }
+    };
+    let mut hasher = std::hash::DefaultHasher::new();
+    (&snapshot.exposition, &snapshot.scrape_intervals, &snapshot.config, &snapshot.series_counts).hash(&mut hasher);
+    if last.replace(hasher.finish()) == Some(hasher.finish()) {
+        return true;
+    }
+    let mut catalog = files.clone();
+    catalog.merge(promaudit_lint::project::live_catalog(snapshot));
+    jobs.send(Job::Catalog(catalog)).is_ok()
 }
