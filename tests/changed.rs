@@ -30,8 +30,11 @@ fn repository(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// (file name, code, line, column) of every finding at warning level or above.
-fn findings(dir: &Path, rev: &str) -> (Option<i32>, Vec<(String, String, u64, u64)>) {
+/// File name, code, line and column of a finding.
+type Finding = (String, String, u64, u64);
+
+/// The exit status, and every finding at warning level or above.
+fn findings(dir: &Path, rev: &str) -> (Option<i32>, Vec<Finding>) {
     let output = promaudit(&["check", "--format", "json", "--changed-since", rev, dir.to_str().unwrap()]);
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("JSON on stdout; stderr: {}", String::from_utf8_lossy(&output.stderr)));
     let mut found: Vec<_> = document["diagnostics"]

@@ -140,7 +140,7 @@ impl Config {
         let mut settings = HashMap::new();
         for rule in all_rules() {
             let meta = rule.meta();
-            let setting = std::iter::once(&self.rules).chain(matching.iter().copied()).filter_map(|rules| rules.setting_for(meta)).last();
+            let setting = matching.iter().rev().copied().chain(std::iter::once(&self.rules)).find_map(|rules| rules.setting_for(meta));
             settings.extend(setting.map(|s| (meta.code, s)));
         }
         FileSettings(settings)
@@ -287,7 +287,7 @@ impl Parser {
         for item in top.get("overrides").map_or(&[][..], |n| n.items()) {
             let fields = self.section(item, OVERRIDE, "overrides");
             let paths = fields.get("paths").map(|n| self.globs(n)).unwrap_or_default();
-            if fields.get("paths").is_none() && item.is_map() {
+            if !fields.contains_key("paths") && item.is_map() {
                 self.error(item.span, "an override needs `paths:`, the files it applies to");
             }
             let rules = fields.get("rules").map(|n| self.rules(n)).unwrap_or_default();

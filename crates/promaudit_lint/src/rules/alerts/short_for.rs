@@ -63,7 +63,7 @@ impl Rule for ShortFor {
 
 fn seconds(duration: Duration) -> String {
     let secs = duration.as_secs();
-    if secs % 60 == 0 { format!("{}m", secs / 60) } else { format!("{secs}s") }
+    if secs.is_multiple_of(60) { format!("{}m", secs / 60) } else { format!("{secs}s") }
 }
 
 #[cfg(test)]
