@@ -5,6 +5,7 @@ mod common;
 
 use common::{promaudit, repo, temp_dir};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -94,10 +95,41 @@ fn the_baseline_file_is_sorted_relative_and_checked() {
     std::fs::write(dir.join("rules/alerts.yml"), "groups: []\n").unwrap();
     let fixed = baseline_run(&dir.join("rules"), &baseline, false);
     assert_eq!(fixed.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&fixed.stderr).contains("baseline entries matched nothing"));
+    assert!(String::from_utf8_lossy(&fixed.stderr).contains("1 baseline entries matched nothing"), "{}", String::from_utf8_lossy(&fixed.stderr));
     // A broken baseline is a usage error with its position.
     std::fs::write(&baseline, "{\"version\": 1,\n \"findings\": [}\n").unwrap();
     let broken = baseline_run(&dir.join("rules"), &baseline, false);
     assert_eq!(broken.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&broken.stderr).contains("baseline.json:2:"), "{}", String::from_utf8_lossy(&broken.stderr));
+}
+
+#[test]
+fn entries_for_files_not_checked_are_not_called_fixed() {
+    let (dir, baseline) = project("baseline-unchecked");
+    std::fs::write(dir.join("other.yml"), "groups: []\n").unwrap();
+    let elsewhere = baseline_run(&dir.join("other.yml"), &baseline, false);
+    let stderr = String::from_utf8_lossy(&elsewhere.stderr);
+    assert_eq!(elsewhere.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 baseline entries are for files this run did not check"), "{stderr}");
+    assert!(!stderr.contains("matched nothing"), "{stderr}");
+}
+
+#[test]
+fn writing_a_baseline_of_only_the_changed_files_is_refused() {
+    let (dir, baseline) = project("baseline-changed");
+    let output = promaudit(&["check", "--changed-since", "HEAD", "--write-baseline", baseline.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn a_baseline_inside_the_checked_tree_is_not_checked_itself() {
+    let dir = temp_dir("baseline-inside");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::write(dir.join("rules/alerts.yml"), ALERTS).unwrap();
+    // As the README's CI step runs it: from the repository's root, on `.`.
+    let run = |flag: &str| Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "json", "--fail-on", "info", flag, "promaudit-baseline.json", "."]).current_dir(&dir).output().unwrap();
+    assert_eq!(run("--write-baseline").status.code(), Some(0));
+    let again = run("--baseline");
+    assert_eq!((again.status.code(), findings(&again)), (Some(0), vec![]), "{}", String::from_utf8_lossy(&again.stderr));
 }

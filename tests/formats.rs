@@ -49,4 +49,16 @@ fn ci_formats_on_a_real_run() {
         String::from_utf8(output.stdout).unwrap()
     };
     insta::assert_snapshot!(format!("{}\n{}\n{}", run("github"), run("checkstyle"), run("junit")));
+    // SARIF: relative URIs under %SRCROOT%, which is the working directory.
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let run = &sarif["runs"][0];
+    let root = format!("file://{}/", dir.display());
+    assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], root.as_str());
+    // The rule's index moves as rules are added: checked here, left out of the snapshot.
+    let mut results = run["results"].clone();
+    for result in results.as_array_mut().unwrap() {
+        let index = result.as_object_mut().unwrap().remove("ruleIndex").unwrap().as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], result["ruleId"]);
+    }
+    insta::assert_snapshot!("sarif_results", serde_json::to_string_pretty(&results).unwrap());
 }

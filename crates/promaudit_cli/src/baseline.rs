@@ -26,10 +26,26 @@ struct BaselineFile {
 
 const VERSION: u32 = 1;
 
-/// A baseline being applied: how many of each fingerprint are still to be hidden.
+/// A baseline being applied.
 pub struct Baseline {
     dir: PathBuf,
-    remaining: Mutex<HashMap<String, usize>>,
+    state: Mutex<Matching>,
+}
+
+/// How far matching has got.
+#[derive(Default)]
+struct Matching {
+    /// Per file not checked yet, how many findings of each fingerprint it may hide.
+    unchecked: HashMap<String, HashMap<String, usize>>,
+    /// Entries of checked files that matched no finding: fixed since the baseline was written.
+    fixed: usize,
+}
+
+/// What was left of a baseline after a run.
+pub struct Leftover {
+    pub fixed: usize,
+    /// Entries for files this run did not check: deleted, renamed or outside its paths.
+    pub unchecked: usize,
 }
 
 impl Baseline {
@@ -39,18 +55,19 @@ impl Baseline {
         if file.version != VERSION {
             return Err(format!("{}: baseline version {} is not {VERSION}; write it again with --write-baseline", path.display(), file.version));
         }
-        let mut remaining = HashMap::new();
+        let mut matching = Matching::default();
         for entry in file.findings {
-            *remaining.entry(entry.fingerprint).or_insert(0) += 1;
+            *matching.unchecked.entry(entry.file).or_default().entry(entry.fingerprint).or_insert(0) += 1;
         }
-        Ok(Baseline { dir: directory_of(path), remaining: Mutex::new(remaining) })
+        Ok(Baseline { dir: directory_of(path), state: Mutex::new(matching) })
     }
 
     /// Removes the findings the baseline still holds, and returns how many it removed.
     pub fn hide(&self, path: &Path, text: &str, diagnostics: &mut Vec<Diagnostic>) -> usize {
         let name = relative_name(&self.dir, path);
+        let mut state = self.state.lock().expect("no panic while holding the baseline");
+        let Some(mut remaining) = state.unchecked.remove(&name) else { return 0 };
         let before = diagnostics.len();
-        let mut remaining = self.remaining.lock().expect("no panic while holding the baseline");
         diagnostics.retain(|d| match remaining.get_mut(&fingerprint(&name, text, d)) {
             Some(count) if *count > 0 => {
                 *count -= 1;
@@ -58,12 +75,14 @@ impl Baseline {
             }
             _ => true,
         });
+        state.fixed += remaining.values().sum::<usize>();
         before - diagnostics.len()
     }
 
-    /// Entries that matched nothing in this run: findings fixed since the baseline was written.
-    pub fn unmatched(&self) -> usize {
-        self.remaining.lock().expect("no panic while holding the baseline").values().sum()
+    /// The entries that hid nothing in this run.
+    pub fn leftover(&self) -> Leftover {
+        let state = self.state.lock().expect("no panic while holding the baseline");
+        Leftover { fixed: state.fixed, unchecked: state.unchecked.values().flat_map(HashMap::values).sum() }
     }
 }
 
@@ -78,6 +97,12 @@ pub fn write(path: &Path, mut findings: Vec<Entry>) -> Result<(), String> {
     findings.sort();
     let text = serde_json::to_string_pretty(&BaselineFile { version: VERSION, findings }).expect("a baseline serializes") + "\n";
     std::fs::write(path, text).map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))
+}
+
+/// Whether two paths name the same file, however they are spelled (`./a.json`, `a.json`):
+/// paths compare by components.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((std::path::absolute(a), std::path::absolute(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 fn directory_of(path: &Path) -> PathBuf {

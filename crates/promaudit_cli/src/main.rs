@@ -140,8 +140,9 @@ struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     baseline: Option<PathBuf>,
     /// Record every finding of this run in a baseline file (and exit 0 unless a path could not
-    /// be read), for `--baseline` to hide from now on.
-    #[arg(long, value_name = "FILE")]
+    /// be read), for `--baseline` to hide from now on. Not with --changed-since, which would
+    /// record only the changed files' findings.
+    #[arg(long, value_name = "FILE", conflicts_with = "changed_since")]
     write_baseline: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -249,7 +250,11 @@ fn check(args: CheckArgs) -> ExitCode {
         },
         None => None,
     };
-    let (files, walk_errors) = promaudit_source::walk::collect(&args.paths);
+    let (mut files, walk_errors) = promaudit_source::walk::collect(&args.paths);
+    // The baseline usually sits in the checked tree; it is promaudit's own output, not input.
+    for baseline in args.baseline.iter().chain(&args.write_baseline) {
+        files.retain(|file| !baseline::same_file(file, baseline));
+    }
     for error in &walk_errors {
         eprintln!("promaudit: {error}");
     }
@@ -315,8 +320,8 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     summary.elapsed_ms = started.elapsed().as_millis();
     writer.finish(&summary);
-    if let Some(unmatched) = reporting.baseline.as_ref().map(Baseline::unmatched).filter(|&n| n > 0) {
-        eprintln!("promaudit: {unmatched} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file");
+    if let Some(leftover) = reporting.baseline.as_ref().map(Baseline::leftover) {
+        report_leftover(&leftover, changes.is_some());
     }
     if let Some(path) = reporting.write_baseline {
         let count = entries.len();
@@ -337,6 +342,17 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Baseline entries that hid nothing are not an error, but the user should know to refresh it.
+fn report_leftover(leftover: &baseline::Leftover, changed_only: bool) {
+    if leftover.fixed > 0 {
+        eprintln!("promaudit: {} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file", leftover.fixed);
+    }
+    // With --changed-since, most files are not checked by design.
+    if leftover.unchecked > 0 && !changed_only {
+        eprintln!("promaudit: {} baseline entries are for files this run did not check (deleted, renamed or outside its paths)", leftover.unchecked);
     }
 }
 
@@ -367,10 +383,11 @@ fn record(server: &ServerArgs, output: &Path) -> ExitCode {
 
 fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOutcome, String> {
     let mut report = read_and_check(path, reporting.checker)?;
+    // Matched against the whole file's findings, so that entries left over are really fixed.
+    let baselined = reporting.baseline.as_ref().map_or(0, |b| b.hide(path, &report.file.text, &mut report.diagnostics));
     if scope == Scope::RemovedRecordings {
         report.diagnostics.retain(|d| d.code == promaudit_lint::rules::RemovedRecordingRule::META.code);
     }
-    let baselined = reporting.baseline.as_ref().map_or(0, |b| b.hide(path, &report.file.text, &mut report.diagnostics));
     let entries = reporting.write_baseline.map(|to| baseline::entries(to, path, &report.file.text, &report.diagnostics)).unwrap_or_default();
     let path_text = report.file.display_path();
     let view = FileView::new(&path_text, &report.file.text);

@@ -3,6 +3,15 @@
 
 pub mod render;
 
+/// Where each rule's documentation is published: `docs/rules/<code>.md` of the repository. SARIF
+/// and the language server link to it.
+pub const RULE_DOCS_BASE: &str = "https://github.com/promaudit/promaudit/blob/main/docs/rules/";
+
+/// The documentation page of the rule with this code.
+pub fn rule_docs_uri(code: &str) -> String {
+    format!("{RULE_DOCS_BASE}{code}.md")
+}
+
 use serde::Serialize;
 use std::fmt;
 

@@ -2,11 +2,8 @@
 
 use crate::positions::range;
 use lsp_types::{CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, TextEdit, Url};
-use promaudit_diagnostics::{Diagnostic, Edit, Severity};
+use promaudit_diagnostics::{rule_docs_uri, Diagnostic, Edit, Severity};
 use promaudit_source::SourceFile;
-
-/// Where a rule's documentation is published.
-const RULE_DOCS: &str = "https://github.com/promaudit/promaudit/blob/main/docs/rules/";
 
 pub fn severity(severity: Severity) -> DiagnosticSeverity {
     match severity {
@@ -30,7 +27,7 @@ pub fn diagnostic(file: &SourceFile, uri: &Url, d: &Diagnostic) -> lsp_types::Di
         range: primary,
         severity: Some(severity(d.severity)),
         code: Some(NumberOrString::String(d.code.to_string())),
-        code_description: Url::parse(&format!("{RULE_DOCS}{}.md", d.code)).ok().map(|href| CodeDescription { href }),
+        code_description: Url::parse(&rule_docs_uri(d.code)).ok().map(|href| CodeDescription { href }),
         source: Some("promaudit".to_string()),
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),

@@ -8,7 +8,7 @@ mod xml;
 
 pub use fingerprint::fingerprint;
 pub use github::github;
-pub use sarif::{sarif_results, sarif_start, RuleInfo, HELP_URI_BASE, SARIF_END};
+pub use sarif::{sarif_results, sarif_start, RuleInfo, SARIF_END};
 pub use xml::{checkstyle, junit, CHECKSTYLE_END, CHECKSTYLE_START, JUNIT_END, JUNIT_START};
 
 use crate::{Diagnostic, Severity};
@@ -219,28 +219,67 @@ mod tests {
         assert_eq!((records[0].line, records[0].column, records[0].end_line, records[0].end_column), (1, 3, 2, 2));
     }
 
-    #[test]
-    fn every_format_escapes_what_it_must() {
-        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: rate(x[5m]) > 90\n";
-        let at = text.find("90").unwrap();
-        let tricky = Diagnostic::new("thresholds/out-of-range", Severity::Error, Span::new(at, at + 2), "100% <never> & \"always\":\nfalse, really")
+    /// A small run over three files: an alert with a message full of characters every format
+    /// must escape (`%`, a newline, `<`, `&`, `"`, `:` and `,`, also in the file's name), a
+    /// dashboard, and a clean file.
+    fn three_files() -> Vec<(FileView<'static>, Vec<Diagnostic>)> {
+        const ALERTS: &str = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: rate(x[5m]) > 90\n";
+        const DASHBOARD: &str = "{\"panels\": [{\"title\": \"Ünits\", \"targets\": [{\"expr\": \"sum(rate(y[1m]))\"}]}]}\n";
+        let span = |text: &str, needle: &str| {
+            let at = text.find(needle).unwrap();
+            Span::new(at, at + needle.len())
+        };
+        let tricky = Diagnostic::new("thresholds/out-of-range", Severity::Error, span(ALERTS, "90"), "100% <never> & \"always\":\nfalse, really")
             .with_help("write `> 0.9`, a ratio")
-            .with_label(Span::new(text.find("rate").unwrap(), text.find("rate").unwrap() + 4), "a ratio, 0..1");
-        let quiet = Diagnostic::new("naming/alert-name", Severity::Info, Span::new(text.find("A\n").unwrap(), text.find("A\n").unwrap() + 1), "not CamelCase");
-        let file = FileView::new("rules/a,b:c.yml", text);
-        let diagnostics = [tricky, quiet];
-        let sarif: Vec<String> = sarif_results(&file, &diagnostics, &|code| (code == "thresholds/out-of-range").then_some(7));
-        insta::assert_snapshot!(format!(
-            "github:\n{}\ncheckstyle:\n{}{}{}\njunit:\n{}{}{}{}\nsarif:\n{}\n",
-            github(&file, &diagnostics),
-            CHECKSTYLE_START,
-            checkstyle(&file, &diagnostics),
-            CHECKSTYLE_END,
-            JUNIT_START,
-            junit(&file, &diagnostics),
-            junit(&FileView::new("clean.yml", "groups: []\n"), &[]),
-            JUNIT_END,
-            sarif.join("\n")
-        ));
+            .with_label(span(ALERTS, "rate"), "a ratio, 0..1");
+        let quiet = Diagnostic::new("naming/alert-name", Severity::Info, Span::new(ALERTS.find("A\n").unwrap(), ALERTS.find("A\n").unwrap() + 1), "not CamelCase");
+        let window = Diagnostic::new("functions/rate-window", Severity::Warning, span(DASHBOARD, "[1m]"), "panel `Ünits`: `[1m]` < 4 scrape intervals").with_help("use `$__rate_interval`");
+        vec![
+            (FileView::new("rules/a,b:c.yml", ALERTS), vec![tricky, quiet]),
+            (FileView::new("dashboards/d.json", DASHBOARD), vec![window]),
+            (FileView::new("clean.yml", "groups: []\n"), vec![]),
+        ]
+    }
+
+    /// Each file rendered in turn between the document's start and end, as the CLI writes them.
+    fn run(start: &str, render: impl Fn(&FileView, &[Diagnostic]) -> String, end: &str) -> String {
+        let files = three_files();
+        format!("{start}{}{end}", files.iter().map(|(file, diagnostics)| render(file, diagnostics)).collect::<String>())
+    }
+
+    #[test]
+    fn github_escapes_data_and_properties() {
+        insta::assert_snapshot!(run("", github, ""));
+    }
+
+    #[test]
+    fn checkstyle_groups_by_file_and_escapes_xml() {
+        insta::assert_snapshot!(run(CHECKSTYLE_START, checkstyle, CHECKSTYLE_END));
+    }
+
+    #[test]
+    fn junit_has_a_suite_per_file_and_a_passing_case_for_a_clean_one() {
+        insta::assert_snapshot!(run(JUNIT_START, junit, JUNIT_END));
+    }
+
+    #[test]
+    fn short_and_json_records() {
+        let json = |file: &FileView, diagnostics: &[Diagnostic]| json_records(file, diagnostics).iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect();
+        insta::assert_snapshot!(format!("{}\n{}", run("", short, ""), run("", json, "")));
+    }
+
+    #[test]
+    fn sarif_document_with_rules_fingerprints_and_related_locations() {
+        let rules = [
+            RuleInfo { code: "naming/alert-name", summary: "Alert names are CamelCase", docs: "## What it finds\n…".into(), severity: Severity::Info, category: "style" },
+            RuleInfo { code: "thresholds/out-of-range", summary: "Thresholds outside the value's range", docs: "## What it finds\n…".into(), severity: Severity::Error, category: "correctness" },
+        ];
+        let index = |code: &str| rules.iter().position(|r| r.code == code);
+        let results = |file: &FileView, diagnostics: &[Diagnostic]| sarif_results(file, diagnostics, &index).iter().map(|r| r.clone() + ",\n").collect();
+        let document = run(&sarif_start("0.1.0", &rules, std::path::Path::new("/work/a b")), results, "");
+        // The CLI separates records itself; here the last separator is dropped before the end.
+        let document = format!("{}{SARIF_END}", document.trim_end_matches(",\n"));
+        let value: serde_json::Value = serde_json::from_str(&document).expect("one JSON document");
+        insta::assert_snapshot!(serde_json::to_string_pretty(&value).unwrap());
     }
 }

@@ -3,11 +3,9 @@
 
 use super::fingerprint::fingerprint;
 use super::FileView;
-use crate::{Diagnostic, Severity};
+use crate::{rule_docs_uri, Diagnostic, Severity};
 use serde_json::{json, Value};
 
-/// Where each rule's documentation is published: `docs/rules/<code>.md` of the repository.
-pub const HELP_URI_BASE: &str = "https://github.com/promaudit/promaudit/blob/main/docs/rules/";
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 pub const SARIF_END: &str = "\n]}]}\n";
 
@@ -29,9 +27,9 @@ pub fn sarif_start(version: &str, rules: &[RuleInfo], root: &std::path::Path) ->
             json!({
                 "id": rule.code,
                 "shortDescription": {"text": rule.summary},
-                "fullDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.docs, "markdown": rule.docs},
                 "help": {"text": rule.docs, "markdown": rule.docs},
-                "helpUri": format!("{HELP_URI_BASE}{}.md", rule.code),
+                "helpUri": rule_docs_uri(rule.code),
                 "defaultConfiguration": {"level": level(rule.severity)},
                 "properties": {"category": rule.category, "tags": [rule.category]},
             })
