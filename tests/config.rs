@@ -56,6 +56,8 @@ fn per_path_overrides_fail_on_and_an_explicit_config() {
     // However the checked path is spelled, it is matched relative to the configuration.
     let from_elsewhere = Command::new(env!("CARGO_BIN_EXE_promaudit")).current_dir(dir.join("new")).args(["check", "--format", "json", "--config", config.to_str().unwrap(), "../legacy"]).output().unwrap();
     assert_eq!(codes(&from_elsewhere), Vec::<String>::new());
+    let missing = promaudit(&["check", "--config", dir.join("nope.yaml").to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(missing.status.code() == Some(2) && String::from_utf8_lossy(&missing.stderr).contains("cannot read the configuration"));
     // Without the configuration, both files report at the rule's own severity.
     assert_eq!(codes(&check(&[dir.to_str().unwrap()])).len(), 2);
 }

@@ -143,6 +143,9 @@ fn parse_comment(text: &str, span: Span, problems: &mut Vec<Diagnostic>) -> Opti
     if reason.starts_with(REASON_PLACEHOLDER) {
         return malformed(format!("the reason is still the placeholder `{REASON_PLACEHOLDER}`: write why this finding is acceptable here"));
     }
+    if codes_text.trim().is_empty() {
+        return malformed("the brackets name no code: write the codes of the findings to hide, `ignore[alerts/topk]`".into());
+    }
     let mut codes = Vec::new();
     let mut offset = codes_start;
     for part in codes_text.split(',') {
@@ -253,7 +256,7 @@ mod tests {
 
     #[test]
     fn ranges_unused_and_malformed_suppressions() {
-        let text = "groups:\n- name: a\n  rules:\n  # promaudit: disable[alerts/topk] legacy ranking alerts, tracked in OPS-12\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n  # promaudit: enable[alerts/topk]\n  # promaudit: ignore[units/mismatch] nothing to hide here\n  - alert: Down\n    expr: up == 0\n    labels: {severity: page}\n    annotations: {summary: down}\n  # promaudit: ignore[alerts/topk]\n  # promaudit: ignore[alerts/nope] typo\n  # promaudit: silence[alerts/topk] why\n  # promaudit: disable[naming] never closed\n  # promaudit: ignore[alerts/topk] TODO: why this is fine\n";
+        let text = "groups:\n- name: a\n  rules:\n  # promaudit: disable[alerts/topk] legacy ranking alerts, tracked in OPS-12\n  - alert: Busy\n    expr: topk(3, rate(x_total[5m])) > 100\n    labels: {severity: page}\n    annotations: {summary: busy}\n  # promaudit: enable[alerts/topk]\n  # promaudit: ignore[units/mismatch] nothing to hide here\n  - alert: Down\n    expr: up == 0\n    labels: {severity: page}\n    annotations: {summary: down}\n  # promaudit: ignore[alerts/topk]\n  # promaudit: ignore[alerts/nope] typo\n  # promaudit: silence[alerts/topk] why\n  # promaudit: disable[naming] never closed\n  # promaudit: ignore[alerts/topk] TODO: why this is fine\n  # promaudit: ignore[] no codes\n";
         insta::assert_snapshot!(check(text));
     }
 }
