@@ -77,10 +77,15 @@ impl<'a> FileContext<'a> {
         self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().ok().map(|p| (q, p)))
     }
 
+    /// The SLO specs the file holds.
+    pub fn slo_specs(&self) -> impl Iterator<Item = &'a promaudit_source::artifact::SloSpec> {
+        self.extraction.artifacts.iter().filter_map(|a| if let Artifact::SloSpec(s) = a { Some(s) } else { None })
+    }
+
     /// The parsed query of one part of an SLO (its error, good or total query).
     pub fn slo_query(&self, slo: &promaudit_source::artifact::Slo, parts: &[promaudit_source::artifact::SloPart]) -> Option<(&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
         use promaudit_source::artifact::QueryRole;
-        self.parsed_queries().find(|(q, _)| slo.queries.iter().any(|s| std::ptr::eq(s, q.site)) && matches!(&q.site.role, QueryRole::SloQuery { part, .. } if parts.contains(part)))
+        slo.queries.iter().filter(|site| matches!(&site.role, QueryRole::SloQuery { part, .. } if parts.contains(part))).find_map(|site| self.parsed_query_of(site))
     }
 
     /// The parsed query of one extracted site (a rule's `expr`, a panel target).

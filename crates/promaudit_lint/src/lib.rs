@@ -10,6 +10,7 @@ pub mod names;
 pub mod parse_cache;
 pub mod project;
 pub mod registry;
+pub mod routing;
 pub mod rules;
 pub mod suppress;
 #[cfg(test)]

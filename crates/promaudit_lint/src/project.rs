@@ -31,6 +31,54 @@ pub struct FileFacts {
     objectives: Vec<Objective>,
     /// Recording rules and the series they read.
     definitions: Vec<(String, Vec<String>)>,
+    /// The SLOs this file defines, by the id their tool knows them by, with their contents.
+    slo_ids: Vec<(String, FirstSlo)>,
+    routing: Vec<crate::routing::RoutingTree>,
+}
+
+/// Where something is defined: the file as displayed and the span of its name there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub file: String,
+    pub line: usize,
+    pub span: promaudit_diagnostics::Span,
+}
+
+impl Place {
+    /// Whether this is the definition at `span` of `file`.
+    pub fn is_at(&self, file: &SourceFile, span: promaudit_diagnostics::Span) -> bool {
+        self.span == span && self.file == file.display_path()
+    }
+}
+
+/// The first SLO seen with an id.
+#[derive(Clone, Debug)]
+pub struct FirstSlo {
+    pub at: Place,
+    /// What the SLO promises and measures, from [`slo_contents`].
+    pub contents: Option<String>,
+}
+
+/// An SLO's objective, SLI kinds and queries without spacing: two definitions of one id with the
+/// same contents are copies (examples in several layouts), with different contents a conflict.
+/// `None` for a Sloth plugin SLI, whose queries the plugin writes.
+pub fn slo_contents(slo: &Slo) -> Option<String> {
+    if slo.sli_kinds.iter().any(|k| k.value == "plugin") {
+        return None;
+    }
+    let compact = |text: &str| text.split_whitespace().collect::<String>();
+    let objective = slo.objective.as_ref().map_or(String::new(), |o| compact(&o.value));
+    let kinds = slo.sli_kinds.iter().map(|k| k.value.as_str());
+    let queries = slo.queries.iter().map(|q| compact(&q.query.value));
+    Some(std::iter::once(objective).chain(kinds.map(str::to_string)).chain(queries).collect::<Vec<_>>().join("\n"))
+}
+
+/// The first recording rule seen writing a series.
+#[derive(Clone, Debug)]
+pub struct FirstRecording {
+    /// The expression as the parser prints it, so spacing and clause order do not count.
+    pub canonical: String,
+    pub at: Place,
 }
 
 /// What the checked files tell about each other, across files.
@@ -47,6 +95,10 @@ pub struct ProjectFacts {
     pub removed_recordings: std::collections::HashMap<String, String>,
     /// Every distinct recording rule by what it writes and by what it computes.
     pub recordings: Recordings,
+    /// The Alertmanager routing trees among the checked files.
+    pub routing: Vec<crate::routing::RoutingTree>,
+    /// The first definition of each SLO id, in file order.
+    pub slo_ids: std::collections::HashMap<String, FirstSlo>,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -65,11 +117,12 @@ pub struct Objective {
 }
 
 /// The first definition of each computation, in file order, to find rules computing the same
-/// thing twice. (Two rules writing one name with different expressions are often deliberate:
-/// kube-prometheus records `code_verb:…:increase1h` four times over disjoint `code` classes.)
+/// thing twice, and the first rule writing each series, to find a series written from two
+/// expressions.
 #[derive(Debug, Default)]
 pub struct Recordings {
     by_computation: HashMap<(String, Labels), Definition>,
+    by_series: HashMap<(String, Labels), FirstRecording>,
 }
 
 type Labels = Vec<(String, String)>;
@@ -88,9 +141,16 @@ impl Recordings {
         self.by_computation.get(&(canonical.to_string(), labels.clone()))
     }
 
+    /// The first rule writing the series `name` with `labels`.
+    pub fn first_writing(&self, name: &str, labels: &Labels) -> Option<&FirstRecording> {
+        self.by_series.get(&(name.to_string(), labels.clone()))
+    }
+
     fn add(&mut self, rule: &Recorded) {
         let definition = Definition { name: rule.name.clone(), location: format!("{}:{}", rule.source, rule.line) };
         self.by_computation.entry((rule.canonical.clone(), rule.labels.clone())).or_insert(definition);
+        let first = || FirstRecording { canonical: rule.canonical.clone(), at: Place { file: rule.source.clone(), line: rule.line, span: rule.span } };
+        self.by_series.entry((rule.name.clone(), rule.labels.clone())).or_insert_with(first);
     }
 }
 
@@ -150,7 +210,10 @@ impl ProjectFacts {
 struct Recorded {
     name: String,
     expr: String,
+    /// The expression as the parser prints it; the text itself when it does not parse.
     canonical: String,
+    /// The `record:` value's span.
+    span: promaudit_diagnostics::Span,
     /// The rule's `labels:`, which every recorded series carries with exactly these values.
     labels: Vec<(String, String)>,
     source: String,
@@ -160,7 +223,7 @@ struct Recorded {
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
 /// (alerts, dashboards) cannot, and are not parsed twice.
 pub fn may_teach(text: &str) -> bool {
-    ["scrape_configs", "record", "objective", "slis:", "indicator"].iter().any(|w| text.contains(w))
+    ["scrape_configs", "record", "objective", "slis:", "indicator", "receivers"].iter().any(|w| text.contains(w))
 }
 
 /// The scrape jobs, recording rules and objectives of one file.
@@ -182,15 +245,21 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
             Artifact::RuleFile(rules) => {
                 for rule in rules.groups.iter().flat_map(|g| &g.rules) {
                     let (Some(expr), Some(record), None) = (&rule.expr, &rule.record, &rule.alert) else { continue };
-                    facts.definitions.push((record.value.clone(), series_read(&expr.query.value, cache)));
+                    let outcome = cache.parse(&expr.query.value);
+                    let parsed = outcome.as_ref().as_ref().ok();
+                    facts.definitions.push((record.value.clone(), parsed.map(series_read).unwrap_or_default()));
                     let line = file.line_col(record.span.start).line;
-                    let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
                     let canonical = canonical_expression(&expr.query.value, cache);
-                    facts.recorded.push(Recorded { name: record.value.clone(), expr: expr.query.value.clone(), canonical, labels, source: file.display_path(), line });
+                    let recorded = Recorded { name: record.value.clone(), expr: expr.query.value.clone(), canonical, span: record.span, labels: static_labels(rule), source: file.display_path(), line };
+                    facts.recorded.push(recorded);
                 }
             }
             Artifact::SloSpec(spec) => {
                 for slo in &spec.slos {
+                    if let (Some(id), Some(name)) = (spec.id_of(slo), &slo.name) {
+                        let at = Place { file: file.display_path(), line: file.line_col(name.span.start).line, span: name.span };
+                        facts.slo_ids.push((id, FirstSlo { at, contents: slo_contents(slo) }));
+                    }
                     facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Objective {
                         quantity,
                         bound,
@@ -198,6 +267,10 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                         location: location(slo.span),
                     }));
                 }
+            }
+            Artifact::AlertmanagerConfig(config) => {
+                let at = config.route.as_ref().map_or(0, |r| r.span.start);
+                facts.routing.extend(crate::routing::RoutingTree::new(&config, format!("{}:{}", file.display_path(), file.line_col(at).line)));
             }
             Artifact::SliList(slis) => {
                 for sli in slis {
@@ -213,10 +286,15 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
     facts
 }
 
+/// A rule's `labels:`, sorted, as what tells its series apart from another rule's.
+pub fn static_labels(rule: &promaudit_source::artifact::Rule) -> Vec<(String, String)> {
+    let mut labels: Vec<_> = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
+    labels.sort_unstable();
+    labels
+}
+
 /// The series names a recording rule's selectors read.
-fn series_read(text: &str, cache: &ParseCache) -> Vec<String> {
-    let outcome = cache.parse(text);
-    let Ok(parsed) = outcome.as_ref() else { return Vec::new() };
+fn series_read(parsed: &promaudit_promql::ParsedQuery) -> Vec<String> {
     let mut names = Vec::new();
     parsed.walk(&mut |visit| {
         if let Some(name) = crate::context::selector_of(visit.expr).and_then(crate::context::selector_name) {
@@ -365,6 +443,10 @@ impl Checker {
         self.project.objectives.extend(file.objectives);
         for (record, reads) in &file.definitions {
             self.project.graph.add_definition(record, reads);
+        }
+        self.project.routing.extend(file.routing);
+        for (id, at) in file.slo_ids {
+            self.project.slo_ids.entry(id).or_insert(at);
         }
         for rule in file.recorded {
             if self.project.recorded_keys.insert((rule.name.clone(), rule.expr.clone(), rule.labels.clone())) {

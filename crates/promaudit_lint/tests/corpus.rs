@@ -73,10 +73,15 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("sloth/examples/_gen/victoria-metrics.yml", "slo/burn-rate", "a 90% objective leaves a 0.1 budget: the generated 14.4× page pair needs an error ratio of 1.44 and can never fire"),
     ("node_exporter/docs/example-16-compatibility-rules.yml", "graph/cycle", "alternative example files, old-from-new and new-from-old: loaded together, as a directory check loads them, each name is recorded from the other"),
     ("node_exporter/docs/example-16-compatibility-rules-new-to-old.yml", "graph/cycle", "the other half of the pair above"),
+    ("node_exporter/docs/example-16-compatibility-rules.yml", "graph/conflicting-recording", "`node_cpu` is recorded here and by the new-to-old alternative from another expression: loaded together, each overwrites the other"),
     ("node_exporter/docs/example-17-compatibility-rules.yml", "graph/cycle", "the same for the supervisord example"),
     ("node_exporter/docs/example-17-compatibility-rules-new-to-old.yml", "graph/cycle", "the same for the supervisord example"),
     ("kube-prometheus/manifests/kubernetesControlPlane-prometheusRule.yaml", "graph/evaluation-order", "kube-apiserver-availability.rules reads `increase1h` in rule 1, recorded by rule 16: the 30-day average lags one evaluation (harmless at that scale, but real)"),
     ("prometheus-testdata/good-rules/rules__fixtures__rules_chain.yaml", "naming/record-window", "`job:http_requests:rate5m` is computed with `rate(…[1m])`, a copy of the rate1m rule above it"),
+    ("prometheus-testdata/good-rules/rules__fixtures__rules_chain.yaml", "graph/conflicting-recording", "`job:http_requests:rate5m` is `rate(…[1m])` here and `rate(…[5m])` in the sibling fixtures: loaded together, the definitions overwrite each other"),
+    ("openslo/examples/treat-low-traffic-as-equally-important/timeslices-slo.yaml", "slo/duplicate-id", "two examples define SLO `service-availability` with different time windows: loaded together, as a directory check loads them, one replaces the other"),
+    ("sloth/examples/_gen/plugin-getting-started.yml", "graph/conflicting-recording", "generated from the plugin variant of getting-started.yml: the same `sloth_id` recorded with the plugin's extra `f1`/`f2` filters; alternative examples, loaded together"),
+    ("sloth/examples/_gen/plugin-k8s-getting-started.yml", "graph/conflicting-recording", "the same for the Kubernetes variant"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

@@ -170,7 +170,25 @@ pub enum SloFormat {
 pub struct SloSpec {
     pub format: SloFormat,
     pub service: Option<Text>,
+    /// `namespace/name` of a custom resource or an OpenSLO `SLO` (namespace empty when not
+    /// written).
+    pub resource: Option<String>,
     pub slos: Vec<Slo>,
+}
+
+impl SloSpec {
+    /// What identifies `slo` to its tool: two SLOs with the same id write the same series.
+    /// Sloth names its rules' `sloth_id` after the service and the SLO; custom resources are
+    /// told apart by namespace and name; OpenSLO by name.
+    pub fn id_of(&self, slo: &Slo) -> Option<String> {
+        let name = &slo.name.as_ref()?.value;
+        match self.format {
+            SloFormat::Sloth => Some(format!("Sloth SLO `{}-{name}`", self.service.as_ref()?.value)),
+            SloFormat::SlothCrd => Some(format!("Sloth SLO `{name}` of `{}`", self.resource.as_ref()?)),
+            SloFormat::Pyrra => Some(format!("Pyrra SLO `{}`", self.resource.as_ref()?)),
+            SloFormat::OpenSlo => Some(format!("OpenSLO SLO `{}`", self.resource.as_ref()?)),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -182,6 +200,8 @@ pub struct Slo {
     pub queries: Vec<QuerySite>,
     /// The keys the queries were found under, as written (Sloth: `error_query` or `errorQuery`).
     pub query_keys: Vec<Text>,
+    /// The kinds of SLI the SLO declares, as written (Sloth: `events`, `raw`, `plugin`).
+    pub sli_kinds: Vec<Text>,
 }
 
 /// The seed guide's `slis:` map of named queries with targets.
@@ -224,6 +244,8 @@ pub struct ExposedFamily {
 pub struct AlertmanagerConfig {
     pub route: Option<Route>,
     pub receivers: Vec<Text>,
+    /// Receivers without any `*_configs` entry: alerts routed to them notify no one.
+    pub silent_receivers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -234,6 +256,11 @@ pub struct Route {
     pub matchers: Vec<Text>,
     /// The keys of deprecated `match:` and `match_re:` maps.
     pub deprecated_match: Vec<Text>,
+    /// The entries of `match:` and `match_re:` written as matchers (`severity="critical"`,
+    /// `team=~"db|infra"`), to be evaluated with `matchers:`.
+    pub legacy_matchers: Vec<String>,
+    /// `continue: true`: alerts matching this route go on to its later siblings.
+    pub continue_matching: bool,
     pub routes: Vec<Route>,
 }
 

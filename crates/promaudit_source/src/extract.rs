@@ -182,7 +182,7 @@ fn detect_resource(cx: &Cx, api: &str, kind: &str, depth: usize, out: &mut Extra
             }
         }
         "PrometheusServiceLevel" if api.starts_with("sloth.slok.dev") => match spec {
-            Some(spec) => out.artifacts.push(Artifact::SloSpec(cx.sloth(spec, SloFormat::SlothCrd))),
+            Some(spec) => out.artifacts.push(Artifact::SloSpec(SloSpec { resource: resource_id(root), ..cx.sloth(spec, SloFormat::SlothCrd) })),
             None => cx.shape(out, root, "a PrometheusServiceLevel needs `spec`"),
         },
         "ServiceLevelObjective" if api.starts_with("pyrra.dev") => {
@@ -356,9 +356,10 @@ impl Cx<'_> {
                 query_keys.push(self.text(key));
                 queries.extend(self.query(node, QueryRole::SloQuery { slo: slo_name.clone(), part }, true));
             }
-            Slo { span: self.span(slo), name, objective: self.text_of(slo, "objective"), window: None, queries, query_keys }
+            let sli_kinds = sli.map(Node::entries).unwrap_or_default().iter().map(|(key, _)| self.text(key)).collect();
+            Slo { span: self.span(slo), name, objective: self.text_of(slo, "objective"), window: None, queries, query_keys, sli_kinds }
         });
-        SloSpec { format, service: self.text_of(spec, "service"), slos: slos.collect() }
+        SloSpec { format, service: self.text_of(spec, "service"), resource: None, slos: slos.collect() }
     }
 
     fn pyrra(&self, root: &Node) -> SloSpec {
@@ -388,8 +389,9 @@ impl Cx<'_> {
             window: spec.and_then(|s| self.text_of(s, "window")),
             queries,
             query_keys: Vec::new(),
+            sli_kinds: Vec::new(),
         };
-        SloSpec { format: SloFormat::Pyrra, service: None, slos: vec![slo] }
+        SloSpec { format: SloFormat::Pyrra, service: None, resource: resource_id(root), slos: vec![slo] }
     }
 
     /// OpenSLO keeps queries under `metricSource` (v1) or `ratioMetrics`/`thresholdMetric` (v1alpha);
@@ -400,8 +402,8 @@ impl Cx<'_> {
         let mut queries = Vec::new();
         self.openslo_queries(root, &slo_name, None, &mut queries);
         let objective = root.path(&["spec", "objectives"]).and_then(|o| o.items().first()).and_then(|o| self.text_of(o, "target"));
-        let slo = Slo { span: self.span(root), name, objective, window: None, queries, query_keys: Vec::new() };
-        SloSpec { format: SloFormat::OpenSlo, service: root.path(&["spec", "service"]).map(|n| self.text(n)), slos: vec![slo] }
+        let slo = Slo { span: self.span(root), name, objective, window: None, queries, query_keys: Vec::new(), sli_kinds: Vec::new() };
+        SloSpec { format: SloFormat::OpenSlo, service: root.path(&["spec", "service"]).map(|n| self.text(n)), resource: resource_id(root).filter(|_| root.get_str("kind") == Some("SLO")), slos: vec![slo] }
     }
 
     fn openslo_queries(&self, node: &Node, slo: &str, part: Option<SloPart>, out: &mut Vec<QuerySite>) {
@@ -475,6 +477,11 @@ impl Cx<'_> {
         AlertmanagerConfig {
             route: root.get("route").filter(|r| r.is_map()).map(|r| self.route(r)),
             receivers: receivers.iter().filter_map(|r| self.text_of(r, "name")).collect(),
+            silent_receivers: receivers
+                .iter()
+                .filter(|r| !r.entries().iter().any(|(key, value)| key.as_str().is_some_and(|k| k.ends_with("_configs")) && !value.items().is_empty()))
+                .filter_map(|r| r.get_str("name").map(str::to_string))
+                .collect(),
         }
     }
 
@@ -484,7 +491,14 @@ impl Cx<'_> {
             span: self.span(node),
             receiver: self.text_of(node, "receiver"),
             matchers: node.get("matchers").map(Node::items).unwrap_or_default().iter().filter(|m| m.scalar().is_some()).map(|m| self.text(m)).collect(),
-            deprecated_match: deprecated.map(|(key, _)| self.text(key)).collect(),
+            deprecated_match: deprecated.clone().map(|(key, _)| self.text(key)).collect(),
+            legacy_matchers: deprecated
+                .flat_map(|(key, map)| {
+                    let op = if key.as_str() == Some("match_re") { "=~" } else { "=" };
+                    map.entries().iter().filter_map(move |(label, value)| Some(format!("{}{op}{:?}", label.as_str()?, value.as_str()?)))
+                })
+                .collect(),
+            continue_matching: node.get("continue").and_then(Node::as_str) == Some("true"),
             routes: node.get("routes").map(Node::items).unwrap_or_default().iter().filter(|r| r.is_map()).map(|r| self.route(r)).collect(),
         }
     }
@@ -612,6 +626,13 @@ fn is_prometheus_source(node: &Node) -> bool {
         .iter()
         .any(|key| node.get_str(key).is_some_and(|t| t.eq_ignore_ascii_case("prometheus")))
         || node.get_str("queryType").is_some_and(|t| t.eq_ignore_ascii_case("promql"))
+}
+
+/// `namespace/name` of a custom resource.
+fn resource_id(root: &Node) -> Option<String> {
+    let name = root.path(&["metadata", "name"])?.as_str()?;
+    let namespace = root.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or_default();
+    Some(format!("{namespace}/{name}"))
 }
 
 /// `error_query` → `errorQuery`: Sloth's CRD spells the prometheus/v1 spec's fields this way.

@@ -10,6 +10,7 @@ pub use suppression::{malformed::SuppressionMalformed, unused::SuppressionUnused
 mod alertmanager {
     pub mod deprecated_match;
     pub mod undefined_receiver;
+    pub mod unrouted_alert;
     pub mod unused_receiver;
 }
 
@@ -51,6 +52,7 @@ mod functions {
 }
 
 mod graph {
+    pub mod conflicting_recording;
     pub mod cycle;
     pub mod duplicate_recording;
     pub mod evaluation_order;
@@ -74,11 +76,14 @@ mod thresholds {
 
 mod slo {
     pub mod burn_rate;
+    pub mod duplicate_id;
     pub mod error_outside_total;
     pub mod grouping_mismatch;
     pub mod inverted_sli;
     pub mod objective;
+    pub mod rate_then_sum;
     pub mod sloth_field;
+    pub mod sloth_sli_kind;
     pub mod sloth_window;
 }
 
@@ -175,6 +180,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alertmanager::undefined_receiver::UndefinedReceiver,
     &alertmanager::unused_receiver::UnusedReceiver,
     &alertmanager::deprecated_match::DeprecatedMatch,
+    &alertmanager::unrouted_alert::UnroutedAlert,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &alerts::topk::Topk,
@@ -189,6 +195,7 @@ pub static ALL: &[&dyn Rule] = &[
     &graph::evaluation_order::EvaluationOrder,
     &graph::unused_recording_rule::UnusedRecordingRule,
     &graph::duplicate_recording::DuplicateRecording,
+    &graph::conflicting_recording::ConflictingRecording,
     &slo::inverted_sli::InvertedSli,
     &slo::burn_rate::BurnRate,
     &slo::error_outside_total::ErrorOutsideTotal,
@@ -196,6 +203,9 @@ pub static ALL: &[&dyn Rule] = &[
     &slo::objective::Objective,
     &slo::sloth_field::SlothField,
     &slo::sloth_window::SlothWindow,
+    &slo::rate_then_sum::RateThenSum,
+    &slo::sloth_sli_kind::SlothSliKind,
+    &slo::duplicate_id::DuplicateId,
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,

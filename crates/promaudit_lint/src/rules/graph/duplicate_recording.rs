@@ -1,5 +1,6 @@
 use crate::context::FileContext;
 use crate::declare_rule;
+use crate::project::static_labels;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
 
@@ -44,7 +45,7 @@ impl Rule for DuplicateRecording {
         let recordings = &cx.project.recordings;
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
             let (Some(record), Some(expr), None) = (&rule.record, &rule.expr, &rule.alert) else { continue };
-            let labels = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
+            let labels = static_labels(rule);
             let here = format!("{}:{}", cx.file.display_path(), cx.file.line_col(record.span.start).line);
             // As the pre-pass printed it (`project::canonical_expression`).
             let canonical = cx.parsed_query_of(expr).map_or_else(|| expr.query.value.clone(), |(_, parsed)| parsed.expr.to_string());

@@ -2,7 +2,7 @@ use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
-use promaudit_source::artifact::{Artifact, SloPart};
+use promaudit_source::artifact::SloPart;
 use promql_parser::label::{MatchOp, METRIC_NAME};
 use promql_parser::parser::VectorSelector;
 
@@ -40,7 +40,7 @@ impl Rule for ErrorOutsideTotal {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for slo in cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::SloSpec(s) = a { Some(s) } else { None }).flat_map(|s| &s.slos) {
+        for slo in cx.slo_specs().flat_map(|s| &s.slos) {
             let (Some((errors, error_parse)), Some((total, total_parse))) = (cx.slo_query(slo, &[SloPart::Errors, SloPart::Bad]), cx.slo_query(slo, &[SloPart::Total])) else { continue };
             let normalized = |text: &str| text.split_whitespace().collect::<String>();
             if normalized(&errors.site.query.value) == normalized(&total.site.query.value) {

@@ -2,13 +2,15 @@ use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::{Diagnostic, Span};
-use promaudit_source::artifact::{Artifact, SloPart};
-use promql_parser::parser::{Expr, LabelModifier};
+use promaudit_source::artifact::{QueryRole, SloPart};
+use promql_parser::parser::{token, Expr, LabelModifier};
 
 declare_rule! {
     /// ## What it finds
     /// An SLO whose error (or good) query and total query aggregate to different label sets:
-    /// `sum by (service) (…)` over a plain `sum(…)`, or `by (code)` over `by (service)`.
+    /// `sum by (service) (…)` over a plain `sum(…)`, or `by (code)` over `by (service)`; and the
+    /// same inside one ratio query (a Sloth `error_ratio_query`, an SLI list's query) whose
+    /// division has no `on (…)`.
     ///
     /// ## Why it matters
     /// The SLO tool divides one by the other with one-to-one matching. Series match only when
@@ -38,23 +40,45 @@ impl Rule for GroupingMismatch {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for slo in cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::SloSpec(s) = a { Some(s) } else { None }).flat_map(|s| &s.slos) {
+        for slo in cx.slo_specs().flat_map(|s| &s.slos) {
             let (Some((part, part_parse)), Some((_, total_parse))) = (cx.slo_query(slo, &[SloPart::Errors, SloPart::Bad, SloPart::Good]), cx.slo_query(slo, &[SloPart::Total])) else { continue };
-            let (Some((labels, at)), Some((total_labels, _))) = (grouping(part_parse), grouping(total_parse)) else { continue };
+            let (Some((labels, at)), Some((total_labels, _))) = (grouping(part_parse, &part_parse.expr), grouping(total_parse, &total_parse.expr)) else { continue };
             if labels == total_labels {
                 continue;
             }
-            let shown = |labels: &[String]| if labels.is_empty() { "to no labels".to_string() } else { format!("by ({})", labels.join(", ")) };
             let message = format!("this query aggregates {}, but the total query aggregates {}: one-to-one division matches no series, so the SLO's ratio is empty", shown(&labels), shown(&total_labels));
             out.push(Self::META.diagnostic(part.file_span(at), message).with_help("aggregate both queries by the same labels (in the SLO tool's division, labels must be equal to match)"));
+        }
+        // A ratio written in one query: Sloth's `error_ratio_query`, an SLI list's query.
+        let ratio_queries = cx.parsed_queries().filter(|(q, _)| matches!(q.site.role, QueryRole::SliQuery { .. } | QueryRole::SloQuery { part: SloPart::ErrorRatio, .. }));
+        for (query, parsed) in ratio_queries {
+            parsed.walk(&mut |visit| {
+                let Expr::Binary(division) = visit.expr else { return };
+                if division.op.id() != token::T_DIV || division.modifier.as_ref().is_some_and(|m| m.matching.is_some()) {
+                    return;
+                }
+                let (Some((labels, at)), Some((denominator_labels, _))) = (grouping(parsed, &division.lhs), grouping(parsed, &division.rhs)) else { return };
+                if labels != denominator_labels {
+                    let message = format!("the numerator aggregates {}, but the denominator aggregates {}: one-to-one division matches no series, so the ratio is empty", shown(&labels), shown(&denominator_labels));
+                    out.push(Self::META.diagnostic(query.file_span(at), message).with_help("aggregate both sides by the same labels, or match them with `on (…)`"));
+                }
+            });
         }
     }
 }
 
-/// The labels an aggregation at the top of a query keeps (sorted), and where its `by` clause
-/// (or operator) is; `None` when the top is not an aggregation or uses `without`.
-fn grouping(parsed: &promaudit_promql::ParsedQuery) -> Option<(Vec<String>, Span)> {
-    let mut top = &parsed.expr;
+fn shown(labels: &[String]) -> String {
+    if labels.is_empty() {
+        "to no labels".to_string()
+    } else {
+        format!("by ({})", labels.join(", "))
+    }
+}
+
+/// The labels an aggregation at the top of `node` (a node of `parsed`) keeps (sorted), and where
+/// its `by` clause (or operator) is; `None` when the top is not an aggregation or uses `without`.
+fn grouping(parsed: &promaudit_promql::ParsedQuery, node: &Expr) -> Option<(Vec<String>, Span)> {
+    let mut top = node;
     while let Expr::Paren(inner) = top {
         top = &inner.expr;
     }
@@ -88,6 +112,12 @@ mod tests {
     fn numerator_and_denominator_grouped_differently() {
         let text = sloth("sum by (service) (rate(http_requests_total{code=~\"5..\"}[{{.window}}]))", "sum(rate(http_requests_total[{{.window}}]))");
         insta::assert_snapshot!(snapshot(&GroupingMismatch, "slo.yml", &text));
+    }
+
+    #[test]
+    fn ratio_in_one_query() {
+        let text = "version: prometheus/v1\nservice: api\nslos:\n- name: raw\n  objective: 99.9\n  sli:\n    raw:\n      error_ratio_query: sum by (pod) (rate(errors_total[{{.window}}])) / sum(rate(requests_total[{{.window}}]))\n- name: matched\n  objective: 99.9\n  sli:\n    raw:\n      error_ratio_query: sum by (job) (rate(errors_total[{{.window}}])) / on (job) group_left sum(rate(requests_total[{{.window}}]))\n";
+        insta::assert_snapshot!(snapshot(&GroupingMismatch, "slo.yml", text));
     }
 
     #[test]
