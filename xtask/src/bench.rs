@@ -21,6 +21,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let catalog = root.join("fixtures/catalog");
     let with_catalog = best_of(3, || measure(Command::new(&binary).args(["check", "--format", "json", "--catalog"]).arg(&catalog).arg(&corpus)))?;
     report("promaudit check --catalog fixtures/catalog", with_catalog, rules);
+    graph_share(root, &binary, &corpus)?;
     if copies >= 20 && option(args, "--corpus").is_none() {
         let small = best_of(1, || measure(Command::new(&binary).args(["check", "--format", "json"]).arg(make_corpus(root, copies / 4).expect("corpus"))))?;
         println!("memory: {} MiB for {} copies, {} MiB for {copies} copies", small.1 >> 10, copies / 4, promaudit.1 >> 10);
@@ -43,6 +44,22 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         None if option(args, "--min-ratio").is_some() => return Err("promtool is not on PATH: cannot compare (apt-get install prometheus)".into()),
         None => println!("promtool not on PATH: no comparison (apt-get install prometheus)"),
     }
+    Ok(())
+}
+
+/// What the rule graph adds: the same check with `graph/*` off, which skips the graph rules and
+/// the scan of every file for the recorded names it reads. Runs alternate, so both see the same
+/// machine load; the best of five of each counts.
+fn graph_share(root: &Path, binary: &Path, corpus: &Path) -> Result<(), String> {
+    let graph_off = root.join("target/bench-graph-off.yaml");
+    std::fs::write(&graph_off, "rules:\n  graph: off\n").map_err(|e| format!("{}: {e}", graph_off.display()))?;
+    let (mut on, mut off) = (Duration::MAX, Duration::MAX);
+    for _ in 0..5 {
+        on = on.min(measure(Command::new(binary).args(["check", "--format", "json"]).arg(corpus))?.0);
+        off = off.min(measure(Command::new(binary).args(["check", "--format", "json", "--config"]).arg(&graph_off).arg(corpus))?.0);
+    }
+    let share = (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0;
+    println!("rule graph adds {share:.1}% ({:.2} s with graph/* on, {:.2} s off)", on.as_secs_f64(), off.as_secs_f64());
     Ok(())
 }
 

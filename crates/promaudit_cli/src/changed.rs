@@ -3,7 +3,7 @@
 //! against every other file; untouched files are checked only for reads of the recording rules
 //! the change removed.
 
-use promaudit_lint::project::{learn, may_teach, RecordedNames};
+use promaudit_lint::project::{learn, may_teach, words_read};
 use promaudit_lint::Checker;
 use promaudit_source::SourceFile;
 use std::collections::HashSet;
@@ -60,14 +60,14 @@ impl Changes {
             let facts = learn(&SourceFile::new(path, text.as_str()), &checker.cache);
             checker.note_removed_recordings(&facts, &format!("`{path}` at `{}`", self.rev));
         }
-        let removed = RecordedNames::new(checker.project.removed_recordings.keys().map(String::as_str));
+        let removed = &checker.project.removed_recordings;
         files
             .into_iter()
             .filter_map(|path| {
                 if path.canonicalize().is_ok_and(|p| self.touched.contains(&p)) {
                     return Some((path, Scope::Everything));
                 }
-                let reads_removed = !checker.project.removed_recordings.is_empty() && std::fs::read_to_string(&path).is_ok_and(|text| !removed.read_in(&text).is_empty());
+                let reads_removed = !removed.is_empty() && std::fs::read_to_string(&path).is_ok_and(|text| words_read(&text).any(|word| removed.contains_key(word)));
                 reads_removed.then_some((path, Scope::RemovedRecordings))
             })
             .collect()

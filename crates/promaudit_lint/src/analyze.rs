@@ -3,6 +3,7 @@
 use crate::context::{CheckedQuery, FileContext};
 use crate::parse_cache::ParseCache;
 use promaudit_catalog::Catalog;
+use crate::config::FileSettings;
 use crate::registry::all_rules;
 use promaudit_diagnostics::{Diagnostic, Span};
 use promaudit_source::artifact::{Extraction, QuerySite};
@@ -92,7 +93,7 @@ pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileRe
     let catalog = Catalog::default();
     let suggestions = Suggestions::default();
     let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT, project: &Default::default(), config: &Default::default() };
-    let diagnostics = run_rules(&cx);
+    let diagnostics = run_rules(&cx, &FileSettings::default());
     FileReport { file, diagnostics, queries: 0 }
 }
 
@@ -114,7 +115,7 @@ pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
     let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit, project: &checker.project, config: &checker.config };
     let settings = checker.config.settings_for(&file.path);
-    let mut diagnostics = run_rules(&cx);
+    let mut diagnostics = run_rules(&cx, &settings);
     settings.apply(&mut diagnostics);
     let mut suppression_findings = crate::suppress::apply(&file.text, &extraction.comments, &mut diagnostics);
     // Suppressions are judged on what the settings left; their own findings obey the settings too.
@@ -142,9 +143,10 @@ fn check_query<'a>(site: &'a QuerySite, cache: &ParseCache) -> CheckedQuery<'a> 
     CheckedQuery::new(site, substituted.map, unknown_placeholders, cache.parse(&substituted.text))
 }
 
-fn run_rules(cx: &FileContext) -> Vec<Diagnostic> {
+/// Every rule not turned off for the file.
+fn run_rules(cx: &FileContext, settings: &FileSettings) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    for rule in all_rules() {
+    for rule in all_rules().iter().filter(|rule| !settings.is_off(rule.meta().code)) {
         rule.check(cx, &mut diagnostics);
     }
     sort(&mut diagnostics);

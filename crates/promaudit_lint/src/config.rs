@@ -111,6 +111,10 @@ struct Override {
 pub struct FileSettings(HashMap<&'static str, Setting>);
 
 impl FileSettings {
+    pub fn is_off(&self, code: &str) -> bool {
+        self.0.get(code) == Some(&Setting::Off)
+    }
+
     /// Drops the diagnostics of rules turned off, and sets the severity of the others.
     pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
         if self.0.is_empty() {
@@ -128,6 +132,12 @@ impl FileSettings {
 }
 
 impl Config {
+    /// Whether the rule reports on any file: on unless `rules:` turns it off and no override
+    /// turns it back on. Work only a rule turned off everywhere needs is skipped.
+    pub fn may_report(&self, meta: &RuleMeta) -> bool {
+        self.rules.setting_for(meta) != Some(Setting::Off) || self.overrides.iter().any(|o| matches!(o.rules.setting_for(meta), Some(Setting::Level(_))))
+    }
+
     /// The settings of every rule for the file at `path`: the `rules:` section, then each
     /// matching override in order, the most specific selector winning within each.
     pub fn settings_for(&self, path: &Path) -> FileSettings {
@@ -563,6 +573,17 @@ mod tests {
         let mut diagnostics = vec![Diagnostic::new(crate::find_rule(code).unwrap().meta().code, Severity::Warning, Span::empty(0), "x")];
         config.settings_for(Path::new(path)).apply(&mut diagnostics);
         diagnostics.first().map(|d| Setting::Level(d.severity)).or(Some(Setting::Off))
+    }
+
+    #[test]
+    fn a_rule_reports_unless_turned_off_everywhere() {
+        let unused = crate::find_rule("graph/unused-recording-rule").unwrap().meta();
+        let parse = |text: &str| Config::parse(text, "/repo".into()).unwrap();
+        assert!(parse("").may_report(unused));
+        assert!(!parse("rules:\n  graph: off\n").may_report(unused));
+        assert!(parse("rules:\n  graph: off\n  graph/unused-recording-rule: info\n").may_report(unused));
+        assert!(parse("rules:\n  graph: off\noverrides:\n  - paths: [\"rules/**\"]\n    rules: {graph/*: warning}\n").may_report(unused));
+        assert!(parse("overrides:\n  - paths: [\"legacy/**\"]\n    rules: {graph: off}\n").may_report(unused));
     }
 
     #[test]

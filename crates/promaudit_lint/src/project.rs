@@ -88,8 +88,6 @@ pub struct ProjectFacts {
     pub graph: promaudit_semantic::graph::RuleGraph,
     /// Recorded series on a dependency cycle, each with its cycle.
     pub cycles: std::collections::HashMap<String, Vec<String>>,
-    /// Finds recorded names where files read them, after learning.
-    pub recorded_names: RecordedNames,
     /// Series an older revision of the checked files recorded and none records now, each with
     /// where it was recorded (`--changed-since`): whatever still reads them breaks on deploy.
     pub removed_recordings: std::collections::HashMap<String, String>,
@@ -156,46 +154,118 @@ impl Recordings {
 
 /// The expression as the parser prints it; the text itself when it does not parse.
 pub fn canonical_expression(text: &str, cache: &ParseCache) -> String {
-    cache.parse(text).as_ref().as_ref().map_or_else(|_| text.to_string(), |parsed| parsed.expr.to_string())
+    cache.parse(text).as_ref().as_ref().map_or(text, |parsed| parsed.canonical()).to_string()
 }
 
 /// What makes two recording rules the same: name, expression and static labels.
 type RecordedKey = (String, String, Vec<(String, String)>);
 
-/// Finds where a file's text reads a recorded series: the name as a whole word, not on its own
-/// `record:` line. A text scan (Aho-Corasick over all recorded names) instead of parsing every
-/// query of every file a second time; a name in a comment counts as read, which can only hide an
-/// unused rule, never invent one.
-#[derive(Debug, Default)]
-pub struct RecordedNames(Option<aho_corasick::AhoCorasick>);
+/// The words of `text` that can name a series it reads: maximal runs of name characters
+/// (`[A-Za-z0-9_:]`) not starting with a digit, except those after `record` on their line (a
+/// rule's own `record:` line does not read it). A word scan instead of parsing every query of
+/// every file a second time; a name in a comment counts as read, which can only hide an unused
+/// rule, never invent one.
+pub fn words_read(text: &str) -> WordsRead<'_> {
+    let record = memchr::memmem::Finder::new("record");
+    let next_record = record.find(text.as_bytes());
+    let mut words = WordsRead { text, at: 0, readable_end: 0, next_record, record };
+    words.readable_end = words.readable_end(0);
+    words
+}
 
-impl RecordedNames {
-    pub fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
-        let names: Vec<&str> = names.collect();
-        if names.is_empty() {
-            return RecordedNames(None);
+/// The iterator of [`words_read`]: a hand-written scan, as it runs over every byte of every file.
+pub struct WordsRead<'a> {
+    text: &'a str,
+    at: usize,
+    /// Where the current line stops being read.
+    readable_end: usize,
+    /// The first `record` at or after the current line.
+    next_record: Option<usize>,
+    record: memchr::memmem::Finder<'static>,
+}
+
+impl WordsRead<'_> {
+    /// Where the line starting at `start` stops being read: its end, or the end of the word
+    /// holding its first `record`.
+    fn readable_end(&mut self, start: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        if self.next_record.is_some_and(|at| at < start) {
+            self.next_record = self.record.find(&bytes[start..]).map(|i| start + i);
         }
-        RecordedNames(aho_corasick::AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(names).ok())
+        match self.next_record {
+            Some(at) if at < line_end => at + bytes[at..line_end].iter().take_while(|&&b| is_name_byte(b)).count(),
+            _ => line_end,
+        }
+    }
+}
+
+impl<'a> Iterator for WordsRead<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        loop {
+            while self.at < self.readable_end && !is_name_byte(bytes[self.at]) {
+                self.at += 1;
+            }
+            if self.at == self.readable_end {
+                self.at += memchr::memchr(b'\n', &bytes[self.at..])? + 1;
+                self.readable_end = self.readable_end(self.at);
+                continue;
+            }
+            let start = self.at;
+            while self.at < self.readable_end && is_name_byte(bytes[self.at]) {
+                self.at += 1;
+            }
+            // Name characters are ASCII: a word starts and ends on character boundaries.
+            if !bytes[start].is_ascii_digit() {
+                return Some(&self.text[start..self.at]);
+            }
+        }
+    }
+}
+
+fn is_name_byte(b: u8) -> bool {
+    NAME_BYTES[usize::from(b)]
+}
+
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b':';
+        b += 1;
+    }
+    table
+};
+
+/// Whether [`words_read`] can find `name` at all: names with other characters (invalid ones,
+/// reported by their own rule) are never taken for unused.
+fn is_word(name: &str) -> bool {
+    name.starts_with(|c: char| !c.is_ascii_digit()) && name.bytes().all(is_name_byte)
+}
+
+/// The words some file reads, by their hashes: no word is copied or compared, which keeps the
+/// scan cheap. Two words with one 64-bit hash are vanishingly unlikely, and could only make an
+/// unused rule look read, never the reverse.
+#[derive(Default)]
+struct Words(foldhash::HashSet<u64>);
+
+impl Words {
+    fn hash(word: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::default().hash_one(word)
     }
 
-    /// The recorded names `text` reads.
-    pub fn read_in(&self, text: &str) -> HashSet<String> {
-        let Some(matcher) = &self.0 else { return HashSet::new() };
-        let is_name_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b':';
-        let bytes = text.as_bytes();
-        matcher
-            .find_iter(text)
-            .filter(|m| {
-                let glued_before = m.start() > 0 && is_name_char(bytes[m.start() - 1]);
-                let glued_after = bytes.get(m.end()).is_some_and(|&c| is_name_char(c));
-                !glued_before && !glued_after
-            })
-            .filter(|m| {
-                let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-                !text[line_start..m.start()].contains("record")
-            })
-            .map(|m| text[m.start()..m.end()].to_string())
-            .collect()
+    /// The hashes of the words `text` reads that are not known yet.
+    fn new_in(&self, text: &str) -> foldhash::HashSet<u64> {
+        words_read(text).map(Words::hash).filter(|hash| !self.0.contains(hash)).collect()
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        self.0.contains(&Words::hash(word))
     }
 }
 
@@ -434,9 +504,8 @@ impl FileFacts {
 }
 
 impl Checker {
-    /// Adds what the files taught. The catalog the user gave wins: a live server's intervals and
-    /// recorded series are the truth, the files are what should be.
-    /// Adds one file's facts. A recording rule repeated verbatim (the same file checked twice,
+    /// Adds one file's facts. The catalog the user gave wins: a live server's intervals and
+    /// recorded series are the truth, the files are what should be. A recording rule repeated verbatim (the same file checked twice,
     /// a vendored copy) is kept once, so what is held grows with distinct rules, not files.
     pub fn absorb(&mut self, file: FileFacts) {
         file.add_jobs_to(&mut self.catalog);
@@ -456,61 +525,65 @@ impl Checker {
         }
     }
 
-    /// Once every file is absorbed: the graph's cycles, the recorded series' families, and the
-    /// matcher that finds recorded names in files' text.
-    pub fn finish_learning(&mut self) {
+    /// Once every file is absorbed: the graph's cycles, the recorded series' families, and which
+    /// recorded series some file reads (`is_read` tells whether any file has the word).
+    fn finish_learning(&mut self, is_read: impl Fn(&str) -> bool) {
         self.project.cycles = self.project.graph.cycles();
         let recorded = std::mem::take(&mut self.project.recorded);
         self.add_recorded(&recorded);
         self.project.recorded_keys.clear();
-        self.project.recorded_names = RecordedNames::new(self.project.graph.defined());
+        let read: Vec<String> = self.project.graph.defined().filter(|name| !is_word(name) || is_read(name)).map(str::to_string).collect();
+        for name in read {
+            self.project.graph.add_use(&name);
+        }
     }
 
     /// Notes the series a file recorded at an older revision (`earlier`, learned from that
-    /// revision's text) that no checked file records now. Call after [`Checker::finish_learning`].
+    /// revision's text) that no checked file records now. Call after learning.
     pub fn note_removed_recordings(&mut self, earlier: &FileFacts, origin: &str) {
         for name in earlier.recorded_names().filter(|name| !self.project.graph.is_defined(name)) {
             self.project.removed_recordings.entry(name.to_string()).or_insert_with(|| origin.to_string());
         }
     }
 
-    /// Scrape configurations, recording rules and objectives among `files` are learned first: the
-    /// checks of every other file need them. Then every file's text is scanned for the recorded
-    /// names it reads. `read` gives a file's text (from disk, or an editor's unsaved buffer); files
-    /// are read again rather than kept, so memory stays flat.
+    /// Scrape configurations, recording rules and objectives among `files` are learned, and the
+    /// words each file reads collected, in one read of each file: the checks of every other file
+    /// need them. `read` gives a file's text (from disk, or an editor's unsaved buffer); files are
+    /// read again for checking rather than kept, so memory stays flat (the words are distinct
+    /// across the project).
     pub fn learn_from_files(&mut self, files: &[PathBuf], read: &(dyn Fn(&Path) -> Option<String> + Sync)) {
+        let mut words = Words::default();
+        let scan_words = self.finds_unused_rules();
         for chunk in files.chunks(LEARN_CHUNK) {
-            let facts: Vec<_> = chunk
+            let (known, cache) = (&words, &self.cache);
+            let learned: Vec<_> = chunk
                 .par_iter()
-                .filter_map(|path| read(path).filter(|text| may_teach(text)).map(|text| (path, text)))
-                .map(|(path, text)| learn(&SourceFile::new(path, text), &self.cache))
+                .filter_map(|path| read(path).map(|text| (path, text)))
+                .map(|(path, text)| (if scan_words { known.new_in(&text) } else { Default::default() }, may_teach(&text).then(|| learn(&SourceFile::new(path, text), cache))))
                 .collect();
-            for file in facts {
-                self.absorb(file);
+            for (new_words, facts) in learned {
+                words.0.extend(new_words);
+                if let Some(facts) = facts {
+                    self.absorb(facts);
+                }
             }
         }
-        self.finish_learning();
-        for chunk in files.chunks(LEARN_CHUNK) {
-            let names = &self.project.recorded_names;
-            let read: Vec<_> = chunk.par_iter().filter_map(|path| read(path)).map(|text| names.read_in(&text)).collect();
-            for name in read.into_iter().flatten() {
-                self.project.graph.add_use(&name);
-            }
-        }
+        self.finish_learning(|name| !scan_words || words.contains(name));
     }
 
-    /// Every step for files already in memory: learn, finish, then find the uses.
+    /// Only `graph/unused-recording-rule` needs the words files read: a scan of every byte.
+    fn finds_unused_rules(&self) -> bool {
+        self.config.may_report(&crate::rules::graph::unused_recording_rule::UnusedRecordingRule::META)
+    }
+
+    /// Every step for files already in memory.
     pub fn learn_project(&mut self, files: &[SourceFile]) {
         for file in files.iter().filter(|f| may_teach(&f.text)) {
             let facts = learn(file, &self.cache);
             self.absorb(facts);
         }
-        self.finish_learning();
-        for file in files {
-            for name in self.project.recorded_names.read_in(&file.text) {
-                self.project.graph.add_use(&name);
-            }
-        }
+        let words = Words(files.iter().flat_map(|file| words_read(&file.text)).map(Words::hash).collect());
+        self.finish_learning(|name| words.contains(name));
     }
 
     /// Recorded series become families with the labels and unit their expressions give. Rules
@@ -569,5 +642,27 @@ fn merge_definitions(known: &mut MetricFamily, other: &MetricFamily) {
     }
     if known.unit != other.unit {
         known.unit = Unit::Unknown;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_whole_names_not_after_record_on_their_line() {
+        let text = "- record: job:up:sum # record\n  expr: sum by (job) (up{job=\"api\"}) # 5m recorded\r\n\
+                    - alert: Down\n    expr: job:up:sum==0 and é_name  9lives\n    # recorded: job:seen\n";
+        let words: Vec<&str> = words_read(text).collect();
+        // A colon is a name character: YAML keys come with theirs, and never equal a name.
+        let expected = ["record:", "expr:", "sum", "by", "job", "up", "job", "api", "recorded", "alert:", "Down", "expr:", "job:up:sum", "and", "_name", "recorded:"];
+        assert_eq!(words, expected);
+    }
+
+    #[test]
+    fn a_record_without_a_newline_ends_the_text() {
+        assert_eq!(words_read("a b record: c").collect::<Vec<_>>(), ["a", "b", "record:"]);
+        assert_eq!(words_read("").count(), 0);
+        assert_eq!(words_read("\n\n").count(), 0);
     }
 }

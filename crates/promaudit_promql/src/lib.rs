@@ -44,6 +44,9 @@ pub struct ParsedQuery {
     /// Node spans in the pre-order of [`ParsedQuery::walk`].
     spans: Vec<NodeSpans>,
     root: Span,
+    /// The expression as the parser prints it, made on first use: rules comparing expressions
+    /// across files ask for it once per distinct expression, not once per copy.
+    canonical: std::sync::OnceLock<String>,
 }
 
 /// One node met by [`ParsedQuery::walk`].
@@ -56,6 +59,12 @@ pub struct Visit<'a> {
 impl ParsedQuery {
     pub fn root_span(&self) -> Span {
         self.root
+    }
+
+    /// The expression as the parser prints it: spacing, clause order and redundant parentheses
+    /// of the text do not show.
+    pub fn canonical(&self) -> &str {
+        self.canonical.get_or_init(|| self.expr.to_string())
     }
 
     /// False when the span tree could not be paired with the AST and every node carries the
@@ -123,7 +132,7 @@ pub fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
             let mut spans = Vec::new();
             let paired = tree.as_ref().is_ok_and(|tree| pair(&expr, tree, &mut spans));
             let spans = if paired { spans.into_iter().map(|s| map_node_spans(s, &to_original)).collect() } else { vec![NodeSpans::whole(root)] };
-            Ok(ParsedQuery { expr, spans, root })
+            Ok(ParsedQuery { expr, spans, root, canonical: Default::default() })
         }
         Err(message) => {
             if let Some((feature, span)) = unsupported_feature(parse_text, &tokens, &message) {

@@ -51,7 +51,7 @@ mod functions {
     pub mod rate_window;
 }
 
-mod graph {
+pub(crate) mod graph {
     pub mod conflicting_recording;
     pub mod cycle;
     pub mod duplicate_recording;

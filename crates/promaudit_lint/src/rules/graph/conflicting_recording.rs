@@ -49,7 +49,7 @@ impl Rule for ConflictingRecording {
             let (Some(record), None, Some(expr)) = (&rule.record, &rule.alert, &rule.expr) else { continue };
             let Some(first) = cx.project.recordings.first_writing(&record.value, &static_labels(rule)) else { continue };
             let Some((_, parsed)) = cx.parsed_query_of(expr) else { continue };
-            if first.at.is_at(cx.file, record.span) || first.canonical == parsed.expr.to_string() {
+            if first.at.is_at(cx.file, record.span) || first.canonical == parsed.canonical() {
                 continue;
             }
             let Ok(first_parsed) = promaudit_promql::parse(&first.canonical) else { continue };

@@ -46,10 +46,10 @@ impl Rule for DuplicateRecording {
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
             let (Some(record), Some(expr), None) = (&rule.record, &rule.expr, &rule.alert) else { continue };
             let labels = static_labels(rule);
-            let here = format!("{}:{}", cx.file.display_path(), cx.file.line_col(record.span.start).line);
             // As the pre-pass printed it (`project::canonical_expression`).
-            let canonical = cx.parsed_query_of(expr).map_or_else(|| expr.query.value.clone(), |(_, parsed)| parsed.expr.to_string());
-            if let Some(first) = recordings.first_computing(&canonical, &labels).filter(|first| first.location != here && first.name != record.value) {
+            let canonical = cx.parsed_query_of(expr).map_or(expr.query.value.as_str(), |(_, parsed)| parsed.canonical());
+            let here = || format!("{}:{}", cx.file.display_path(), cx.file.line_col(record.span.start).line);
+            if let Some(first) = recordings.first_computing(canonical, &labels).filter(|first| first.name != record.value && first.location != here()) {
                 let message = format!("`{}` records the same expression as `{}` at {}: the work is done twice, and the copies drift apart when one is changed", record.value, first.name, first.location);
                 out.push(Self::META.diagnostic(record.span, message).with_help(format!("read `{}` instead of recording a copy", first.name)));
             }
