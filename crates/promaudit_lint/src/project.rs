@@ -34,6 +34,8 @@ pub struct FileFacts {
     /// The SLOs this file defines, by the id their tool knows them by, with their contents.
     slo_ids: Vec<(String, FirstSlo)>,
     routing: Vec<crate::routing::RoutingTree>,
+    /// The SLO periods of Sloth `AlertWindows` specs.
+    slo_periods: Vec<Duration>,
 }
 
 /// Where something is defined: the file as displayed and the span of its name there.
@@ -97,6 +99,9 @@ pub struct ProjectFacts {
     pub routing: Vec<crate::routing::RoutingTree>,
     /// The first definition of each SLO id, in file order.
     pub slo_ids: std::collections::HashMap<String, FirstSlo>,
+    /// The SLO periods of the Sloth `AlertWindows` specs among the checked files, which Sloth
+    /// has alert windows for besides its built-in 30d and 28d.
+    pub sloth_periods: BTreeSet<Duration>,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -293,7 +298,7 @@ struct Recorded {
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
 /// (alerts, dashboards) cannot, and are not parsed twice.
 pub fn may_teach(text: &str) -> bool {
-    ["scrape_configs", "record", "objective", "slis:", "indicator", "receivers"].iter().any(|w| text.contains(w))
+    ["scrape_configs", "record", "objective", "slis:", "indicator", "receivers", "sloPeriod"].iter().any(|w| text.contains(w))
 }
 
 /// The scrape jobs, recording rules and objectives of one file.
@@ -342,6 +347,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                 let at = config.route.as_ref().map_or(0, |r| r.span.start);
                 facts.routing.extend(crate::routing::RoutingTree::new(&config, format!("{}:{}", file.display_path(), file.line_col(at).line)));
             }
+            Artifact::AlertWindows(windows) => facts.slo_periods.extend(windows.period.and_then(|p| parse_duration(&p.value))),
             Artifact::SliList(slis) => {
                 for sli in slis {
                     let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
@@ -514,6 +520,7 @@ impl Checker {
             self.project.graph.add_definition(record, reads);
         }
         self.project.routing.extend(file.routing);
+        self.project.sloth_periods.extend(file.slo_periods);
         for (id, at) in file.slo_ids {
             self.project.slo_ids.entry(id).or_insert(at);
         }

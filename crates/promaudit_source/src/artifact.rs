@@ -202,6 +202,49 @@ pub struct Slo {
     pub query_keys: Vec<Text>,
     /// The kinds of SLI the SLO declares, as written (Sloth: `events`, `raw`, `plugin`).
     pub sli_kinds: Vec<Text>,
+    /// OpenSLO's list of time windows; `window` holds its first item's duration.
+    pub time_windows: Option<TimeWindows>,
+}
+
+/// OpenSLO's `timeWindow` (v1) or `timeWindows` (v1alpha, `count` and `unit`): a list of exactly
+/// one window, rolling or aligned to a calendar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeWindows {
+    /// The key, as written: it tells the version.
+    pub key: Text,
+    pub items: usize,
+    /// The first item's `isRolling`.
+    pub rolling: Option<Text>,
+    /// The first item's `calendar`.
+    pub calendar: Option<Calendar>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Calendar {
+    pub key: Text,
+    pub start_time: Option<Text>,
+    pub time_zone: Option<Text>,
+}
+
+/// Sloth's `AlertWindows`: the multi-window burn-rate alerts of one SLO period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertWindows {
+    pub span: Span,
+    /// `sloPeriod`.
+    pub period: Option<Text>,
+    pub windows: Vec<BurnRateWindow>,
+}
+
+/// One of `page.quick`, `page.slow`, `ticket.quick`, `ticket.slow`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BurnRateWindow {
+    /// `page.quick`.
+    pub name: String,
+    pub span: Span,
+    /// `errorBudgetPercent`: the share of the period's budget that fires the alert.
+    pub budget_percent: Option<Text>,
+    pub short: Option<Text>,
+    pub long: Option<Text>,
 }
 
 /// The seed guide's `slis:` map of named queries with targets.
@@ -301,6 +344,7 @@ pub enum Artifact {
     AlertmanagerConfig(AlertmanagerConfig),
     /// Metric exposition text: the families it exposes, in file order.
     Exposition(Vec<ExposedFamily>),
+    AlertWindows(AlertWindows),
 }
 
 impl Artifact {
@@ -311,7 +355,7 @@ impl Artifact {
             Artifact::Dashboard(d) => d.variables.iter().chain(d.panels.iter().flat_map(|p| &p.targets)).collect(),
             Artifact::SloSpec(spec) => spec.slos.iter().flat_map(|s| &s.queries).collect(),
             Artifact::SliList(slis) => slis.iter().filter_map(|s| s.query.as_ref()).collect(),
-            Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::AlertmanagerConfig(_) | Artifact::Exposition(_) => Vec::new(),
+            Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::AlertmanagerConfig(_) | Artifact::Exposition(_) | Artifact::AlertWindows(_) => Vec::new(),
         }
     }
 }

@@ -188,6 +188,7 @@ fn detect_resource(cx: &Cx, api: &str, kind: &str, depth: usize, out: &mut Extra
         "ServiceLevelObjective" if api.starts_with("pyrra.dev") => {
             out.artifacts.push(Artifact::SloSpec(cx.pyrra(root)));
         }
+        "AlertWindows" if api.starts_with("sloth.slok.dev") => out.artifacts.push(Artifact::AlertWindows(cx.alert_windows(root))),
         _ if api.starts_with("openslo/") => out.artifacts.push(Artifact::SloSpec(cx.openslo(root))),
         _ => out.problems.push(Problem::Skipped {
             reason: format!("{kind} ({api}) holds no PromQL promaudit checks"),
@@ -357,7 +358,7 @@ impl Cx<'_> {
                 queries.extend(self.query(node, QueryRole::SloQuery { slo: slo_name.clone(), part }, true));
             }
             let sli_kinds = sli.map(Node::entries).unwrap_or_default().iter().map(|(key, _)| self.text(key)).collect();
-            Slo { span: self.span(slo), name, objective: self.text_of(slo, "objective"), window: None, queries, query_keys, sli_kinds }
+            Slo { span: self.span(slo), name, objective: self.text_of(slo, "objective"), window: None, queries, query_keys, sli_kinds, time_windows: None }
         });
         SloSpec { format, service: self.text_of(spec, "service"), resource: None, slos: slos.collect() }
     }
@@ -390,6 +391,7 @@ impl Cx<'_> {
             queries,
             query_keys: Vec::new(),
             sli_kinds: Vec::new(),
+            time_windows: None,
         };
         SloSpec { format: SloFormat::Pyrra, service: None, resource: resource_id(root), slos: vec![slo] }
     }
@@ -402,8 +404,47 @@ impl Cx<'_> {
         let mut queries = Vec::new();
         self.openslo_queries(root, &slo_name, None, &mut queries);
         let objective = root.path(&["spec", "objectives"]).and_then(|o| o.items().first()).and_then(|o| self.text_of(o, "target"));
-        let slo = Slo { span: self.span(root), name, objective, window: None, queries, query_keys: Vec::new(), sli_kinds: Vec::new() };
+        let (window, time_windows) = root.get("spec").map_or((None, None), |spec| self.time_windows(spec));
+        let slo = Slo { span: self.span(root), name, objective, window, queries, query_keys: Vec::new(), sli_kinds: Vec::new(), time_windows };
         SloSpec { format: SloFormat::OpenSlo, service: root.path(&["spec", "service"]).map(|n| self.text(n)), resource: resource_id(root).filter(|_| root.get_str("kind") == Some("SLO")), slos: vec![slo] }
+    }
+
+    /// The first window's duration (v1alpha's `count` and `unit` as `30d`, spanning the item)
+    /// and the list it is in.
+    fn time_windows(&self, spec: &Node) -> (Option<Text>, Option<TimeWindows>) {
+        let Some((key, list)) = spec.entries().iter().find(|(k, _)| matches!(k.as_str(), Some("timeWindow" | "timeWindows"))) else { return (None, None) };
+        let items = list.items();
+        let first = items.first();
+        let duration = first.and_then(|item| match (self.text_of(item, "duration"), item.get_str("count"), item.get_str("unit")) {
+            (Some(duration), _, _) => Some(duration),
+            (None, Some(count), Some(unit)) => Some(Text { value: format!("{count}{}", openslo_unit(unit).unwrap_or(unit)), span: self.span(item) }),
+            _ => None,
+        });
+        let calendar = first.and_then(|item| item.entries().iter().find(|(k, _)| k.as_str() == Some("calendar"))).map(|(key, calendar)| Calendar {
+            key: self.text(key),
+            start_time: self.text_of(calendar, "startTime"),
+            time_zone: self.text_of(calendar, "timeZone"),
+        });
+        let rolling = first.and_then(|item| self.text_of(item, "isRolling"));
+        (duration, Some(TimeWindows { key: self.text(key), items: items.len(), rolling, calendar }))
+    }
+
+    fn alert_windows(&self, root: &Node) -> AlertWindows {
+        let spec = root.get("spec");
+        let mut windows = Vec::new();
+        for severity in ["page", "ticket"] {
+            for speed in ["quick", "slow"] {
+                let Some(window) = spec.and_then(|s| s.path(&[severity, speed])) else { continue };
+                windows.push(BurnRateWindow {
+                    name: format!("{severity}.{speed}"),
+                    span: self.span(window),
+                    budget_percent: self.text_of(window, "errorBudgetPercent"),
+                    short: self.text_of(window, "shortWindow"),
+                    long: self.text_of(window, "longWindow"),
+                });
+            }
+        }
+        AlertWindows { span: self.span(root), period: spec.and_then(|s| self.text_of(s, "sloPeriod")), windows }
     }
 
     fn openslo_queries(&self, node: &Node, slo: &str, part: Option<SloPart>, out: &mut Vec<QuerySite>) {
@@ -629,6 +670,21 @@ fn is_prometheus_source(node: &Node) -> bool {
 }
 
 /// `namespace/name` of a custom resource.
+/// OpenSLO v1alpha's `unit` as the letter of v1's duration shorthand.
+fn openslo_unit(unit: &str) -> Option<&'static str> {
+    Some(match unit {
+        "Second" => "s",
+        "Minute" => "m",
+        "Hour" => "h",
+        "Day" => "d",
+        "Week" => "w",
+        "Month" => "M",
+        "Quarter" => "Q",
+        "Year" => "Y",
+        _ => return None,
+    })
+}
+
 fn resource_id(root: &Node) -> Option<String> {
     let name = root.path(&["metadata", "name"])?.as_str()?;
     let namespace = root.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or_default();

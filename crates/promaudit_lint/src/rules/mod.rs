@@ -15,6 +15,7 @@ mod alertmanager {
 }
 
 mod alerts {
+    pub mod for_within_range;
     pub mod required_annotation;
     pub mod required_label;
     pub mod short_for;
@@ -85,6 +86,7 @@ mod slo {
     pub mod sloth_field;
     pub mod sloth_sli_kind;
     pub mod sloth_window;
+    pub mod window;
 }
 
 mod units {
@@ -188,6 +190,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::unknown_severity::UnknownSeverity,
     &alerts::required_annotation::RequiredAnnotation,
     &alerts::unformatted_value::UnformattedValue,
+    &alerts::for_within_range::ForWithinRange,
     &alerts::short_for::ShortFor,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
     &graph::removed_recording_rule::RemovedRecordingRule,
@@ -206,6 +209,7 @@ pub static ALL: &[&dyn Rule] = &[
     &slo::rate_then_sum::RateThenSum,
     &slo::sloth_sli_kind::SlothSliKind,
     &slo::duplicate_id::DuplicateId,
+    &slo::window::Window,
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
