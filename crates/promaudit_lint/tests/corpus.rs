@@ -82,6 +82,8 @@ const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
     ("openslo/examples/treat-low-traffic-as-equally-important/timeslices-slo.yaml", "slo/duplicate-id", "two examples define SLO `service-availability` with different time windows: loaded together, as a directory check loads them, one replaces the other"),
     ("sloth/examples/_gen/plugin-getting-started.yml", "graph/conflicting-recording", "generated from the plugin variant of getting-started.yml: the same `sloth_id` recorded with the plugin's extra `f1`/`f2` filters; alternative examples, loaded together"),
     ("sloth/examples/_gen/plugin-k8s-getting-started.yml", "graph/conflicting-recording", "the same for the Kubernetes variant"),
+    ("prometheus-testdata/good-rules/model__rulefmt__testdata__test.yaml", "alerts/no-condition", "a rule-format fixture: `HighErrors` is an error ratio with no threshold, so it fires for every instance group at every evaluation"),
+    ("prometheus-testdata/good-rules/model__rulefmt__testdata__test_aliases.yaml", "alerts/no-condition", "the same fixture written with YAML anchors and aliases"),
     ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
 ];
 

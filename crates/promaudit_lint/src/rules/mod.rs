@@ -16,6 +16,7 @@ mod alertmanager {
 
 mod alerts {
     pub mod for_within_range;
+    pub mod no_condition;
     pub mod required_annotation;
     pub mod required_label;
     pub mod short_for;
@@ -190,6 +191,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::unknown_severity::UnknownSeverity,
     &alerts::required_annotation::RequiredAnnotation,
     &alerts::unformatted_value::UnformattedValue,
+    &alerts::no_condition::NoCondition,
     &alerts::for_within_range::ForWithinRange,
     &alerts::short_for::ShortFor,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
