@@ -36,6 +36,16 @@ pub struct FileFacts {
     routing: Vec<crate::routing::RoutingTree>,
     /// The SLO periods of Sloth `AlertWindows` specs.
     slo_periods: Vec<Duration>,
+    recording_groups: Vec<(String, RecordingGroup)>,
+}
+
+/// A group that records a series and sets its own evaluation `interval`.
+#[derive(Clone, Debug)]
+pub struct RecordingGroup {
+    pub name: String,
+    pub interval: Duration,
+    /// `file:line` of the group.
+    pub location: String,
 }
 
 /// Where something is defined: the file as displayed and the span of its name there.
@@ -102,6 +112,8 @@ pub struct ProjectFacts {
     /// The SLO periods of the Sloth `AlertWindows` specs among the checked files, which Sloth
     /// has alert windows for besides its built-in 30d and 28d.
     pub sloth_periods: BTreeSet<Duration>,
+    /// The first group with its own evaluation interval recording each series.
+    pub recording_groups: HashMap<String, RecordingGroup>,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -318,6 +330,11 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                 }
             }
             Artifact::RuleFile(rules) => {
+                for group in &rules.groups {
+                    let (Some(name), Some(interval)) = (&group.name, group.interval.as_ref().and_then(|i| parse_duration(&i.value))) else { continue };
+                    let at = RecordingGroup { name: name.value.clone(), interval, location: location(name.span) };
+                    facts.recording_groups.extend(group.rules.iter().filter(|r| r.alert.is_none()).filter_map(|r| Some((r.record.as_ref()?.value.clone(), at.clone()))));
+                }
                 for rule in rules.groups.iter().flat_map(|g| &g.rules) {
                     let (Some(expr), Some(record), None) = (&rule.expr, &rule.record, &rule.alert) else { continue };
                     let outcome = cache.parse(&expr.query.value);
@@ -521,6 +538,9 @@ impl Checker {
         }
         self.project.routing.extend(file.routing);
         self.project.sloth_periods.extend(file.slo_periods);
+        for (series, group) in file.recording_groups {
+            self.project.recording_groups.entry(series).or_insert(group);
+        }
         for (id, at) in file.slo_ids {
             self.project.slo_ids.entry(id).or_insert(at);
         }

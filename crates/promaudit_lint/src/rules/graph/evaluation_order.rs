@@ -2,16 +2,22 @@ use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
+use crate::names::parse_duration;
+use promaudit_catalog::format_duration;
 use std::collections::HashMap;
+use std::time::Duration;
 
 declare_rule! {
     /// ## What it finds
-    /// A rule reading a recorded series that a later rule of the same group writes.
+    /// A rule reading a recorded series that a later rule of the same group writes, or that a
+    /// group evaluated less often than its own writes (both groups set `interval`).
     ///
     /// ## Why it matters
     /// Rules of a group are evaluated in order, each at the group's timestamp. A rule that reads
     /// a series recorded further down sees the previous evaluation's value: one interval stale,
-    /// and absent at the first evaluation after a restart.
+    /// and absent at the first evaluation after a restart. A rule evaluated every 30s that
+    /// reads a series recorded every 5m sees the same value nine times in ten: its `for` and
+    /// its rates count steps, not changes.
     ///
     /// ## Example
     /// ```yaml
@@ -28,7 +34,7 @@ declare_rule! {
         code: "graph/evaluation-order",
         category: Suspicious,
         severity: Warning,
-        summary: "A rule reads a series recorded later in its group",
+        summary: "A rule reads a series recorded later in its group, or by a group evaluated less often",
     }
 }
 
@@ -39,15 +45,20 @@ impl Rule for EvaluationOrder {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for group in cx.rule_files().flat_map(|f| &f.groups) {
+            let own_interval = group.interval.as_ref().and_then(|i| parse_duration(&i.value));
             let written_at: HashMap<&str, usize> = group.rules.iter().enumerate().filter(|(_, r)| r.alert.is_none()).filter_map(|(i, r)| Some((r.record.as_ref()?.value.as_str(), i))).collect();
             for (position, rule) in group.rules.iter().enumerate() {
                 let Some(site) = &rule.expr else { continue };
                 let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
                 parsed.walk(&mut |visit| {
                     let Some(name) = selector_of(visit.expr).and_then(selector_name) else { return };
+                    let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
+                    if !written_at.contains_key(name) {
+                        out.extend(slower_writer(cx, name, own_interval).map(|(writer, message)| Self::META.diagnostic(span, message).with_help(format!("record it in a group evaluated at least every {}, or evaluate this group every {}", format_duration(own_interval.unwrap_or_default()), format_duration(writer)))));
+                        return;
+                    }
                     let Some(&written) = written_at.get(name).filter(|&&w| w > position) else { return };
                     let writer = &group.rules[written];
-                    let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
                     let message = format!("`{name}` is recorded by rule {} of this group, after this one (rule {}): it reads the previous evaluation's value", written + 1, position + 1);
                     let diagnostic = Self::META.diagnostic(span, message).with_help("move the recording rule above the rules that read it");
                     out.push(match &writer.record {
@@ -60,6 +71,17 @@ impl Rule for EvaluationOrder {
     }
 }
 
+/// The interval of the group recording `name`, and what to say, when it is evaluated less
+/// often than the reader's group.
+fn slower_writer(cx: &FileContext, name: &str, own: Option<Duration>) -> Option<(Duration, String)> {
+    let (own, writer) = (own?, cx.project.recording_groups.get(name)?);
+    (writer.interval > own).then(|| {
+        let steps = writer.interval.as_secs_f64() / own.as_secs_f64();
+        let message = format!("`{name}` is recorded every {} by group `{}` ({}), and this group evaluates every {}: about {:.0} evaluations in a row read the same value", format_duration(writer.interval), writer.name, writer.location, format_duration(own), steps);
+        (writer.interval, message)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +91,12 @@ mod tests {
     fn read_before_written() {
         let text = "groups:\n- name: a\n  rules:\n  - alert: HighRate\n    expr: job:requests:rate5m > 100\n  - record: job:requests:rate5m\n    expr: sum by (job) (rate(requests_total[5m]))\n  - alert: Fine\n    expr: job:requests:rate5m > 100\n";
         insta::assert_snapshot!(snapshot(&EvaluationOrder, "r.yml", text));
+    }
+
+    #[test]
+    fn read_from_a_group_evaluated_less_often() {
+        let slow = "groups:\n- name: slow\n  interval: 5m\n  rules:\n  - record: job:requests:increase1h\n    expr: sum by (job) (increase(requests_total[1h]))\n";
+        let fast = "groups:\n- name: fast\n  interval: 30s\n  rules:\n  - alert: Spike\n    expr: job:requests:increase1h > 1000\n- name: slower\n  interval: 10m\n  rules:\n  - alert: Fine\n    expr: job:requests:increase1h > 1000\n- name: default\n  rules:\n  - alert: Unknown\n    expr: job:requests:increase1h > 1000\n";
+        insta::assert_snapshot!(crate::testing::check_project(&EvaluationOrder, &[("slow.yml", slow), ("fast.yml", fast)], "fast.yml"));
     }
 }
