@@ -686,6 +686,30 @@ mod tests {
         assert_eq!(words, expected);
     }
 
+    /// The scan as it would be written plainly: split each line into words, and stop after
+    /// the word holding the line's first `record`.
+    fn words_by_splitting(text: &str) -> Vec<&str> {
+        let mut words = Vec::new();
+        for line in text.split('\n') {
+            for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).filter(|w| !w.is_empty()) {
+                if !word.starts_with(|c: char| c.is_ascii_digit()) {
+                    words.push(word);
+                }
+                if word.contains("record") {
+                    break;
+                }
+            }
+        }
+        words
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_scan_finds_the_words_splitting_finds(text in "(record|rec|job:up|é|[a-z0-9_: \n\r#-]){0,40}") {
+            proptest::prop_assert_eq!(words_read(&text).collect::<Vec<_>>(), words_by_splitting(&text));
+        }
+    }
+
     #[test]
     fn a_record_without_a_newline_ends_the_text() {
         assert_eq!(words_read("a b record: c").collect::<Vec<_>>(), ["a", "b", "record:"]);
