@@ -28,7 +28,8 @@ pub struct FileFacts {
     global_interval: Option<Duration>,
     jobs: Vec<(String, JobInfo)>,
     recorded: Vec<Recorded>,
-    objectives: Vec<Objective>,
+    objectives: Vec<Bound>,
+    alert_thresholds: Vec<Bound>,
     /// Recording rules and the series they read.
     definitions: Vec<(String, Vec<String>)>,
     /// The SLOs this file defines, by the id their tool knows them by, with their contents.
@@ -96,7 +97,10 @@ pub struct FirstRecording {
 /// What the checked files tell about each other, across files.
 #[derive(Debug, Default)]
 pub struct ProjectFacts {
-    pub objectives: Vec<Objective>,
+    /// What SLOs and SLI lists promise.
+    pub objectives: Vec<Bound>,
+    /// Where alerts fire.
+    pub alert_thresholds: Vec<Bound>,
     pub graph: promaudit_semantic::graph::RuleGraph,
     /// Recorded series on a dependency cycle, each with its cycle.
     pub cycles: std::collections::HashMap<String, Vec<String>>,
@@ -119,13 +123,14 @@ pub struct ProjectFacts {
     recorded_keys: HashSet<RecordedKey>,
 }
 
-/// An upper bound an SLO or SLI sets on a quantity: p95 latency under 1 (second), an error
-/// ratio under 0.001.
+/// A bound a file sets on a quantity: an SLO or SLI promising p95 latency under 1 (second) or
+/// an error ratio under 0.001, an alert firing above 2 (seconds).
 #[derive(Clone, Debug)]
-pub struct Objective {
+pub struct Bound {
     pub quantity: Quantity,
+    /// In the quantity's own unit (seconds, a 0-1 ratio).
     pub bound: f64,
-    /// "SLO `inference-latency`", "SLI `latency`".
+    /// "SLO `inference-latency`", "SLI `latency`", "alert `HighInferenceLatency`".
     pub source: String,
     /// `file:line`, for messages.
     pub location: String,
@@ -287,8 +292,12 @@ impl Words {
 }
 
 impl ProjectFacts {
-    pub fn objectives_for<'a>(&'a self, quantity: &'a Quantity) -> impl Iterator<Item = &'a Objective> {
+    pub fn objectives_for<'a>(&'a self, quantity: &'a Quantity) -> impl Iterator<Item = &'a Bound> {
         self.objectives.iter().filter(move |o| o.quantity == *quantity)
+    }
+
+    pub fn alert_thresholds_for<'a>(&'a self, quantity: &'a Quantity) -> impl Iterator<Item = &'a Bound> {
+        self.alert_thresholds.iter().filter(move |a| a.quantity == *quantity)
     }
 
 }
@@ -335,6 +344,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let at = RecordingGroup { name: name.value.clone(), interval, location: location(name.span) };
                     facts.recording_groups.extend(group.rules.iter().filter(|r| r.alert.is_none()).filter_map(|r| Some((r.record.as_ref()?.value.clone(), at.clone()))));
                 }
+                facts.alert_thresholds.extend(alert_thresholds(file, &rules, cache));
                 for rule in rules.groups.iter().flat_map(|g| &g.rules) {
                     let (Some(expr), Some(record), None) = (&rule.expr, &rule.record, &rule.alert) else { continue };
                     let outcome = cache.parse(&expr.query.value);
@@ -352,7 +362,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                         let at = Place { file: file.display_path(), line: file.line_col(name.span.start).line, span: name.span };
                         facts.slo_ids.push((id, FirstSlo { at, contents: slo_contents(slo) }));
                     }
-                    facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Objective {
+                    facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Bound {
                         quantity,
                         bound,
                         source: format!("SLO `{}`", slo.name.as_ref().map_or("", |n| n.value.as_str())),
@@ -370,7 +380,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
                     let Some((quantity, factor)) = parsed_quantity(&query.query.value, cache) else { continue };
                     let Some(bound) = upper_bound(&target.value) else { continue };
-                    facts.objectives.push(Objective { quantity, bound: bound / factor, source: format!("SLI `{}`", sli.name.value), location: location(sli.name.span) });
+                    facts.objectives.push(Bound { quantity, bound: bound / factor, source: format!("SLI `{}`", sli.name.value), location: location(sli.name.span) });
                 }
             }
             _ => {}
@@ -410,6 +420,36 @@ pub(crate) fn alert_comparison(expr: &Expr) -> Option<(Quantity, f64, &Expr)> {
         }
         _ => None,
     }
+}
+
+/// Cheap tests on the raw text: can this file hold an alert, or a dashboard panel's thresholds?
+/// Alerts' thresholds are learned from files [`may_teach`] rejects only when some file may hold
+/// panels to judge by them, so a repository of rules alone never reads its alerts twice.
+fn may_alert(text: &str) -> bool {
+    text.contains("alert")
+}
+
+/// Grafana keeps a panel's colors under `thresholds.steps`; prose in alerts often says
+/// "thresholds" but seldom "steps".
+fn may_show_thresholds(text: &str) -> bool {
+    text.contains("thresholds") && text.contains("steps")
+}
+
+/// The alert thresholds of a file [`learn`] was not run on.
+fn learn_alerts(file: &SourceFile, cache: &ParseCache) -> Vec<Bound> {
+    let artifacts = promaudit_source::extract(file).artifacts;
+    artifacts.iter().filter_map(|a| if let Artifact::RuleFile(rules) = a { Some(alert_thresholds(file, rules, cache)) } else { None }).flatten().collect()
+}
+
+/// Where each alert on a known quantity fires, in the quantity's unit.
+fn alert_thresholds<'a>(file: &'a SourceFile, rules: &'a promaudit_source::artifact::RuleFile, cache: &'a ParseCache) -> impl Iterator<Item = Bound> + 'a {
+    rules.groups.iter().flat_map(|g| &g.rules).filter_map(move |rule| {
+        let (alert, expr) = (rule.alert.as_ref()?, rule.expr.as_ref()?);
+        let outcome = cache.parse(&expr.query.value);
+        let (quantity, bound, _) = alert_comparison(&outcome.as_ref().as_ref().ok()?.expr)?;
+        let location = format!("{}:{}", file.display_path(), file.line_col(alert.span.start).line);
+        Some(Bound { quantity, bound, source: format!("alert `{}`", alert.value), location })
+    })
 }
 
 /// The quantity a query (with Grafana or Sloth placeholders substituted) measures.
@@ -533,6 +573,7 @@ impl Checker {
     pub fn absorb(&mut self, file: FileFacts) {
         file.add_jobs_to(&mut self.catalog);
         self.project.objectives.extend(file.objectives);
+        self.project.alert_thresholds.extend(file.alert_thresholds);
         for (record, reads) in &file.definitions {
             self.project.graph.add_definition(record, reads);
         }
@@ -581,18 +622,34 @@ impl Checker {
     pub fn learn_from_files(&mut self, files: &[PathBuf], read: &(dyn Fn(&Path) -> Option<String> + Sync)) {
         let mut words = Words::default();
         let scan_words = self.finds_unused_rules();
+        let (mut alert_files, mut panels) = (Vec::new(), false);
         for chunk in files.chunks(LEARN_CHUNK) {
             let (known, cache) = (&words, &self.cache);
             let learned: Vec<_> = chunk
                 .par_iter()
                 .filter_map(|path| read(path).map(|text| (path, text)))
-                .map(|(path, text)| (if scan_words { known.new_in(&text) } else { Default::default() }, may_teach(&text).then(|| learn(&SourceFile::new(path, text), cache))))
+                .map(|(path, text)| {
+                    let new_words = if scan_words { known.new_in(&text) } else { Default::default() };
+                    let (teaches, alerts, shows) = (may_teach(&text), may_alert(&text), may_show_thresholds(&text));
+                    (path, new_words, teaches.then(|| learn(&SourceFile::new(path, text), cache)), !teaches && alerts, shows)
+                })
                 .collect();
-            for (new_words, facts) in learned {
+            for (path, new_words, facts, alerts_only, shows) in learned {
                 words.0.extend(new_words);
                 if let Some(facts) = facts {
                     self.absorb(facts);
                 }
+                if alerts_only {
+                    alert_files.push(path);
+                }
+                panels |= shows;
+            }
+        }
+        if panels {
+            for chunk in alert_files.chunks(LEARN_CHUNK) {
+                let cache = &self.cache;
+                let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).map(|text| learn_alerts(&SourceFile::new(path.as_path(), text), cache))).collect();
+                self.project.alert_thresholds.extend(learned.into_iter().flatten());
             }
         }
         self.finish_learning(|name| !scan_words || words.contains(name));
@@ -608,6 +665,12 @@ impl Checker {
         for file in files.iter().filter(|f| may_teach(&f.text)) {
             let facts = learn(file, &self.cache);
             self.absorb(facts);
+        }
+        if files.iter().any(|f| may_show_thresholds(&f.text)) {
+            for file in files.iter().filter(|f| !may_teach(&f.text) && may_alert(&f.text)) {
+                let thresholds = learn_alerts(file, &self.cache);
+                self.project.alert_thresholds.extend(thresholds);
+            }
         }
         let words = Words(files.iter().flat_map(|file| words_read(&file.text)).map(Words::hash).collect());
         self.finish_learning(|name| words.contains(name));

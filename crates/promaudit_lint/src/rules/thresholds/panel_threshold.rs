@@ -8,14 +8,16 @@ use promaudit_source::artifact::Artifact;
 declare_rule! {
     /// ## What it finds
     /// Dashboard panels whose color thresholds disagree with the SLO or SLI of the quantity
-    /// they show: a p95 latency panel that turns red at 5s while the SLO bound is 1s, an error
-    /// rate panel red at 5% while the objective's error budget is 0.1% (red is accepted up to
-    /// the fastest standard burn, 14.4× the budget). Compared through the
-    /// panel's scaling (`* 100` for a percent panel), across the checked files.
+    /// they show, or with the alerts on it: a p95 latency panel that turns red at 5s while the
+    /// SLO bound is 1s or an alert pages at 2s, an error rate panel red at 5% while the
+    /// objective's error budget is 0.1% (red is accepted up to the fastest standard burn, 14.4×
+    /// the budget). Compared through the panel's scaling (`* 100` for a percent panel), whatever
+    /// the grouping, across the checked files.
     ///
     /// ## Why it matters
-    /// The dashboard stays green (or yellow) while the objective is being missed: during an
-    /// incident people read the colors, not the numbers, and conclude the service is fine.
+    /// The dashboard stays green (or yellow) while the objective is being missed, or while the
+    /// on-call is being paged for this very quantity: during an incident people read the
+    /// colors, not the numbers, and conclude the service is fine.
     ///
     /// ## Example
     /// ```json
@@ -25,12 +27,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// Make the last (red) step the objective's bound.
+    /// Make the last (red) step the objective's bound, or the alert's threshold.
     pub PanelThreshold {
         code: "thresholds/panel-threshold",
         category: Suspicious,
         severity: Warning,
-        summary: "A panel turns red only beyond the SLO bound of the quantity it shows",
+        summary: "A panel turns red only beyond the SLO bound or alert threshold of the quantity it shows",
     }
 }
 
@@ -43,16 +45,31 @@ impl Rule for PanelThreshold {
         let panels = cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::Dashboard(d) = a { Some(&d.panels) } else { None }).flatten();
         for panel in panels {
             let Some(red) = panel.thresholds.iter().max_by(|a, b| a.value.total_cmp(&b.value)) else { continue };
+            let title = panel.title.as_ref().map_or("untitled", |t| t.value.as_str());
             for target in &panel.targets {
                 let Some((_, parsed)) = cx.parsed_query_of(target) else { continue };
                 let Some((quantity, factor)) = measured_quantity(&parsed.expr) else { continue };
                 let shown = red.value / factor;
-                let Some(objective) = cx.project.objectives_for(&quantity).find(|o| shown > tolerated(&quantity, o.bound) * 1.0001) else { continue };
-                let (value, bound) = (display(&quantity, red.value, factor), display(&quantity, objective.bound * factor, factor));
-                let title = panel.title.as_ref().map_or("untitled", |t| t.value.as_str());
-                let message = format!("panel `{title}` turns red only at {value}, but {} bounds {} at {bound}: the panel shows no alarm while the objective is missed", objective.source, quantity.describe());
-                let limit = display(&quantity, tolerated(&quantity, objective.bound) * factor, factor);
-                out.push(Self::META.diagnostic(red.span, message).with_help(format!("turn red at {limit} or below")).with_note(format!("{} is at {}", objective.source, objective.location)));
+                let value = display(&quantity, red.value, factor);
+                // Red beyond where an alert pages: the lowest such alert, as the one to agree with.
+                let paging = cx.project.alert_thresholds_for(&quantity).filter(|a| shown > a.bound * 1.0001).min_by(|a, b| a.bound.total_cmp(&b.bound));
+                let diagnostic = if let Some(objective) = cx.project.objectives_for(&quantity).find(|o| shown > tolerated(&quantity, o.bound) * 1.0001) {
+                    let bound = display(&quantity, objective.bound * factor, factor);
+                    let message = format!("panel `{title}` turns red only at {value}, but {} bounds {} at {bound}: the panel shows no alarm while the objective is missed", objective.source, quantity.describe());
+                    let limit = display(&quantity, tolerated(&quantity, objective.bound) * factor, factor);
+                    let mut note = format!("{} is at {}", objective.source, objective.location);
+                    if let Some(alert) = paging {
+                        note += &format!("; {} pages at {}, at {}", alert.source, display(&quantity, alert.bound * factor, factor), alert.location);
+                    }
+                    Self::META.diagnostic(red.span, message).with_help(format!("turn red at {limit} or below")).with_note(note)
+                } else if let Some(alert) = paging {
+                    let fires = display(&quantity, alert.bound * factor, factor);
+                    let message = format!("panel `{title}` turns red only at {value}, but {} pages when the {} exceeds {fires}: during the page the panel shows no alarm", alert.source, quantity.describe());
+                    Self::META.diagnostic(red.span, message).with_help(format!("turn red at {fires}, where the alert fires")).with_note(format!("{} is at {}", alert.source, alert.location))
+                } else {
+                    continue;
+                };
+                out.push(diagnostic);
             }
         }
     }
@@ -101,5 +118,23 @@ mod tests {
     fn panels_red_at_the_objective() {
         let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 0.5}, {\"value\": 1}");
         assert_eq!(check_project(&PanelThreshold, &[("slis.yml", SLIS), ("d.json", &latency)], "d.json"), "");
+    }
+
+    const ALERTS: &str = "groups:\n- name: a\n  rules:\n  - alert: SlowRequests\n    expr: histogram_quantile(0.95, sum by (le, route) (rate(req_seconds_bucket[5m]))) > 2\n  - alert: VerySlowRequests\n    expr: histogram_quantile(0.95, sum by (le) (rate(req_seconds_bucket[5m]))) > 4\n  - alert: Errors\n    expr: sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.05\n";
+
+    #[test]
+    fn panels_red_beyond_where_an_alert_pages() {
+        let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 1}, {\"value\": 5}");
+        insta::assert_snapshot!(check_project(&PanelThreshold, &[("alerts.yml", ALERTS), ("d.json", &latency)], "d.json"));
+        // With an SLO as well, the SLO's bound is the message and the alert a note.
+        insta::assert_snapshot!(check_project(&PanelThreshold, &[("slis.yml", SLIS), ("alerts.yml", ALERTS), ("d.json", &latency)], "d.json"));
+    }
+
+    #[test]
+    fn panels_red_where_the_alert_pages() {
+        let errors = dashboard("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) * 100", "{\"value\": null}, {\"value\": 1}, {\"value\": 5}");
+        assert_eq!(check_project(&PanelThreshold, &[("alerts.yml", ALERTS), ("d.json", &errors)], "d.json"), "");
+        let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 1}, {\"value\": 2}");
+        assert_eq!(check_project(&PanelThreshold, &[("alerts.yml", ALERTS), ("d.json", &latency)], "d.json"), "");
     }
 }

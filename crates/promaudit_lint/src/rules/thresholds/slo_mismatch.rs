@@ -1,6 +1,6 @@
 use crate::context::FileContext;
 use crate::declare_rule;
-use crate::project::{alert_comparison, Objective};
+use crate::project::{alert_comparison, Bound};
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
 use promaudit_semantic::quantities::Quantity;
@@ -58,7 +58,7 @@ impl Rule for SloMismatch {
 }
 
 /// The message and help when `threshold` disagrees with `objective`.
-fn disagreement(alert: &str, quantity: &Quantity, threshold: f64, objective: &Objective) -> Option<(String, String)> {
+fn disagreement(alert: &str, quantity: &Quantity, threshold: f64, objective: &Bound) -> Option<(String, String)> {
     let source = &objective.source;
     let bound = objective.bound;
     match quantity {
