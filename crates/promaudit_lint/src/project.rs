@@ -37,6 +37,8 @@ pub struct FileFacts {
     routing: Vec<crate::routing::RoutingTree>,
     /// The SLO periods of Sloth `AlertWindows` specs.
     slo_periods: Vec<Duration>,
+    burn_windows: Vec<BurnWindow>,
+    sloth_budgets: Vec<(String, ErrorBudget)>,
     recording_groups: Vec<(String, RecordingGroup)>,
 }
 
@@ -118,6 +120,11 @@ pub struct ProjectFacts {
     pub sloth_periods: BTreeSet<Duration>,
     /// The first group with its own evaluation interval recording each series.
     pub recording_groups: HashMap<String, RecordingGroup>,
+    /// The burn-rate windows of the Sloth `AlertWindows` specs among the checked files.
+    pub burn_windows: Vec<BurnWindow>,
+    /// The error budget of each Sloth SLO, by the `sloth_id` its generated rules carry: the
+    /// first of its spec and its generated `slo:objective:ratio` rule.
+    pub sloth_budgets: HashMap<String, ErrorBudget>,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -134,6 +141,24 @@ pub struct Bound {
     pub source: String,
     /// `file:line`, for messages.
     pub location: String,
+}
+
+/// One window of a Sloth `AlertWindows` spec, as the burn factor its alert compares with.
+#[derive(Clone, Debug)]
+pub struct BurnWindow {
+    pub long: Duration,
+    /// `errorBudgetPercent` × period / long window.
+    pub factor: f64,
+    /// `file:line` of the window.
+    pub location: String,
+}
+
+/// What an SLO allows to fail: 1 - objective.
+#[derive(Clone, Debug)]
+pub struct ErrorBudget {
+    pub budget: f64,
+    /// "objective 99.9% at slo.yml:7".
+    pub origin: String,
 }
 
 /// The first definition of each computation, in file order, to find rules computing the same
@@ -350,6 +375,9 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let outcome = cache.parse(&expr.query.value);
                     let parsed = outcome.as_ref().as_ref().ok();
                     facts.definitions.push((record.value.clone(), parsed.map(series_read).unwrap_or_default()));
+                    if let Some(budget) = generated_sloth_budget(rule, cache) {
+                        facts.sloth_budgets.push((budget.0, ErrorBudget { budget: budget.1, origin: format!("`slo:objective:ratio` at {}", location(record.span)) }));
+                    }
                     let line = file.line_col(record.span.start).line;
                     let canonical = canonical_expression(&expr.query.value, cache);
                     let recorded = Recorded { name: record.value.clone(), expr: expr.query.value.clone(), canonical, span: record.span, labels: static_labels(rule), source: file.display_path(), line };
@@ -362,6 +390,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                         let at = Place { file: file.display_path(), line: file.line_col(name.span.start).line, span: name.span };
                         facts.slo_ids.push((id, FirstSlo { at, contents: slo_contents(slo) }));
                     }
+                    facts.sloth_budgets.extend(sloth_budget(&spec, slo, location));
                     facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Bound {
                         quantity,
                         bound,
@@ -374,7 +403,15 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                 let at = config.route.as_ref().map_or(0, |r| r.span.start);
                 facts.routing.extend(crate::routing::RoutingTree::new(&config, format!("{}:{}", file.display_path(), file.line_col(at).line)));
             }
-            Artifact::AlertWindows(windows) => facts.slo_periods.extend(windows.period.and_then(|p| parse_duration(&p.value))),
+            Artifact::AlertWindows(windows) => {
+                let period = windows.period.as_ref().and_then(|p| parse_duration(&p.value));
+                facts.slo_periods.extend(period);
+                facts.burn_windows.extend(windows.windows.iter().filter_map(|w| {
+                    let long = parse_duration(&w.long.as_ref()?.value)?;
+                    let percent: f64 = w.budget_percent.as_ref()?.value.trim().parse().ok()?;
+                    Some(BurnWindow { long, factor: percent / 100.0 * period?.as_secs_f64() / long.as_secs_f64(), location: location(w.span) })
+                }));
+            }
             Artifact::SliList(slis) => {
                 for sli in slis {
                     let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
@@ -482,6 +519,36 @@ fn slo_objective(slo: &Slo, format: SloFormat, cache: &ParseCache) -> Option<(Qu
     Some((Quantity::Ratio { numerator, denominator }, error_budget(percent)))
 }
 
+/// A Sloth SLO's `sloth_id` (`service-name`) and its error budget.
+fn sloth_budget(spec: &promaudit_source::artifact::SloSpec, slo: &Slo, location: impl Fn(promaudit_diagnostics::Span) -> String) -> Option<(String, ErrorBudget)> {
+    if !matches!(spec.format, SloFormat::Sloth | SloFormat::SlothCrd) {
+        return None;
+    }
+    let (service, name, objective) = (spec.service.as_ref()?, slo.name.as_ref()?, slo.objective.as_ref()?);
+    let percent: f64 = objective.value.trim().parse().ok()?;
+    let origin = format!("objective {percent}% at {}", location(objective.span));
+    Some((format!("{}-{}", service.value, name.value), ErrorBudget { budget: error_budget(percent), origin }))
+}
+
+/// `record: slo:objective:ratio` with `expr: vector(0.999)` and a `sloth_id` label, as Sloth
+/// generates it: the id and its error budget.
+fn generated_sloth_budget(rule: &promaudit_source::artifact::Rule, cache: &ParseCache) -> Option<(String, f64)> {
+    if rule.record.as_ref()?.value != "slo:objective:ratio" {
+        return None;
+    }
+    let id = rule.labels.iter().find(|(name, _)| name.value == "sloth_id")?.1.value.clone();
+    let outcome = cache.parse(&rule.expr.as_ref()?.query.value);
+    let objective = match &outcome.as_ref().as_ref().ok()?.expr {
+        Expr::Call(call) if call.func.name == "vector" => match call.args.args.first()?.as_ref() {
+            Expr::NumberLiteral(n) => n.val,
+            _ => return None,
+        },
+        Expr::NumberLiteral(n) => n.val,
+        _ => return None,
+    };
+    Some((id, error_budget(objective * 100.0)))
+}
+
 /// 1 - objective, without the float noise of `1.0 - 0.999` (0.0009999999999998899).
 fn error_budget(percent: f64) -> f64 {
     ((100.0 - percent) / 100.0 * 1e9).round() / 1e9
@@ -579,6 +646,10 @@ impl Checker {
         }
         self.project.routing.extend(file.routing);
         self.project.sloth_periods.extend(file.slo_periods);
+        self.project.burn_windows.extend(file.burn_windows);
+        for (id, budget) in file.sloth_budgets {
+            self.project.sloth_budgets.entry(id).or_insert(budget);
+        }
         for (series, group) in file.recording_groups {
             self.project.recording_groups.entry(series).or_insert(group);
         }

@@ -4,6 +4,7 @@
 
 use promaudit_diagnostics::{Diagnostic, Severity};
 use promaudit_lint::{check_bytes, Checker, FileReport};
+use promaudit_source::SourceFile;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> PathBuf {
@@ -205,4 +206,60 @@ fn the_evaluation_time_join_failure_is_found_with_the_tests_input_series() {
     let report = check(&corpus().join("prometheus-testdata/bad-rules/cmd__promtool__testdata__bad-rules-error.yml"), &Checker::with_catalog(catalog));
     let found: Vec<(&str, usize)> = report.diagnostics.iter().map(|d| (d.code, report.file.line_col(d.span.start).line)).collect();
     assert!(found.contains(&("join/ambiguous-match", 7)), "{found:?}");
+}
+
+/// The burn-rate findings of `files` checked as one project.
+fn burn_rate_findings(files: Vec<SourceFile>) -> Vec<String> {
+    let mut checker = Checker::default();
+    checker.learn_project(&files);
+    let mut found = Vec::new();
+    for file in files {
+        let report = promaudit_lint::check_source(file, &checker);
+        assert!(!report.diagnostics.iter().any(|d| d.code == "source/skipped"), "{} was not checked", report.file.display_path());
+        found.extend(report.diagnostics.iter().filter(|d| d.code == "slo/burn-rate").map(|d| format!("{}:{}: {}", report.file.display_path(), report.file.line_col(d.span.start).line, d.message)));
+    }
+    found
+}
+
+/// Sloth's integration tests keep its expected output as Go templates (`{{ .version }}`, and
+/// alert annotations escaped as `{{"{{$labels.x}}"}}`): rendered as Sloth renders them, the
+/// outputs for 30-day, 28-day and custom 7-day windows, with the `AlertWindows` spec of the
+/// examples, pass the burn-rate check.
+#[test]
+fn sloths_generated_burn_rate_alerts_pass() {
+    let dir = corpus().join("sloth/test/integration/prometheus/testdata");
+    let mut files = vec![SourceFile::new("7d.yaml", std::fs::read_to_string(corpus().join("sloth/examples/windows/7d.yaml")).unwrap())];
+    let escaped = regex::Regex::new(r#"\{\{"(\{\{[^}]*\}\})"\}\}"#).unwrap();
+    let mut templates: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".yaml.tpl")).collect();
+    templates.sort();
+    for path in &templates {
+        let text = std::fs::read_to_string(path).unwrap().replace("{{ .version }}", "v0.0.0");
+        files.push(SourceFile::new(path, escaped.replace_all(&text, "$1").into_owned()));
+    }
+    assert!(templates.len() >= 10, "{} templates", templates.len());
+    let alerts: usize = files.iter().map(|f| f.text.matches("sloth_window)").count()).sum();
+    assert!(alerts > 50, "only {alerts} burn-rate windows rendered");
+    assert_eq!(burn_rate_findings(files), Vec::<String>::new());
+}
+
+/// Defects planted in Sloth's generated getting-started rules are caught: a factor no alert
+/// window uses, a standard factor on the wrong pair, a budget that is not the SLO's.
+#[test]
+fn burn_rate_defects_planted_in_generated_rules_are_caught() {
+    let original = std::fs::read_to_string(corpus().join("sloth/examples/_gen/getting-started.yml")).unwrap();
+    assert_eq!(burn_rate_findings(vec![SourceFile::new("gen.yml", original.clone())]), Vec::<String>::new());
+    let budget = "0.0009999999999999432";
+    let plants = [
+        ("ratio_rate1h{", format!("(14.4 * {budget})"), format!("(10 * {budget})"), "burn factor 10 on the 1h/5m pair fits no alert window"),
+        ("ratio_rate6h{", format!("(6 * {budget})"), format!("(14.4 * {budget})"), "burn factor 14.4 belongs to the 1h/5m pair, not to 6h/30m"),
+        ("ratio_rate1h{", format!("(14.4 * {budget})"), "(14.4 * 0.01)".to_string(), "this threshold is 14.4 × 0.01, but SLO `myservice-requests-availability` has an error budget of 0.001"),
+    ];
+    for (window, from, to, expected) in plants {
+        // The long window's line and the short window's line above it, as a generated pair.
+        let lines: Vec<&str> = original.lines().collect();
+        let at = lines.iter().position(|l| l.contains(window) && l.contains(&from)).expect("the pair is in the generated file");
+        let planted: String = lines.iter().enumerate().map(|(i, l)| if i == at || i + 2 == at { l.replace(&from, &to) } else { l.to_string() } + "\n").collect();
+        let found = burn_rate_findings(vec![SourceFile::new("gen.yml", planted)]);
+        assert!(found.iter().any(|f| f.contains(expected)), "planted `{to}` on {window}: expected {expected:?}, got {found:?}");
+    }
 }

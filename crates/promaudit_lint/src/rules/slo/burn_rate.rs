@@ -1,6 +1,7 @@
 use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::names::parse_duration;
+use crate::project::ProjectFacts;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::{Diagnostic, Span};
 use promaudit_promql::ParsedQuery;
@@ -14,7 +15,10 @@ declare_rule! {
     /// whose window pairs do not add up: the two windows of a pair compared with different
     /// burn factors, a short window that is not 1/12 of its long window (5m for 1h, 30m for 6h,
     /// 2h for 1d, 6h for 3d), a standard factor on the wrong pair (14.4 belongs to 1h/5m, 6 to
-    /// 6h/30m, 3 to 1d/2h, 1 to 3d/6h), and a threshold of 1 or more, which an error ratio
+    /// 6h/30m, 3 to 1d/2h, 1 to 3d/6h), a factor no alert window uses (neither Sloth's defaults
+    /// for 30 or 28 days nor an `AlertWindows` spec among the checked files), a threshold whose
+    /// budget is not 1 - objective of the SLO its `sloth_id` names (from the Sloth spec or the
+    /// generated `slo:objective:ratio` rule), and a threshold of 1 or more, which an error ratio
     /// never exceeds. Windows are read from the recording rules' names (`…ratio_rate1h`).
     ///
     /// ## Why it matters
@@ -30,7 +34,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// Use the factor of the pair (here 6 for 6h/30m), the same on both windows.
+    /// Use the factor of the pair (here 6 for 6h/30m), the same on both windows, times the
+    /// SLO's error budget; regenerate Sloth's rules after changing an objective.
     pub BurnRate {
         code: "slo/burn-rate",
         category: Correctness,
@@ -42,11 +47,18 @@ declare_rule! {
 /// The standard pairs for a 30-day (and 28-day) objective: long window, factor at 30 days.
 const STANDARD: &[(u64, f64)] = &[(3600, 14.4), (6 * 3600, 6.0), (86400, 3.0), (3 * 86400, 1.0)];
 
+/// The standard long windows and the share of the budget each pages or tickets at, the same
+/// for every period (Sloth's defaults for 30 and 28 days): factor = share × period / window.
+const STANDARD_SHARES: &[(u64, f64)] = &[(3600, 0.02), (6 * 3600, 0.05), (86400, 0.1), (3 * 86400, 0.1)];
+const DAY: u64 = 86400;
+
 /// One side of a pair: `…ratio_rate1h > (14.4 * 0.001)`.
 struct Window {
     window: Duration,
     threshold: f64,
     factor: Option<f64>,
+    /// The `sloth_id` the selector matches, naming the SLO whose budget this is.
+    sloth_id: Option<String>,
     span: Span,
 }
 
@@ -67,7 +79,7 @@ impl Rule for BurnRate {
                 }
                 let (Some(a), Some(b)) = (window_of(&and.lhs, parsed), window_of(&and.rhs, parsed)) else { return };
                 let (short, long) = if a.window <= b.window { (a, b) } else { (b, a) };
-                for problem in problems(&short, &long) {
+                for problem in problems(&short, &long).into_iter().chain(budget_problems(&short, &long, cx.project)) {
                     out.push(Self::META.diagnostic(query.file_span(problem.0), problem.1).with_help(problem.2));
                 }
             });
@@ -89,20 +101,11 @@ fn problems(short: &Window, long: &Window) -> Vec<(Span, String, String)> {
         }
     }
     if (short.threshold / long.threshold - 1.0).abs() > 0.01 {
-        found.push((short.span, format!("the {s} and {l} windows of this pair are compared with different thresholds ({} and {}): the pair no longer burns at one rate", short.threshold, long.threshold), "compare both windows of a pair with the same factor × error budget".to_string()));
+        found.push((short.span, format!("the {s} and {l} windows of this pair are compared with different thresholds ({} and {}): the pair no longer burns at one rate", round(short.threshold), round(long.threshold)), "compare both windows of a pair with the same factor × error budget".to_string()));
     }
     if short.window * 12 != long.window {
         let expected = long.window / 12;
         found.push((short.span, format!("the short window {s} is not 1/12 of the long window {l}: the pair resets too {} after the burn stops", if short.window > expected { "slowly" } else { "quickly" }), format!("pair {l} with {}", show(expected))));
-    }
-    if let Some(factor) = long.factor {
-        let belongs = STANDARD.iter().find(|(_, f)| (factor - f).abs() < 1e-9).map(|(w, _)| Duration::from_secs(*w));
-        let expected = STANDARD.iter().find(|(w, _)| Duration::from_secs(*w) == long.window).map(|(_, f)| *f);
-        if let (Some(belongs), Some(expected)) = (belongs, expected) {
-            if belongs != long.window {
-                found.push((long.span, format!("burn factor {factor} belongs to the {}/{} pair, not to {l}/{s}: for a 30-day objective this pair's factor is {expected}", show(belongs), show(belongs / 12)), format!("use {expected} on both windows of the {l}/{s} pair")));
-            }
-        }
     }
     found
 }
@@ -116,10 +119,59 @@ fn window_of(expr: &Expr, parsed: &ParsedQuery) -> Option<Window> {
         Expr::Binary(b) if b.op.is_comparison_operator() && matches!(b.op.id(), token::T_GTR | token::T_GTE) => {
             let name = recorded_window(&b.lhs)?;
             let threshold = constant(&b.rhs)?;
-            Some(Window { window: name, threshold, factor: factor(&b.rhs), span: parsed.span_of(&b.rhs) })
+            Some(Window { window: name, threshold, factor: factor(&b.rhs), sloth_id: sloth_id(&b.lhs), span: parsed.span_of(&b.rhs) })
         }
         _ => None,
     }
+}
+
+/// What is wrong with a pair's factor and budget, as the SLO it names and the alert windows
+/// of the checked files know them: the budget in the threshold is not the SLO's, or the factor
+/// (written, or the threshold over the SLO's budget) fits no alert window of this long window.
+fn budget_problems(short: &Window, long: &Window, project: &ProjectFacts) -> Option<(Span, String, String)> {
+    let (s, l) = (show(short.window), show(long.window));
+    let slo = long.sloth_id.as_deref().and_then(|id| Some((id, project.sloth_budgets.get(id)?)));
+    if let (Some(factor), Some((id, budget))) = (long.factor, slo) {
+        let written = long.threshold / factor;
+        if (written / budget.budget - 1.0).abs() > 1e-3 {
+            let burn = round(long.threshold / budget.budget);
+            let lasting = |burn: f64| format!("{:.1}", 30.0 / burn);
+            let message = format!("this threshold is {factor} × {}, but SLO `{id}` has an error budget of {} ({}): the {l}/{s} pair fires at a burn rate of {burn}, not {factor} (a 30-day budget spent in {} days, not {})", round(written), budget.budget, budget.origin, lasting(burn), lasting(factor));
+            return Some((long.span, message, format!("write {factor} * {} on both windows", budget.budget)));
+        }
+    }
+    let factor = long.factor.or_else(|| slo.map(|(_, b)| long.threshold / b.budget))?;
+    let fitting = fitting_factors(long.window, project);
+    if fitting.is_empty() || fitting.iter().any(|f| (factor / f - 1.0).abs() < 1e-3) {
+        return None;
+    }
+    let belongs = STANDARD.iter().find(|(_, f)| (factor - f).abs() < 1e-9).map(|(w, _)| Duration::from_secs(*w)).filter(|w| *w != long.window);
+    let expected: Vec<String> = fitting.iter().map(|f| round(*f).to_string()).collect();
+    let use_expected = format!("use {} on both windows of the {l}/{s} pair", expected[0]);
+    Some(match belongs {
+        Some(belongs) => (long.span, format!("burn factor {factor} belongs to the {}/{} pair, not to {l}/{s}: for a 30-day objective this pair's factor is {}", show(belongs), show(belongs / 12), expected[0]), use_expected),
+        None => {
+            let share = STANDARD_SHARES.iter().find(|(w, _)| Duration::from_secs(*w) == long.window).map(|(_, share)| share * 100.0);
+            let spent = factor * long.window.as_secs_f64() / (30 * DAY) as f64 * 100.0;
+            let standard = share.map_or(String::new(), |share| format!(", where the standard {share}% gives {}", expected[0]));
+            let message = format!("burn factor {} on the {l}/{s} pair fits no alert window (the {l} window pages at {}): over a 30-day period it fires after {spent:.1}% of the budget is spent{standard}", round(factor), expected.join(" or "));
+            (long.span, message, format!("{use_expected}, or check the `AlertWindows` spec this factor comes from along with the rules"))
+        }
+    })
+}
+
+/// The burn factors a long window pages or tickets with: Sloth's defaults at 30 and 28 days
+/// (30 days first), then the `AlertWindows` specs of the checked files.
+fn fitting_factors(long: Duration, project: &ProjectFacts) -> Vec<f64> {
+    let defaults = STANDARD_SHARES.iter().filter(|(w, _)| Duration::from_secs(*w) == long).flat_map(|(w, share)| [30, 28].map(|days| share * (days * DAY) as f64 / *w as f64));
+    defaults.chain(project.burn_windows.iter().filter(|w| w.long == long).map(|w| w.factor)).collect()
+}
+
+/// The value of a `sloth_id="…"` matcher.
+fn sloth_id(expr: &Expr) -> Option<String> {
+    let selector = selector_of(expr)?;
+    let matcher = selector.matchers.matchers.iter().find(|m| m.name == "sloth_id" && m.op == promql_parser::label::MatchOp::Equal)?;
+    Some(matcher.value.clone())
 }
 
 /// The window a recording rule's name ends in: `slo:sli_error:ratio_rate30m` → 30m.
@@ -168,7 +220,7 @@ fn show(window: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::snapshot;
+    use crate::testing::{check_project, snapshot};
 
     fn alert(expr: &str) -> String {
         format!("groups:\n- name: slo\n  rules:\n  - alert: HighBurn\n    expr: {expr}\n")
@@ -189,5 +241,45 @@ mod tests {
     fn standard_pairs_pass() {
         let text = alert("(max(slo:sli_error:ratio_rate5m{sloth_id=\"a\"} > (14.4 * 0.001)) without (sloth_window) and max(slo:sli_error:ratio_rate1h{sloth_id=\"a\"} > (14.4 * 0.001)) without (sloth_window)) or (slo:sli_error:ratio_rate30m > (6 * 0.001) and slo:sli_error:ratio_rate6h > (6 * 0.001))");
         assert_eq!(snapshot(&BurnRate, "r.yml", &text), "");
+    }
+
+    const SLOTH: &str = "version: prometheus/v1\nservice: api\nslos:\n- name: availability\n  objective: 99.5\n  sli:\n    events:\n      error_query: sum(rate(errors_total[{{.window}}]))\n      total_query: sum(rate(requests_total[{{.window}}]))\n";
+
+    /// A Sloth-style pair on the SLO above, both windows compared with `threshold`.
+    fn sloth_pair(short: &str, long: &str, threshold: &str) -> String {
+        alert(&format!("max(slo:sli_error:ratio_rate{short}{{sloth_id=\"api-availability\"}} > {threshold}) without (sloth_window) and max(slo:sli_error:ratio_rate{long}{{sloth_id=\"api-availability\"}} > {threshold}) without (sloth_window)"))
+    }
+
+    fn check_with_slo(rules: &str) -> String {
+        check_project(&BurnRate, &[("slo.yml", SLOTH), ("r.yml", rules)], "r.yml")
+    }
+
+    #[test]
+    fn a_factor_no_alert_window_uses() {
+        insta::assert_snapshot!(check_with_slo(&sloth_pair("5m", "1h", "(10 * 0.005)")));
+        // Written as one number, the factor is the threshold over the SLO's budget: 0.05 / 0.005.
+        assert!(check_with_slo(&sloth_pair("5m", "1h", "0.05")).contains("burn factor 10 on the 1h/5m pair fits no alert window"));
+        assert_eq!(check_with_slo(&sloth_pair("5m", "1h", "0.072")), "");
+        assert_eq!(check_with_slo(&sloth_pair("30m", "6h", "(5.6 * 0.005)")), "", "a 28-day SLO's factor");
+    }
+
+    #[test]
+    fn a_budget_that_is_not_the_slos() {
+        insta::assert_snapshot!(check_with_slo(&sloth_pair("5m", "1h", "(14.4 * 0.001)")));
+        assert_eq!(check_with_slo(&sloth_pair("5m", "1h", "(14.4 * 0.0049999999999999)")), "", "Sloth's float noise");
+    }
+
+    #[test]
+    fn the_budget_of_a_generated_objective_rule() {
+        let rules = format!("{}  - record: slo:objective:ratio\n    expr: vector(0.9990000000000001)\n    labels:\n      sloth_id: api-availability\n", sloth_pair("5m", "1h", "(14.4 * 0.005)"));
+        assert!(check_project(&BurnRate, &[("r.yml", &rules)], "r.yml").contains("has an error budget of 0.001"));
+    }
+
+    #[test]
+    fn factors_of_the_alert_windows_specs() {
+        let pair = sloth_pair("30m", "6h", "(3.5 * 0.005)");
+        assert!(check_with_slo(&pair).contains("burn factor 3.5 on the 6h/30m pair fits no alert window"));
+        let windows = "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec:\n  sloPeriod: 7d\n  page:\n    slow:\n      errorBudgetPercent: 12.5\n      shortWindow: 30m\n      longWindow: 6h\n";
+        assert_eq!(check_project(&BurnRate, &[("slo.yml", SLOTH), ("windows.yml", windows), ("r.yml", &pair)], "r.yml"), "");
     }
 }
