@@ -130,7 +130,8 @@ fn window_of(expr: &Expr, parsed: &ParsedQuery) -> Option<Window> {
 /// (written, or the threshold over the SLO's budget) fits no alert window of this long window.
 fn budget_problems(short: &Window, long: &Window, project: &ProjectFacts) -> Option<(Span, String, String)> {
     let (s, l) = (show(short.window), show(long.window));
-    let slo = long.sloth_id.as_deref().and_then(|id| Some((id, project.sloth_budgets.get(id)?)));
+    // A 100% objective leaves no budget to burn: nothing to compare with.
+    let slo = long.sloth_id.as_deref().and_then(|id| Some((id, project.sloth_budgets.get(id).filter(|b| b.budget > 0.0)?)));
     if let (Some(factor), Some((id, budget))) = (long.factor, slo) {
         let written = long.threshold / factor;
         if (written / budget.budget - 1.0).abs() > 1e-3 {
@@ -267,6 +268,12 @@ mod tests {
     fn a_budget_that_is_not_the_slos() {
         insta::assert_snapshot!(check_with_slo(&sloth_pair("5m", "1h", "(14.4 * 0.001)")));
         assert_eq!(check_with_slo(&sloth_pair("5m", "1h", "(14.4 * 0.0049999999999999)")), "", "Sloth's float noise");
+    }
+
+    #[test]
+    fn a_hundred_percent_objective_has_no_budget_to_compare_with() {
+        let slo = SLOTH.replace("objective: 99.5", "objective: 100");
+        assert_eq!(check_project(&BurnRate, &[("slo.yml", &slo), ("r.yml", &sloth_pair("5m", "1h", "(14.4 * 0.001)"))], "r.yml"), "");
     }
 
     #[test]
