@@ -162,3 +162,39 @@ fn the_bundled_rules_are_clean() {
     let output = promaudit(&["check", "--fail-on", "info", "--catalog", repo().join("fixtures/catalog").to_str().unwrap(), repo().join("rules").to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
 }
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Burn-rate defects planted in the bundle's hand-written pair are reported at the threshold:
+/// an objective loosened without the alert, and a factor no alert window uses.
+#[test]
+fn burn_rate_defects_planted_in_the_bundle_are_caught() {
+    let plants: [(&str, &str, &str, &str); 2] = [
+        ("slo/matrixinfer-slo.yaml", "objective: 99.9", "objective: 99.5", "this threshold is 14.4 × 0.001, but SLO `inference-availability` has an error budget of 0.005"),
+        ("alerts/matrixinfer-alerts.yaml", "ratio_rate1h > (14.4 * 0.001)", "ratio_rate1h > (10 * 0.001)", "burn factor 10 on the 1h/5m pair fits no alert window"),
+    ];
+    for (i, (file, from, to, expected)) in plants.into_iter().enumerate() {
+        let dir = temp_dir(&format!("planted-burn-rate-{i}"));
+        copy_tree(&repo().join("rules"), &dir);
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} no longer has `{from}`");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let output = promaudit(&["check", "--format", "json", "--catalog", repo().join("fixtures/catalog").to_str().unwrap(), dir.to_str().unwrap()]);
+        let document = json(&output);
+        let found: Vec<_> = document["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "slo/burn-rate").collect();
+        let at_threshold = |d: &&serde_json::Value| d["message"].as_str().unwrap().contains(expected) && d["file"].as_str().unwrap().ends_with("alerts/matrixinfer-alerts.yaml") && d["line"] == 52 && d["column"] == 62;
+        assert!(found.iter().any(at_threshold), "planted `{to}` in {file}: {found:?}");
+    }
+}

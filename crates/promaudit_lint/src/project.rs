@@ -39,6 +39,7 @@ pub struct FileFacts {
     slo_periods: Vec<Duration>,
     burn_windows: Vec<BurnWindow>,
     sloth_budgets: Vec<(String, ErrorBudget)>,
+    recorded_quantities: Vec<(String, Option<Quantity>)>,
     recording_groups: Vec<(String, RecordingGroup)>,
 }
 
@@ -125,6 +126,9 @@ pub struct ProjectFacts {
     /// The error budget of each Sloth SLO, by the `sloth_id` its generated rules carry: the
     /// first of its spec and its generated `slo:objective:ratio` rule.
     pub sloth_budgets: HashMap<String, ErrorBudget>,
+    /// The quantity each recorded series measures (an error ratio, a quantile), `None` when
+    /// its rules record it from different quantities or from none.
+    pub recorded_quantities: HashMap<String, Option<Quantity>>,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -157,6 +161,8 @@ pub struct BurnWindow {
 #[derive(Clone, Debug)]
 pub struct ErrorBudget {
     pub budget: f64,
+    /// "SLO `api-availability`".
+    pub owner: String,
     /// "objective 99.9% at slo.yml:7".
     pub origin: String,
 }
@@ -375,8 +381,11 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let outcome = cache.parse(&expr.query.value);
                     let parsed = outcome.as_ref().as_ref().ok();
                     facts.definitions.push((record.value.clone(), parsed.map(series_read).unwrap_or_default()));
+                    let quantity = parsed.and_then(|p| measured_quantity(&p.expr)).filter(|(_, factor)| *factor == 1.0).map(|(quantity, _)| quantity);
+                    facts.recorded_quantities.push((record.value.clone(), quantity));
                     if let Some(budget) = generated_sloth_budget(rule, cache) {
-                        facts.sloth_budgets.push((budget.0, ErrorBudget { budget: budget.1, origin: format!("`slo:objective:ratio` at {}", location(record.span)) }));
+                        let (owner, origin) = (format!("SLO `{}`", budget.0), format!("`slo:objective:ratio` at {}", location(record.span)));
+                        facts.sloth_budgets.push((budget.0, ErrorBudget { budget: budget.1, owner, origin }));
                     }
                     let line = file.line_col(record.span.start).line;
                     let canonical = canonical_expression(&expr.query.value, cache);
@@ -526,8 +535,9 @@ fn sloth_budget(spec: &promaudit_source::artifact::SloSpec, slo: &Slo, location:
     }
     let (service, name, objective) = (spec.service.as_ref()?, slo.name.as_ref()?, slo.objective.as_ref()?);
     let percent: f64 = objective.value.trim().parse().ok()?;
+    let id = format!("{}-{}", service.value, name.value);
     let origin = format!("objective {percent}% at {}", location(objective.span));
-    Some((format!("{}-{}", service.value, name.value), ErrorBudget { budget: error_budget(percent), origin }))
+    Some((id.clone(), ErrorBudget { budget: error_budget(percent), owner: format!("SLO `{id}`"), origin }))
 }
 
 /// `record: slo:objective:ratio` with `expr: vector(0.999)` and a `sloth_id` label, as Sloth
@@ -647,6 +657,9 @@ impl Checker {
         self.project.routing.extend(file.routing);
         self.project.sloth_periods.extend(file.slo_periods);
         self.project.burn_windows.extend(file.burn_windows);
+        for (series, quantity) in file.recorded_quantities {
+            self.project.recorded_quantities.entry(series).and_modify(|known| if *known != quantity { *known = None }).or_insert(quantity);
+        }
         for (id, budget) in file.sloth_budgets {
             self.project.sloth_budgets.entry(id).or_insert(budget);
         }

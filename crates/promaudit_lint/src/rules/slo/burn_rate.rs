@@ -1,7 +1,8 @@
 use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::names::parse_duration;
-use crate::project::ProjectFacts;
+use crate::project::{ErrorBudget, ProjectFacts};
+use promaudit_semantic::quantities::Quantity;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::{Diagnostic, Span};
 use promaudit_promql::ParsedQuery;
@@ -17,9 +18,11 @@ declare_rule! {
     /// 2h for 1d, 6h for 3d), a standard factor on the wrong pair (14.4 belongs to 1h/5m, 6 to
     /// 6h/30m, 3 to 1d/2h, 1 to 3d/6h), a factor no alert window uses (neither Sloth's defaults
     /// for 30 or 28 days nor an `AlertWindows` spec among the checked files), a threshold whose
-    /// budget is not 1 - objective of the SLO its `sloth_id` names (from the Sloth spec or the
-    /// generated `slo:objective:ratio` rule), and a threshold of 1 or more, which an error ratio
-    /// never exceeds. Windows are read from the recording rules' names (`…ratio_rate1h`).
+    /// budget is not 1 - objective of its SLO, and a threshold of 1 or more, which an error
+    /// ratio never exceeds. Windows are read from the recording rules' names (`…ratio_rate1h`).
+    /// The SLO is the one a Sloth `sloth_id` matcher names (from the spec or the generated
+    /// `slo:objective:ratio` rule), or for a hand-written pair the SLO or SLI on the error ratio
+    /// its recording rules compute, in any of the checked files.
     ///
     /// ## Why it matters
     /// A pair alerts when both windows burn the budget at the same rate; with different factors
@@ -57,6 +60,8 @@ struct Window {
     window: Duration,
     threshold: f64,
     factor: Option<f64>,
+    /// The recorded series compared: `slo:sli_error:ratio_rate1h`.
+    series: String,
     /// The `sloth_id` the selector matches, naming the SLO whose budget this is.
     sloth_id: Option<String>,
     span: Span,
@@ -117,9 +122,9 @@ fn window_of(expr: &Expr, parsed: &ParsedQuery) -> Option<Window> {
         Expr::Paren(p) => window_of(&p.expr, parsed),
         Expr::Aggregate(a) => window_of(&a.expr, parsed),
         Expr::Binary(b) if b.op.is_comparison_operator() && matches!(b.op.id(), token::T_GTR | token::T_GTE) => {
-            let name = recorded_window(&b.lhs)?;
+            let (series, window) = recorded_window(&b.lhs)?;
             let threshold = constant(&b.rhs)?;
-            Some(Window { window: name, threshold, factor: factor(&b.rhs), sloth_id: sloth_id(&b.lhs), span: parsed.span_of(&b.rhs) })
+            Some(Window { window, series, threshold, factor: factor(&b.rhs), sloth_id: sloth_id(&b.lhs), span: parsed.span_of(&b.rhs) })
         }
         _ => None,
     }
@@ -130,18 +135,17 @@ fn window_of(expr: &Expr, parsed: &ParsedQuery) -> Option<Window> {
 /// (written, or the threshold over the SLO's budget) fits no alert window of this long window.
 fn budget_problems(short: &Window, long: &Window, project: &ProjectFacts) -> Option<(Span, String, String)> {
     let (s, l) = (show(short.window), show(long.window));
-    // A 100% objective leaves no budget to burn: nothing to compare with.
-    let slo = long.sloth_id.as_deref().and_then(|id| Some((id, project.sloth_budgets.get(id).filter(|b| b.budget > 0.0)?)));
-    if let (Some(factor), Some((id, budget))) = (long.factor, slo) {
+    let slo = budget_of(long, project);
+    if let (Some(factor), Some(budget)) = (long.factor, &slo) {
         let written = long.threshold / factor;
         if (written / budget.budget - 1.0).abs() > 1e-3 {
             let burn = round(long.threshold / budget.budget);
             let lasting = |burn: f64| format!("{:.1}", 30.0 / burn);
-            let message = format!("this threshold is {factor} × {}, but SLO `{id}` has an error budget of {} ({}): the {l}/{s} pair fires at a burn rate of {burn}, not {factor} (a 30-day budget spent in {} days, not {})", round(written), budget.budget, budget.origin, lasting(burn), lasting(factor));
+            let message = format!("this threshold is {factor} × {}, but {} has an error budget of {} ({}): the {l}/{s} pair fires at a burn rate of {burn}, not {factor} (a 30-day budget spent in {} days, not {})", round(written), budget.owner, budget.budget, budget.origin, lasting(burn), lasting(factor));
             return Some((long.span, message, format!("write {factor} * {} on both windows", budget.budget)));
         }
     }
-    let factor = long.factor.or_else(|| slo.map(|(_, b)| long.threshold / b.budget))?;
+    let factor = long.factor.or_else(|| slo.map(|b| long.threshold / b.budget))?;
     let fitting = fitting_factors(long.window, project);
     if fitting.is_empty() || fitting.iter().any(|f| (factor / f - 1.0).abs() < 1e-3) {
         return None;
@@ -161,6 +165,18 @@ fn budget_problems(short: &Window, long: &Window, project: &ProjectFacts) -> Opt
     })
 }
 
+/// The error budget a window burns: of the SLO its `sloth_id` names, else of an SLO or SLI on
+/// the error ratio its recorded series measures. A 100% objective leaves none to compare with.
+fn budget_of(window: &Window, project: &ProjectFacts) -> Option<ErrorBudget> {
+    let sloth = window.sloth_id.as_deref().and_then(|id| project.sloth_budgets.get(id)).cloned();
+    let measured = || {
+        let quantity = project.recorded_quantities.get(&window.series)?.as_ref()?;
+        let objective = project.objectives_for(quantity).find(|o| matches!(o.quantity, Quantity::Ratio { .. }))?;
+        Some(ErrorBudget { budget: objective.bound, owner: objective.source.clone(), origin: format!("at {}", objective.location) })
+    };
+    sloth.or_else(measured).filter(|b| b.budget > 0.0)
+}
+
 /// The burn factors a long window pages or tickets with: Sloth's defaults at 30 and 28 days
 /// (30 days first), then the `AlertWindows` specs of the checked files.
 fn fitting_factors(long: Duration, project: &ProjectFacts) -> Vec<f64> {
@@ -175,11 +191,11 @@ fn sloth_id(expr: &Expr) -> Option<String> {
     Some(matcher.value.clone())
 }
 
-/// The window a recording rule's name ends in: `slo:sli_error:ratio_rate30m` → 30m.
-fn recorded_window(expr: &Expr) -> Option<Duration> {
+/// The series and the window its name ends in: `slo:sli_error:ratio_rate30m` → 30m.
+fn recorded_window(expr: &Expr) -> Option<(String, Duration)> {
     let name = selector_of(expr).and_then(selector_name)?;
     let (_, window) = name.rsplit_once("_rate")?;
-    parse_duration(window)
+    Some((name.to_string(), parse_duration(window)?))
 }
 
 fn constant(expr: &Expr) -> Option<f64> {
@@ -268,6 +284,16 @@ mod tests {
     fn a_budget_that_is_not_the_slos() {
         insta::assert_snapshot!(check_with_slo(&sloth_pair("5m", "1h", "(14.4 * 0.001)")));
         assert_eq!(check_with_slo(&sloth_pair("5m", "1h", "(14.4 * 0.0049999999999999)")), "", "Sloth's float noise");
+    }
+
+    #[test]
+    fn hand_written_pairs_are_held_to_the_slo_of_the_ratio_they_record() {
+        let recording = "  - record: job:errors:ratio_rate1h\n    expr: sum by (job) (rate(errors_total[1h])) / sum by (job) (rate(requests_total[1h]))\n  - record: job:errors:ratio_rate5m\n    expr: sum by (job) (rate(errors_total[5m])) / sum by (job) (rate(requests_total[5m]))\n";
+        let rules = |threshold: &str| format!("{}{recording}", alert(&format!("job:errors:ratio_rate1h > {threshold} and job:errors:ratio_rate5m > {threshold}")));
+        insta::assert_snapshot!(check_with_slo(&rules("(14.4 * 0.001)")));
+        assert_eq!(check_with_slo(&rules("(14.4 * 0.005)")), "");
+        // Without an SLO on the ratio there is no budget to hold the threshold to.
+        assert_eq!(check_project(&BurnRate, &[("r.yml", &rules("(14.4 * 0.001)"))], "r.yml"), "");
     }
 
     #[test]
