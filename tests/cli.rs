@@ -198,3 +198,20 @@ fn burn_rate_defects_planted_in_the_bundle_are_caught() {
         assert!(found.iter().any(at_threshold), "planted `{to}` in {file}: {found:?}");
     }
 }
+
+/// A dashboard is held to alerts in files the pre-pass would otherwise not read (no recording
+/// rules, scrape configs or SLOs in them).
+#[test]
+fn a_panel_is_held_to_an_alert_in_another_file() {
+    let dir = temp_dir("panel-and-alert");
+    let alerts = "groups:\n- name: a\n  rules:\n  - alert: SlowRequests\n    expr: histogram_quantile(0.95, sum by (le) (rate(req_seconds_bucket[5m]))) > 2\n    for: 10m\n    labels: {severity: warning}\n    annotations: {summary: slow}\n";
+    std::fs::write(dir.join("alerts.yml"), alerts).unwrap();
+    let dashboard = r#"{"title": "D", "panels": [{"title": "Latency", "type": "stat", "targets": [{"expr": "histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))"}], "fieldConfig": {"defaults": {"thresholds": {"steps": [{"value": null}, {"value": 1}, {"value": 5}]}}}}]}"#;
+    std::fs::write(dir.join("dashboard.json"), dashboard).unwrap();
+    let output = promaudit(&["check", "--format", "json", dir.to_str().unwrap()]);
+    let document = json(&output);
+    let found: Vec<_> = document["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "thresholds/panel-threshold").collect();
+    assert_eq!(found.len(), 1, "{document}");
+    assert!(found[0]["message"].as_str().unwrap().contains("alert `SlowRequests` pages when the p95 of `req_seconds` exceeds 2s"), "{}", found[0]);
+    assert_eq!((found[0]["line"].as_u64(), found[0]["column"].as_u64()), (Some(1), Some(dashboard.find("5}").unwrap() as u64 + 1)));
+}

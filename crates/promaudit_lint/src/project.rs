@@ -153,8 +153,6 @@ pub struct BurnWindow {
     pub long: Duration,
     /// `errorBudgetPercent` × period / long window.
     pub factor: f64,
-    /// `file:line` of the window.
-    pub location: String,
 }
 
 /// What an SLO allows to fail: 1 - objective.
@@ -330,7 +328,6 @@ impl ProjectFacts {
     pub fn alert_thresholds_for<'a>(&'a self, quantity: &'a Quantity) -> impl Iterator<Item = &'a Bound> {
         self.alert_thresholds.iter().filter(move |a| a.quantity == *quantity)
     }
-
 }
 
 #[derive(Debug)]
@@ -418,7 +415,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                 facts.burn_windows.extend(windows.windows.iter().filter_map(|w| {
                     let long = parse_duration(&w.long.as_ref()?.value)?;
                     let percent: f64 = w.budget_percent.as_ref()?.value.trim().parse().ok()?;
-                    Some(BurnWindow { long, factor: percent / 100.0 * period?.as_secs_f64() / long.as_secs_f64(), location: location(w.span) })
+                    Some(BurnWindow { long, factor: percent / 100.0 * period?.as_secs_f64() / long.as_secs_f64() })
                 }));
             }
             Artifact::SliList(slis) => {
@@ -735,6 +732,9 @@ impl Checker {
                 let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).map(|text| learn_alerts(&SourceFile::new(path.as_path(), text), cache))).collect();
                 self.project.alert_thresholds.extend(learned.into_iter().flatten());
             }
+        } else {
+            // No panel to judge by them.
+            self.project.alert_thresholds = Vec::new();
         }
         self.finish_learning(|name| !scan_words || words.contains(name));
     }
