@@ -38,6 +38,7 @@ pub struct FileFacts {
     /// The SLO periods of Sloth `AlertWindows` specs.
     slo_periods: Vec<Duration>,
     burn_windows: Vec<BurnWindow>,
+    pyrra_windows: Vec<Duration>,
     sloth_budgets: Vec<(String, ErrorBudget)>,
     recorded_quantities: Vec<(String, Option<Quantity>)>,
     recording_groups: Vec<(String, RecordingGroup)>,
@@ -123,6 +124,9 @@ pub struct ProjectFacts {
     pub recording_groups: HashMap<String, RecordingGroup>,
     /// The burn-rate windows of the Sloth `AlertWindows` specs among the checked files.
     pub burn_windows: Vec<BurnWindow>,
+    /// The SLO windows of the Pyrra objectives among the checked files, which its burn-rate
+    /// alerts' windows scale with.
+    pub pyrra_windows: BTreeSet<Duration>,
     /// The error budget of each Sloth SLO, by the `sloth_id` its generated rules carry: the
     /// first of its spec and its generated `slo:objective:ratio` rule.
     pub sloth_budgets: HashMap<String, ErrorBudget>,
@@ -151,6 +155,7 @@ pub struct Bound {
 #[derive(Clone, Debug)]
 pub struct BurnWindow {
     pub long: Duration,
+    pub short: Duration,
     /// `errorBudgetPercent` × period / long window.
     pub factor: f64,
 }
@@ -397,6 +402,9 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                         facts.slo_ids.push((id, FirstSlo { at, contents: slo_contents(slo) }));
                     }
                     facts.sloth_budgets.extend(sloth_budget(&spec, slo, location));
+                    if spec.format == SloFormat::Pyrra {
+                        facts.pyrra_windows.extend(slo.window.as_ref().and_then(|w| parse_duration(&w.value)));
+                    }
                     facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Bound {
                         quantity,
                         bound,
@@ -413,9 +421,9 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                 let period = windows.period.as_ref().and_then(|p| parse_duration(&p.value));
                 facts.slo_periods.extend(period);
                 facts.burn_windows.extend(windows.windows.iter().filter_map(|w| {
-                    let long = parse_duration(&w.long.as_ref()?.value)?;
+                    let (long, short) = (parse_duration(&w.long.as_ref()?.value)?, parse_duration(&w.short.as_ref()?.value)?);
                     let percent: f64 = w.budget_percent.as_ref()?.value.trim().parse().ok()?;
-                    Some(BurnWindow { long, factor: percent / 100.0 * period?.as_secs_f64() / long.as_secs_f64() })
+                    Some(BurnWindow { long, short, factor: percent / 100.0 * period?.as_secs_f64() / long.as_secs_f64() })
                 }));
             }
             Artifact::SliList(slis) => {
@@ -654,6 +662,7 @@ impl Checker {
         self.project.routing.extend(file.routing);
         self.project.sloth_periods.extend(file.slo_periods);
         self.project.burn_windows.extend(file.burn_windows);
+        self.project.pyrra_windows.extend(file.pyrra_windows);
         for (series, quantity) in file.recorded_quantities {
             self.project.recorded_quantities.entry(series).and_modify(|known| if *known != quantity { *known = None }).or_insert(quantity);
         }

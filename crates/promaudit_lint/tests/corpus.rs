@@ -242,6 +242,17 @@ fn sloths_generated_burn_rate_alerts_pass() {
     assert_eq!(burn_rate_findings(files), Vec::<String>::new());
 }
 
+/// The Kubernetes mixin's apiserver burn-rate alerts (`apiserver_request:burnrate1h` under
+/// `sum by (cluster)`) pass, and a factor planted in them is caught.
+#[test]
+fn the_kubernetes_mixin_burn_rate_alerts_are_checked() {
+    let original = std::fs::read_to_string(corpus().join("kube-prometheus/manifests/kubernetesControlPlane-prometheusRule.yaml")).unwrap();
+    assert_eq!(burn_rate_findings(vec![SourceFile::new("kcp.yaml", original.clone())]), Vec::<String>::new());
+    let planted = original.replacen("(14.40 * 0.01000)", "(10.40 * 0.01000)", 2);
+    let found = burn_rate_findings(vec![SourceFile::new("kcp.yaml", planted)]);
+    assert!(found.iter().any(|f| f.contains("burn factor 10.4 on the 1h/5m pair fits no alert window")), "{found:?}");
+}
+
 /// Defects planted in Sloth's generated getting-started rules are caught: a factor no alert
 /// window uses, a standard factor on the wrong pair, a budget that is not the SLO's.
 #[test]
