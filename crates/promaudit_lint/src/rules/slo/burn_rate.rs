@@ -113,7 +113,8 @@ fn problems(short: &Window, long: &Window, known: &[KnownPair]) -> Vec<(Span, St
         found.push((short.span, format!("the {s} and {l} windows of this pair are compared with different thresholds ({} and {}): the pair no longer burns at one rate", round(short.threshold), round(long.threshold)), "compare both windows of a pair with the same factor × error budget".to_string()));
     }
     let shorts: Vec<Duration> = known.iter().filter(|k| k.long == long.window).map(|k| k.short).collect();
-    if !shorts.contains(&short.window) && !(shorts.is_empty() && short.window * 12 == long.window) {
+    let pairs_known = shorts.contains(&short.window) || shorts.is_empty() && short.window * 12 == long.window;
+    if !pairs_known {
         let expected = shorts.first().copied().unwrap_or(long.window / 12);
         let share = if expected * 12 == long.window { format!("1/12 of the long window {l}") } else { format!("the one the long window {l} pairs with") };
         found.push((short.span, format!("the short window {s} is not {share} ({}): the pair resets too {} after the burn stops", show(expected), if short.window > expected { "slowly" } else { "quickly" }), format!("pair {l} with {}", show(expected))));
