@@ -212,6 +212,6 @@ fn a_panel_is_held_to_an_alert_in_another_file() {
     let document = json(&output);
     let found: Vec<_> = document["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "thresholds/panel-threshold").collect();
     assert_eq!(found.len(), 1, "{document}");
-    assert!(found[0]["message"].as_str().unwrap().contains("alert `SlowRequests` pages when the p95 of `req_seconds` exceeds 2s"), "{}", found[0]);
+    assert!(found[0]["message"].as_str().unwrap().contains("alert `SlowRequests` fires when the p95 of `req_seconds` exceeds 2s"), "{}", found[0]);
     assert_eq!((found[0]["line"].as_u64(), found[0]["column"].as_u64()), (Some(1), Some(dashboard.find("5}").unwrap() as u64 + 1)));
 }

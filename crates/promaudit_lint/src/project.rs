@@ -149,6 +149,32 @@ pub struct Bound {
     pub source: String,
     /// `file:line`, for messages.
     pub location: String,
+    /// The `label="value"` matchers of an alert's selectors: the series it is about. Empty for
+    /// objectives, which are judged whatever the labels.
+    pub matchers: Vec<(String, String)>,
+}
+
+impl Bound {
+    /// Whether this bound may be about the series a query with these `label="value"` matchers
+    /// reads: no label is matched to two different values.
+    pub fn applies_to(&self, matchers: &[(String, String)]) -> bool {
+        self.matchers.iter().all(|(label, value)| matchers.iter().all(|(l, v)| l != label || v == value))
+    }
+}
+
+/// The `label="value"` matchers of the selectors in `expr`, but the metric name and bucket
+/// bounds, which name the quantity rather than the series.
+pub fn equality_matchers(expr: &Expr) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(node) = stack.pop() {
+        if let Some(selector) = crate::context::selector_of(node) {
+            let equal = selector.matchers.matchers.iter().filter(|m| m.op == promql_parser::label::MatchOp::Equal && m.name != promql_parser::label::METRIC_NAME && m.name != "le");
+            found.extend(equal.map(|m| (m.name.clone(), m.value.clone())));
+        }
+        stack.extend(promaudit_promql::children(node));
+    }
+    found
 }
 
 /// One window of a Sloth `AlertWindows` spec, as the burn factor its alert compares with.
@@ -410,6 +436,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                         bound,
                         source: format!("SLO `{}`", slo.name.as_ref().map_or("", |n| n.value.as_str())),
                         location: location(slo.span),
+                        matchers: Vec::new(),
                     }));
                 }
             }
@@ -431,7 +458,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
                     let Some((quantity, factor)) = parsed_quantity(&query.query.value, cache) else { continue };
                     let Some(bound) = upper_bound(&target.value) else { continue };
-                    facts.objectives.push(Bound { quantity, bound: bound / factor, source: format!("SLI `{}`", sli.name.value), location: location(sli.name.span) });
+                    facts.objectives.push(Bound { quantity, bound: bound / factor, source: format!("SLI `{}`", sli.name.value), location: location(sli.name.span), matchers: Vec::new() });
                 }
             }
             _ => {}
@@ -497,9 +524,10 @@ fn alert_thresholds<'a>(file: &'a SourceFile, rules: &'a promaudit_source::artif
     rules.groups.iter().flat_map(|g| &g.rules).filter_map(move |rule| {
         let (alert, expr) = (rule.alert.as_ref()?, rule.expr.as_ref()?);
         let outcome = cache.parse(&expr.query.value);
-        let (quantity, bound, _) = alert_comparison(&outcome.as_ref().as_ref().ok()?.expr)?;
+        let parsed = &outcome.as_ref().as_ref().ok()?.expr;
+        let (quantity, bound, _) = alert_comparison(parsed)?;
         let location = format!("{}:{}", file.display_path(), file.line_col(alert.span.start).line);
-        Some(Bound { quantity, bound, source: format!("alert `{}`", alert.value), location })
+        Some(Bound { quantity, bound, source: format!("alert `{}`", alert.value), location, matchers: equality_matchers(parsed) })
     })
 }
 

@@ -2,6 +2,7 @@ use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
+use crate::project::equality_matchers;
 use promaudit_semantic::quantities::{measured_quantity, Quantity};
 use promaudit_source::artifact::Artifact;
 
@@ -51,20 +52,23 @@ impl Rule for PanelThreshold {
                 let Some((quantity, factor)) = measured_quantity(&parsed.expr) else { continue };
                 let shown = red.value / factor;
                 let value = display(&quantity, red.value, factor);
-                // Red beyond where an alert pages: the lowest such alert, as the one to agree with.
-                let paging = cx.project.alert_thresholds_for(&quantity).filter(|a| shown > a.bound * 1.0001).min_by(|a, b| a.bound.total_cmp(&b.bound));
+                // Red beyond where every alert on these series fires (a warning at 2s and a
+                // critical alert at 4s agree with red at 4s): the highest, as the one to agree with.
+                let series = if templated(&target.query.value) { Vec::new() } else { equality_matchers(&parsed.expr) };
+                let highest = cx.project.alert_thresholds_for(&quantity).filter(|a| a.applies_to(&series)).max_by(|a, b| a.bound.total_cmp(&b.bound));
+                let paging = highest.filter(|a| shown > a.bound * 1.0001);
                 let diagnostic = if let Some(objective) = cx.project.objectives_for(&quantity).find(|o| shown > tolerated(&quantity, o.bound) * 1.0001) {
                     let bound = display(&quantity, objective.bound * factor, factor);
                     let message = format!("panel `{title}` turns red only at {value}, but {} bounds {} at {bound}: the panel shows no alarm while the objective is missed", objective.source, quantity.describe());
                     let limit = display(&quantity, tolerated(&quantity, objective.bound) * factor, factor);
                     let mut note = format!("{} is at {}", objective.source, objective.location);
                     if let Some(alert) = paging {
-                        note += &format!("; {} pages at {}, at {}", alert.source, display(&quantity, alert.bound * factor, factor), alert.location);
+                        note += &format!("; {} fires at {}, at {}", alert.source, display(&quantity, alert.bound * factor, factor), alert.location);
                     }
                     Self::META.diagnostic(red.span, message).with_help(format!("turn red at {limit} or below")).with_note(note)
                 } else if let Some(alert) = paging {
                     let fires = display(&quantity, alert.bound * factor, factor);
-                    let message = format!("panel `{title}` turns red only at {value}, but {} pages when the {} exceeds {fires}: during the page the panel shows no alarm", alert.source, quantity.describe());
+                    let message = format!("panel `{title}` turns red only at {value}, but {} fires when the {} exceeds {fires}: while it fires the panel shows no alarm", alert.source, quantity.describe());
                     Self::META.diagnostic(red.span, message).with_help(format!("turn red at {fires}, where the alert fires")).with_note(format!("{} is at {}", alert.source, alert.location))
                 } else {
                     continue;
@@ -73,6 +77,12 @@ impl Rule for PanelThreshold {
             }
         }
     }
+}
+
+/// Whether a panel query's matchers come from dashboard variables (`job="$job"`), which may
+/// stand for any series.
+fn templated(query: &str) -> bool {
+    query.contains('$') || query.contains("[[")
 }
 
 /// The highest red step that still agrees with an objective: its bound for a latency; for an
@@ -123,7 +133,7 @@ mod tests {
     const ALERTS: &str = "groups:\n- name: a\n  rules:\n  - alert: SlowRequests\n    expr: histogram_quantile(0.95, sum by (le, route) (rate(req_seconds_bucket[5m]))) > 2\n  - alert: VerySlowRequests\n    expr: histogram_quantile(0.95, sum by (le) (rate(req_seconds_bucket[5m]))) > 4\n  - alert: Errors\n    expr: sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.05\n";
 
     #[test]
-    fn panels_red_beyond_where_an_alert_pages() {
+    fn panels_red_beyond_where_the_alerts_fire() {
         let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 1}, {\"value\": 5}");
         insta::assert_snapshot!(check_project(&PanelThreshold, &[("alerts.yml", ALERTS), ("d.json", &latency)], "d.json"));
         // With an SLO as well, the SLO's bound is the message and the alert a note.
@@ -131,10 +141,23 @@ mod tests {
     }
 
     #[test]
-    fn panels_red_where_the_alert_pages() {
+    fn alerts_on_other_series_do_not_count() {
+        let alerts = "groups:\n- name: a\n  rules:\n  - alert: EtcdSlow\n    expr: histogram_quantile(0.95, sum by (le) (rate(req_seconds_bucket{job=\"etcd\"}[5m]))) > 0.15\n";
+        let api = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket{job=\\\"api\\\"}[5m])) by (le))", "{\"value\": null}, {\"value\": 1}, {\"value\": 5}");
+        assert_eq!(check_project(&PanelThreshold, &[("alerts.yml", alerts), ("d.json", &api)], "d.json"), "");
+        let etcd = api.replace("api", "etcd");
+        assert!(check_project(&PanelThreshold, &[("alerts.yml", alerts), ("d.json", &etcd)], "d.json").contains("alert `EtcdSlow` fires"));
+        // A dashboard variable may stand for the alert's series.
+        let templated = api.replace("api", "$job");
+        assert!(check_project(&PanelThreshold, &[("alerts.yml", alerts), ("d.json", &templated)], "d.json").contains("alert `EtcdSlow` fires"));
+    }
+
+    #[test]
+    fn panels_red_where_the_alerts_fire() {
         let errors = dashboard("sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) * 100", "{\"value\": null}, {\"value\": 1}, {\"value\": 5}");
         assert_eq!(check_project(&PanelThreshold, &[("alerts.yml", ALERTS), ("d.json", &errors)], "d.json"), "");
-        let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 1}, {\"value\": 2}");
+        // Yellow at the warning, red at the critical alert.
+        let latency = dashboard("histogram_quantile(0.95, sum(rate(req_seconds_bucket[5m])) by (le))", "{\"value\": null}, {\"value\": 2}, {\"value\": 4}");
         assert_eq!(check_project(&PanelThreshold, &[("alerts.yml", ALERTS), ("d.json", &latency)], "d.json"), "");
     }
 }
