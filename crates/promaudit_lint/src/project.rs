@@ -38,7 +38,6 @@ pub struct FileFacts {
     /// The SLO periods of Sloth `AlertWindows` specs.
     slo_periods: Vec<Duration>,
     burn_windows: Vec<BurnWindow>,
-    pyrra_windows: Vec<Duration>,
     sloth_budgets: Vec<(String, ErrorBudget)>,
     recorded_quantities: Vec<(String, Option<Quantity>)>,
     recording_groups: Vec<(String, RecordingGroup)>,
@@ -124,9 +123,6 @@ pub struct ProjectFacts {
     pub recording_groups: HashMap<String, RecordingGroup>,
     /// The burn-rate windows of the Sloth `AlertWindows` specs among the checked files.
     pub burn_windows: Vec<BurnWindow>,
-    /// The SLO windows of the Pyrra objectives among the checked files, which its burn-rate
-    /// alerts' windows scale with.
-    pub pyrra_windows: BTreeSet<Duration>,
     /// The error budget of each Sloth SLO, by the `sloth_id` its generated rules carry: the
     /// first of its spec and its generated `slo:objective:ratio` rule.
     pub sloth_budgets: HashMap<String, ErrorBudget>,
@@ -194,6 +190,9 @@ pub struct ErrorBudget {
     pub owner: String,
     /// "objective 99.9% at slo.yml:7".
     pub origin: String,
+    /// From a generated `slo:objective:ratio` rule, which the spec it was generated from wins
+    /// over: after an objective changes, the rules are stale, not the spec.
+    pub generated: bool,
 }
 
 /// The first definition of each computation, in file order, to find rules computing the same
@@ -413,7 +412,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     facts.recorded_quantities.push((record.value.clone(), quantity));
                     if let Some(budget) = generated_sloth_budget(rule, cache) {
                         let (owner, origin) = (format!("SLO `{}`", budget.0), format!("`slo:objective:ratio` at {}", location(record.span)));
-                        facts.sloth_budgets.push((budget.0, ErrorBudget { budget: budget.1, owner, origin }));
+                        facts.sloth_budgets.push((budget.0, ErrorBudget { budget: budget.1, owner, origin, generated: true }));
                     }
                     let line = file.line_col(record.span.start).line;
                     let canonical = canonical_expression(&expr.query.value, cache);
@@ -428,9 +427,6 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                         facts.slo_ids.push((id, FirstSlo { at, contents: slo_contents(slo) }));
                     }
                     facts.sloth_budgets.extend(sloth_budget(&spec, slo, location));
-                    if spec.format == SloFormat::Pyrra {
-                        facts.pyrra_windows.extend(slo.window.as_ref().and_then(|w| parse_duration(&w.value)));
-                    }
                     facts.objectives.extend(slo_objective(slo, spec.format, cache).map(|(quantity, bound)| Bound {
                         quantity,
                         bound,
@@ -570,7 +566,7 @@ fn sloth_budget(spec: &promaudit_source::artifact::SloSpec, slo: &Slo, location:
     let percent: f64 = objective.value.trim().parse().ok()?;
     let id = format!("{}-{}", service.value, name.value);
     let origin = format!("objective {percent}% at {}", location(objective.span));
-    Some((id.clone(), ErrorBudget { budget: error_budget(percent), owner: format!("SLO `{id}`"), origin }))
+    Some((id.clone(), ErrorBudget { budget: error_budget(percent), owner: format!("SLO `{id}`"), origin, generated: false }))
 }
 
 /// `record: slo:objective:ratio` with `expr: vector(0.999)` and a `sloth_id` label, as Sloth
@@ -690,12 +686,14 @@ impl Checker {
         self.project.routing.extend(file.routing);
         self.project.sloth_periods.extend(file.slo_periods);
         self.project.burn_windows.extend(file.burn_windows);
-        self.project.pyrra_windows.extend(file.pyrra_windows);
         for (series, quantity) in file.recorded_quantities {
             self.project.recorded_quantities.entry(series).and_modify(|known| if *known != quantity { *known = None }).or_insert(quantity);
         }
         for (id, budget) in file.sloth_budgets {
-            self.project.sloth_budgets.entry(id).or_insert(budget);
+            let known = self.project.sloth_budgets.entry(id).or_insert_with(|| budget.clone());
+            if known.generated && !budget.generated {
+                *known = budget;
+            }
         }
         for (series, group) in file.recording_groups {
             self.project.recording_groups.entry(series).or_insert(group);

@@ -49,9 +49,6 @@ declare_rule! {
     }
 }
 
-/// The standard pairs for a 30-day (and 28-day) objective: long window, factor at 30 days.
-const STANDARD: &[(u64, f64)] = &[(3600, 14.4), (6 * 3600, 6.0), (86400, 3.0), (3 * 86400, 1.0)];
-
 /// The standard long windows and the share of the budget each pages or tickets at, the same
 /// for every period (Sloth's defaults for 30 and 28 days): factor = share × period / window.
 const STANDARD_SHARES: &[(u64, f64)] = &[(3600, 0.02), (6 * 3600, 0.05), (86400, 0.1), (3 * 86400, 0.1)];
@@ -61,7 +58,8 @@ const DAY: u64 = 86400;
 struct Window {
     window: Duration,
     threshold: f64,
-    factor: Option<f64>,
+    /// The two numbers of a threshold written `factor * budget`.
+    operands: Option<(f64, f64)>,
     /// The recorded series compared: `slo:sli_error:ratio_rate1h`.
     series: String,
     /// The `sloth_id` the selector matches, naming the SLO whose budget this is.
@@ -75,7 +73,6 @@ impl Rule for BurnRate {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        let mut known = None;
         for (query, parsed) in cx.parsed_queries() {
             if !matches!(query.site.role, QueryRole::AlertingRule { .. }) {
                 continue;
@@ -87,8 +84,8 @@ impl Rule for BurnRate {
                 }
                 let (Some(a), Some(b)) = (window_of(&and.lhs, parsed), window_of(&and.rhs, parsed)) else { return };
                 let (short, long) = if a.window <= b.window { (a, b) } else { (b, a) };
-                let known = known.get_or_insert_with(|| known_pairs(cx.project));
-                for problem in problems(&short, &long, known).into_iter().chain(budget_problems(&short, &long, known, cx.project)) {
+                let known = known_pairs(long.window, cx.project);
+                for problem in problems(&short, &long, &known).into_iter().chain(budget_problems(&short, &long, &known, cx.project)) {
                     out.push(Self::META.diagnostic(query.file_span(problem.0), problem.1).with_help(problem.2));
                 }
             });
@@ -102,7 +99,7 @@ fn problems(short: &Window, long: &Window, known: &[KnownPair]) -> Vec<(Span, St
     let (s, l) = (show(short.window), show(long.window));
     for w in [short, long] {
         if w.threshold >= 1.0 {
-            let why = match w.factor {
+            let why = match w.written_factor() {
                 Some(f) => format!("burning {f}× an error budget of {} needs an error ratio of {:.3}", round(w.threshold / f), w.threshold),
                 None => format!("the {} window is compared with {}", show(w.window), w.threshold),
             };
@@ -112,7 +109,7 @@ fn problems(short: &Window, long: &Window, known: &[KnownPair]) -> Vec<(Span, St
     if (short.threshold / long.threshold - 1.0).abs() > 0.01 {
         found.push((short.span, format!("the {s} and {l} windows of this pair are compared with different thresholds ({} and {}): the pair no longer burns at one rate", round(short.threshold), round(long.threshold)), "compare both windows of a pair with the same factor × error budget".to_string()));
     }
-    let shorts: Vec<Duration> = known.iter().filter(|k| k.long == long.window).map(|k| k.short).collect();
+    let shorts: Vec<Duration> = known.iter().map(|k| k.short).collect();
     let pairs_known = shorts.contains(&short.window) || shorts.is_empty() && short.window * 12 == long.window;
     if !pairs_known {
         let expected = shorts.first().copied().unwrap_or(long.window / 12);
@@ -131,7 +128,7 @@ fn window_of(expr: &Expr, parsed: &ParsedQuery) -> Option<Window> {
         Expr::Binary(b) if b.op.is_comparison_operator() && matches!(b.op.id(), token::T_GTR | token::T_GTE) => {
             let (series, window) = recorded_window(&b.lhs)?;
             let threshold = constant(&b.rhs)?;
-            Some(Window { window, series, threshold, factor: factor(&b.rhs), sloth_id: sloth_id(&b.lhs), span: parsed.span_of(&b.rhs) })
+            Some(Window { window, series, threshold, operands: operands(&b.rhs), sloth_id: sloth_id(&b.lhs), span: parsed.span_of(&b.rhs) })
         }
         _ => None,
     }
@@ -143,46 +140,77 @@ fn window_of(expr: &Expr, parsed: &ParsedQuery) -> Option<Window> {
 fn budget_problems(short: &Window, long: &Window, known: &[KnownPair], project: &ProjectFacts) -> Option<(Span, String, String)> {
     let (s, l) = (show(short.window), show(long.window));
     let slo = budget_of(long, project);
-    if let (Some(factor), Some(budget)) = (long.factor, &slo) {
+    let factor = long.factor(known, slo.as_ref())?;
+    if let (Some(budget), Some(_)) = (&slo, long.operands) {
         let written = long.threshold / factor;
         if (written / budget.budget - 1.0).abs() > 1e-3 {
-            let burn = round(long.threshold / budget.budget);
+            let (burn, factor, allowed) = (round(long.threshold / budget.budget), round(factor), round(budget.budget));
             let lasting = |burn: f64| format!("{:.1}", 30.0 / burn);
-            let message = format!("this threshold is {factor} × {}, but {} has an error budget of {} ({}): the {l}/{s} pair fires at a burn rate of {burn}, not {factor} (a 30-day budget spent in {} days, not {})", round(written), budget.owner, budget.budget, budget.origin, lasting(burn), lasting(factor));
-            return Some((long.span, message, format!("write {factor} * {} on both windows", budget.budget)));
+            let message = format!("this threshold is {factor} × {}, but {} has an error budget of {allowed} ({}): the {l}/{s} pair fires at a burn rate of {burn}, not {factor} (a 30-day budget spent in {} days, not {})", round(written), budget.owner, budget.origin, lasting(burn), lasting(factor));
+            return Some((long.span, message, format!("write {factor} * {allowed} on both windows")));
         }
     }
-    let factor = long.factor.or_else(|| slo.map(|b| long.threshold / b.budget))?;
-    let fitting: Vec<&KnownPair> = known.iter().filter(|k| k.long == long.window).collect();
-    if fitting.is_empty() || fitting.iter().any(|k| (factor / k.factor - 1.0).abs() < 1e-3) {
+    if known.is_empty() || known.iter().any(|k| fits(factor, k.factor)) {
         return None;
     }
-    let belongs = STANDARD.iter().find(|(_, f)| (factor - f).abs() < 1e-9).map(|(w, _)| Duration::from_secs(*w)).filter(|w| *w != long.window);
-    let expected: Vec<String> = fitting.iter().map(|k| round(k.factor).to_string()).collect();
-    let with_origins: Vec<String> = fitting.iter().map(|k| format!("{} for {}", round(k.factor), k.origin)).collect();
-    let use_expected = format!("use {} on both windows of the {l}/{s} pair", expected[0]);
-    Some(match belongs {
-        Some(belongs) => (long.span, format!("burn factor {factor} belongs to the {}/{} pair, not to {l}/{s}: for a 30-day objective this pair's factor is {}", show(belongs), show(belongs / 12), expected[0]), use_expected),
-        None => {
-            let share = STANDARD_SHARES.iter().find(|(w, _)| Duration::from_secs(*w) == long.window).map(|(_, share)| share * 100.0);
-            let spent = factor * long.window.as_secs_f64() / (30 * DAY) as f64 * 100.0;
-            let standard = share.map_or(String::new(), |share| format!(", where the standard {share}% gives {}", expected[0]));
-            let message = format!("burn factor {} on the {l}/{s} pair fits no alert window (on {l}: {}): over a 30-day period it fires after {spent:.1}% of the budget is spent{standard}", round(factor), with_origins.join(", "));
-            (long.span, message, format!("{use_expected}, or check the `AlertWindows` spec this factor comes from along with the rules"))
-        }
-    })
+    let factor = round(factor);
+    let use_expected = format!("use {} on both windows of the {l}/{s} pair", round(known[0].factor));
+    if let Some(belongs) = standard_window_of(factor).filter(|w| *w != long.window) {
+        let message = format!("burn factor {factor} belongs to the {}/{} pair, not to {l}/{s}: this pair's factor is {} (for {})", show(belongs), show(belongs / 12), round(known[0].factor), known[0].origin);
+        return Some((long.span, message, use_expected));
+    }
+    let with_origins: Vec<String> = known.iter().map(|k| format!("{} for {}", round(k.factor), k.origin)).collect();
+    let share = STANDARD_SHARES.iter().find(|(w, _)| Duration::from_secs(*w) == long.window).map(|(_, share)| share * 100.0);
+    let spent = factor * long.window.as_secs_f64() / (30 * DAY) as f64 * 100.0;
+    let standard = share.map_or(String::new(), |share| format!(", where the standard {share}% gives {}", round(known[0].factor)));
+    let message = format!("burn factor {factor} on the {l}/{s} pair fits no alert window (on {l}: {}): over a 30-day period it fires after {spent:.1}% of the budget is spent{standard}", with_origins.join(", "));
+    Some((long.span, message, format!("{use_expected}, or check the `AlertWindows` spec this factor comes from along with the rules")))
 }
 
-/// The error budget a window burns: of the SLO its `sloth_id` names, else of an SLO or SLI on
-/// the error ratio its recorded series measures. A 100% objective leaves none to compare with.
+impl Window {
+    /// The factor as written: of `factor * budget`, the operand of 1 or more.
+    fn written_factor(&self) -> Option<f64> {
+        let (a, b) = self.operands?;
+        [a, b].into_iter().find(|v| *v >= 1.0 - 1e-9)
+    }
+
+    /// The burn factor: of `a * b`, the operand that is a factor this window alerts with (Sloth
+    /// writes 28-day factors below 1), else the one that is not the SLO's budget, else the one of
+    /// 1 or more; of a plain number, the number over the SLO's budget.
+    fn factor(&self, known: &[KnownPair], budget: Option<&ErrorBudget>) -> Option<f64> {
+        let Some((a, b)) = self.operands else { return budget.map(|b| self.threshold / b.budget) };
+        let known_factor = [a, b].into_iter().find(|v| known.iter().any(|k| fits(*v, k.factor)));
+        let not_budget = budget.and_then(|budget| [(a, b), (b, a)].into_iter().find(|(_, other)| fits(*other, budget.budget)).map(|(f, _)| f));
+        known_factor.or(not_budget).or_else(|| self.written_factor())
+    }
+}
+
+fn fits(value: f64, expected: f64) -> bool {
+    (value / expected - 1.0).abs() < 1e-3
+}
+
+/// The standard window whose 30-day factor this is: 14.4 → 1h.
+fn standard_window_of(factor: f64) -> Option<Duration> {
+    STANDARD_SHARES.iter().find(|(w, share)| fits(factor, share * (30 * DAY) as f64 / *w as f64)).map(|(w, _)| Duration::from_secs(*w))
+}
+
+/// The error budget a window burns: of the SLO its `sloth_id` names, else of the SLOs and SLIs
+/// on the error ratio its recorded series measures, when they agree. A 100% objective leaves
+/// none to compare with.
 fn budget_of(window: &Window, project: &ProjectFacts) -> Option<ErrorBudget> {
-    let sloth = window.sloth_id.as_deref().and_then(|id| project.sloth_budgets.get(id)).cloned();
-    let measured = || {
-        let quantity = project.recorded_quantities.get(&window.series)?.as_ref()?;
-        let objective = project.objectives_for(quantity).find(|o| matches!(o.quantity, Quantity::Ratio { .. }))?;
-        Some(ErrorBudget { budget: objective.bound, owner: objective.source.clone(), origin: format!("at {}", objective.location) })
+    let budget = match &window.sloth_id {
+        Some(id) => project.sloth_budgets.get(id).cloned(),
+        None => {
+            let quantity = project.recorded_quantities.get(&window.series)?.as_ref()?;
+            let mut objectives = project.objectives_for(quantity).filter(|o| matches!(o.quantity, Quantity::Ratio { .. }));
+            let first = objectives.next()?;
+            if objectives.any(|o| !fits(o.bound, first.bound)) {
+                return None;
+            }
+            Some(ErrorBudget { budget: first.bound, owner: first.source.clone(), origin: format!("at {}", first.location), generated: false })
+        }
     };
-    sloth.or_else(measured).filter(|b| b.budget > 0.0)
+    budget.filter(|b| b.budget > 0.0)
 }
 
 /// A pair of windows and the factor some tool alerts with on them.
@@ -190,34 +218,41 @@ struct KnownPair {
     long: Duration,
     short: Duration,
     factor: f64,
-    /// "a 30-day Sloth SLO", "Pyrra at 28d".
+    /// "a 30-day SLO", "Pyrra at 28d".
     origin: String,
 }
 
-/// The pairs alerts are generated or written with: Sloth's defaults (the SRE workbook's) at 30
-/// and 28 days (30 days first), the `AlertWindows` specs of the checked files, and Pyrra's
-/// windows, which scale with its SLO window (4 weeks unless the checked files say otherwise).
-fn known_pairs(project: &ProjectFacts) -> Vec<KnownPair> {
-    let mut known: Vec<KnownPair> = [30, 28]
-        .into_iter()
-        .flat_map(|days| STANDARD_SHARES.iter().map(move |(w, share)| KnownPair { long: Duration::from_secs(*w), short: Duration::from_secs(w / 12), factor: share * (days * DAY) as f64 / *w as f64, origin: format!("a {days}-day SLO") }))
-        .collect();
-    known.extend(project.burn_windows.iter().map(|w| KnownPair { long: w.long, short: w.short, factor: w.factor, origin: "an `AlertWindows` spec".to_string() }));
-    let pyrra_windows = std::iter::once(Duration::from_secs(28 * DAY)).chain(project.pyrra_windows.iter().copied());
-    known.extend(pyrra_windows.flat_map(pyrra_pairs));
+/// The pairs alerts are generated or written with on this long window: Sloth's defaults (the
+/// SRE workbook's) at 30 and 28 days (30 days first), the `AlertWindows` specs of the checked
+/// files, and Pyrra's, whose windows scale with its SLO window (1h for 4 weeks, 15m for 7 days).
+fn known_pairs(long: Duration, project: &ProjectFacts) -> Vec<KnownPair> {
+    let sloth = [30, 28].into_iter().flat_map(|days| {
+        STANDARD_SHARES.iter().map(move |(w, share)| KnownPair { long: Duration::from_secs(*w), short: Duration::from_secs(w / 12), factor: share * (days * DAY) as f64 / *w as f64, origin: format!("a {days}-day SLO") })
+    });
+    let specs = project.burn_windows.iter().map(|w| KnownPair { long: w.long, short: w.short, factor: w.factor, origin: "an `AlertWindows` spec".to_string() });
+    let mut known: Vec<KnownPair> = sloth.chain(specs).chain(pyrra_pairs_with(long)).filter(|k| k.long == long).collect();
+    known.dedup_by(|a, b| a.short == b.short && fits(a.factor, b.factor));
     known
 }
 
-/// Pyrra's four pairs for an SLO window, as its generator rounds them: for 4 weeks 1h/5m at
-/// 14, 6h/30m at 7, 1d/2h at 2 and 4d/6h at 1.
-fn pyrra_pairs(slo_window: Duration) -> [KnownPair; 4] {
-    let part = |divisor: u32| {
-        let minutes = (slo_window.as_secs_f64() / divisor as f64 / 60.0).round() as u64;
-        Duration::from_secs(minutes * 60)
-    };
-    let days = slo_window.as_secs() / DAY;
-    let origin = if days * DAY == slo_window.as_secs() { format!("Pyrra at {days}d") } else { format!("Pyrra at {}", show(slo_window)) };
-    [(672, 8064, 14.0), (112, 1344, 7.0), (28, 336, 2.0), (7, 112, 1.0)].map(|(long, short, factor)| KnownPair { long: part(long), short: part(short), factor, origin: origin.clone() })
+/// Pyrra's pairs with this long window, for the SLO windows of whole days up to a quarter it
+/// could come from.
+fn pyrra_pairs_with(long: Duration) -> impl Iterator<Item = KnownPair> {
+    PYRRA_DIVISORS.iter().filter_map(move |(divisor, _, _)| {
+        let days = (long.as_secs_f64() * *divisor as f64 / DAY as f64).round() as u64;
+        (1..=90).contains(&days).then(|| pyrra_pairs(Duration::from_secs(days * DAY)))
+    }).flatten()
+}
+
+/// Pyrra's pairs: the SLO window divided into the long and the short window, and the factor.
+const PYRRA_DIVISORS: [(u32, u32, f64); 4] = [(672, 8064, 14.0), (112, 1344, 7.0), (28, 336, 2.0), (7, 112, 1.0)];
+
+/// Pyrra's four pairs for an SLO window, as its generator rounds them to minutes: for 4 weeks
+/// 1h/5m at 14, 6h/30m at 7, 1d/2h at 2 and 4d/6h at 1.
+fn pyrra_pairs(slo_window: Duration) -> Vec<KnownPair> {
+    let part = |divisor: u32| Duration::from_secs((slo_window.as_secs_f64() / divisor as f64 / 60.0).round() as u64 * 60);
+    let origin = format!("Pyrra at {}d", slo_window.as_secs() / DAY);
+    PYRRA_DIVISORS.iter().map(|(long, short, factor)| KnownPair { long: part(*long), short: part(*short), factor: *factor, origin: origin.clone() }).collect()
 }
 
 /// The selector a window compares, through the aggregation that keeps its labels
@@ -241,7 +276,7 @@ fn sloth_id(expr: &Expr) -> Option<String> {
 fn recorded_window(expr: &Expr) -> Option<(String, Duration)> {
     let name = selector_name(compared_selector(expr)?)?;
     // Sloth and the SRE workbook: `…ratio_rate1h`; Pyrra and the Kubernetes mixin: `…:burnrate1h`.
-    let (_, window) = name.rsplit_once("_rate").or_else(|| name.rsplit_once(":burnrate"))?;
+    let (_, window) = name.rsplit_once(":burnrate").or_else(|| name.rsplit_once("_rate"))?;
     Some((name.to_string(), parse_duration(window)?))
 }
 
@@ -263,11 +298,11 @@ fn constant(expr: &Expr) -> Option<f64> {
     }
 }
 
-/// The factor of `factor * budget` (or `budget * factor`): the operand of 1 or more.
-fn factor(expr: &Expr) -> Option<f64> {
+/// The two numbers of `a * b`.
+fn operands(expr: &Expr) -> Option<(f64, f64)> {
     match expr {
-        Expr::Paren(p) => factor(&p.expr),
-        Expr::Binary(b) if b.op.id() == token::T_MUL => [constant(&b.lhs)?, constant(&b.rhs)?].into_iter().find(|v| *v >= 1.0 - 1e-9),
+        Expr::Paren(p) => operands(&p.expr),
+        Expr::Binary(b) if b.op.id() == token::T_MUL => Some((constant(&b.lhs)?, constant(&b.rhs)?)),
         _ => None,
     }
 }
@@ -354,11 +389,12 @@ mod tests {
             assert_eq!(snapshot(&BurnRate, "r.yml", &pyrra_pair(short, long, factor)), "", "Pyrra's {short}/{long} pair");
         }
         insta::assert_snapshot!(snapshot(&BurnRate, "r.yml", &pyrra_pair("1h", "4d", "1")));
-        // A 30-day Pyrra SLO scales the windows: 1h4m/5m for the fastest pair.
-        let pyrra = "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: api\nspec:\n  target: \"99\"\n  window: 30d\n  indicator:\n    ratio:\n      errors:\n        metric: http_requests_total{code=~\"5..\"}\n      total:\n        metric: http_requests_total\n";
-        let scaled = pyrra_pair("5m", "1h4m", "14");
-        assert_ne!(snapshot(&BurnRate, "r.yml", &scaled), "");
-        assert_eq!(check_project(&BurnRate, &[("slo.yml", pyrra), ("r.yml", &scaled)], "r.yml"), "");
+        // Pyrra scales the windows with its SLO window: 1h4m/5m for 30 days, 15m/1m for 7.
+        assert_eq!(snapshot(&BurnRate, "r.yml", &pyrra_pair("5m", "1h4m", "14")), "");
+        for (short, long, factor) in [("1m", "15m", "14"), ("8m", "1h30m", "7"), ("30m", "6h", "2"), ("1h30m", "1d", "1")] {
+            assert_eq!(snapshot(&BurnRate, "r.yml", &pyrra_pair(short, long, factor)), "", "Pyrra's 7d {short}/{long} pair");
+        }
+        assert!(snapshot(&BurnRate, "r.yml", &pyrra_pair("1m", "15m", "10")).contains("burn factor 10 on the 15m/1m pair fits no alert window (on 15m: 14 for Pyrra at 7d)"));
         // The Kubernetes mixin's apiserver pairs use the workbook's windows and factors.
         let mixin = alert("sum by (cluster) (apiserver_request:burnrate6h) > (6.00 * 0.01000) and on (cluster) sum by (cluster) (apiserver_request:burnrate30m) > (6.00 * 0.01000)");
         assert_eq!(snapshot(&BurnRate, "r.yml", &mixin), "");
@@ -375,6 +411,21 @@ mod tests {
     fn the_budget_of_a_generated_objective_rule() {
         let rules = format!("{}  - record: slo:objective:ratio\n    expr: vector(0.9990000000000001)\n    labels:\n      sloth_id: api-availability\n", sloth_pair("5m", "1h", "(14.4 * 0.005)"));
         assert!(check_project(&BurnRate, &[("r.yml", &rules)], "r.yml").contains("has an error budget of 0.001"));
+    }
+
+    #[test]
+    fn the_spec_wins_over_stale_generated_rules() {
+        let generated = format!("{}  - record: slo:objective:ratio\n    expr: vector(0.999)\n    labels:\n      sloth_id: api-availability\n", sloth_pair("5m", "1h", "(14.4 * 0.001)"));
+        for files in [[("r.yml", generated.as_str()), ("slo.yml", SLOTH)], [("slo.yml", SLOTH), ("r.yml", generated.as_str())]] {
+            assert!(check_project(&BurnRate, &files, "r.yml").contains("has an error budget of 0.005 (objective 99.5% at slo.yml:5)"));
+        }
+    }
+
+    #[test]
+    fn factors_below_one_are_told_from_the_budget() {
+        // Sloth's 28-day 3d/6h factor, 0.9333…, times a budget the SLO no longer has.
+        insta::assert_snapshot!(check_with_slo(&sloth_pair("6h", "3d", "(0.9333333333333333 * 0.001)")));
+        assert_eq!(check_with_slo(&sloth_pair("6h", "3d", "(0.9333333333333333 * 0.005)")), "");
     }
 
     #[test]
