@@ -1,6 +1,7 @@
 use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::names::parse_duration;
+use super::window::{DAY, SLOTH_BUILT_IN_DAYS};
 use crate::project::{ErrorBudget, ProjectFacts};
 use promaudit_semantic::quantities::Quantity;
 use crate::registry::{Rule, RuleMeta};
@@ -52,7 +53,6 @@ declare_rule! {
 /// The standard long windows and the share of the budget each pages or tickets at, the same
 /// for every period (Sloth's defaults for 30 and 28 days): factor = share × period / window.
 const STANDARD_SHARES: &[(u64, f64)] = &[(3600, 0.02), (6 * 3600, 0.05), (86400, 0.1), (3 * 86400, 0.1)];
-const DAY: u64 = 86400;
 
 /// One side of a pair: `…ratio_rate1h > (14.4 * 0.001)`.
 struct Window {
@@ -226,7 +226,7 @@ struct KnownPair {
 /// SRE workbook's) at 30 and 28 days (30 days first), the `AlertWindows` specs of the checked
 /// files, and Pyrra's, whose windows scale with its SLO window (1h for 4 weeks, 15m for 7 days).
 fn known_pairs(long: Duration, project: &ProjectFacts) -> Vec<KnownPair> {
-    let sloth = [30, 28].into_iter().flat_map(|days| {
+    let sloth = SLOTH_BUILT_IN_DAYS.into_iter().flat_map(|days| {
         STANDARD_SHARES.iter().map(move |(w, share)| KnownPair { long: Duration::from_secs(*w), short: Duration::from_secs(w / 12), factor: share * (days * DAY) as f64 / *w as f64, origin: format!("a {days}-day SLO") })
     });
     let specs = project.burn_windows.iter().map(|w| KnownPair { long: w.long, short: w.short, factor: w.factor, origin: "an `AlertWindows` spec".to_string() });

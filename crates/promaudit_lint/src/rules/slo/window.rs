@@ -48,8 +48,8 @@ declare_rule! {
 }
 
 /// The SLO periods Sloth ships alert windows for.
-const SLOTH_BUILT_IN_DAYS: [u64; 2] = [30, 28];
-const DAY: u64 = 24 * 3600;
+pub(crate) const SLOTH_BUILT_IN_DAYS: [u64; 2] = [30, 28];
+pub(crate) const DAY: u64 = 24 * 3600;
 
 impl Rule for Window {
     fn meta(&self) -> &'static RuleMeta {
