@@ -177,25 +177,30 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
 }
 
 /// Burn-rate defects planted in the bundle's hand-written pair are reported at the threshold:
-/// an objective loosened without the alert, and a factor no alert window uses.
+/// an objective loosened (in the SLO and the SLI list) without the alert, and a factor no
+/// alert window uses.
 #[test]
 fn burn_rate_defects_planted_in_the_bundle_are_caught() {
-    let plants: [(&str, &str, &str, &str); 2] = [
-        ("slo/matrixinfer-slo.yaml", "objective: 99.9", "objective: 99.5", "this threshold is 14.4 × 0.001, but SLO `inference-availability` has an error budget of 0.005"),
-        ("alerts/matrixinfer-alerts.yaml", "ratio_rate1h > (14.4 * 0.001)", "ratio_rate1h > (10 * 0.001)", "burn factor 10 on the 1h/5m pair fits no alert window"),
+    let loosened: &[(&str, &str, &str)] = &[("slo/matrixinfer-slo.yaml", "objective: 99.9", "objective: 99.5"), ("slo/slis.yaml", "target: \"< 0.1%\"", "target: \"< 0.5%\"")];
+    let refactored: &[(&str, &str, &str)] = &[("alerts/matrixinfer-alerts.yaml", "ratio_rate1h > (14.4 * 0.001)", "ratio_rate1h > (10 * 0.001)")];
+    let plants = [
+        (loosened, "this threshold is 14.4 × 0.001, but SLO `inference-availability` has an error budget of 0.005"),
+        (refactored, "burn factor 10 on the 1h/5m pair fits no alert window"),
     ];
-    for (i, (file, from, to, expected)) in plants.into_iter().enumerate() {
+    for (i, (edits, expected)) in plants.into_iter().enumerate() {
         let dir = temp_dir(&format!("planted-burn-rate-{i}"));
         copy_tree(&repo().join("rules"), &dir);
-        let path = dir.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file} no longer has `{from}`");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        for (file, from, to) in edits {
+            let path = dir.join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(text.contains(from), "{file} no longer has `{from}`");
+            std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        }
         let output = promaudit(&["check", "--format", "json", "--catalog", repo().join("fixtures/catalog").to_str().unwrap(), dir.to_str().unwrap()]);
         let document = json(&output);
         let found: Vec<_> = document["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "slo/burn-rate").collect();
         let at_threshold = |d: &&serde_json::Value| d["message"].as_str().unwrap().contains(expected) && d["file"].as_str().unwrap().ends_with("alerts/matrixinfer-alerts.yaml") && d["line"] == 52 && d["column"] == 62;
-        assert!(found.iter().any(at_threshold), "planted `{to}` in {file}: {found:?}");
+        assert!(found.iter().any(at_threshold), "planted {edits:?}: {found:?}");
     }
 }
 
