@@ -39,6 +39,7 @@ pub struct FileFacts {
     slo_periods: Vec<Duration>,
     burn_windows: Vec<BurnWindow>,
     sloth_budgets: Vec<(String, ErrorBudget)>,
+    sloth_id_periods: Vec<(String, Duration)>,
     recorded_quantities: Vec<(String, Option<Quantity>)>,
     recording_groups: Vec<(String, RecordingGroup)>,
 }
@@ -126,6 +127,9 @@ pub struct ProjectFacts {
     /// The error budget of each Sloth SLO, by the `sloth_id` its generated rules carry: the
     /// first of its spec and its generated `slo:objective:ratio` rule.
     pub sloth_budgets: HashMap<String, ErrorBudget>,
+    /// The SLO period of each Sloth SLO, by `sloth_id`, from its generated
+    /// `slo:time_period:days` rules; `None` when they disagree (alternative outputs).
+    pub sloth_id_periods: HashMap<String, Option<Duration>>,
     /// The quantity each recorded series measures (an error ratio, a quantile), `None` when
     /// its rules record it from different quantities or from none.
     pub recorded_quantities: HashMap<String, Option<Quantity>>,
@@ -176,6 +180,8 @@ pub fn equality_matchers(expr: &Expr) -> Vec<(String, String)> {
 /// One window of a Sloth `AlertWindows` spec, as the burn factor its alert compares with.
 #[derive(Clone, Debug)]
 pub struct BurnWindow {
+    /// The spec's `sloPeriod`.
+    pub period: Duration,
     pub long: Duration,
     pub short: Duration,
     /// `errorBudgetPercent` × period / long window.
@@ -410,6 +416,9 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     facts.definitions.push((record.value.clone(), parsed.map(series_read).unwrap_or_default()));
                     let quantity = parsed.and_then(|p| measured_quantity(&p.expr)).filter(|(_, factor)| *factor == 1.0).map(|(quantity, _)| quantity);
                     facts.recorded_quantities.push((record.value.clone(), quantity));
+                    if let Some((id, days)) = generated_sloth_constant(rule, "slo:time_period:days", cache) {
+                        facts.sloth_id_periods.push((id, Duration::from_secs_f64(days * 86400.0)));
+                    }
                     if let Some(budget) = generated_sloth_budget(rule, cache) {
                         let (owner, origin) = (format!("SLO `{}`", budget.0), format!("`slo:objective:ratio` at {}", location(record.span)));
                         facts.sloth_budgets.push((budget.0, ErrorBudget { budget: budget.1, owner, origin, generated: true }));
@@ -446,7 +455,8 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                 facts.burn_windows.extend(windows.windows.iter().filter_map(|w| {
                     let (long, short) = (parse_duration(&w.long.as_ref()?.value)?, parse_duration(&w.short.as_ref()?.value)?);
                     let percent: f64 = w.budget_percent.as_ref()?.value.trim().parse().ok()?;
-                    Some(BurnWindow { long, short, factor: percent / 100.0 * period?.as_secs_f64() / long.as_secs_f64() })
+                    let period = period?;
+                    Some(BurnWindow { period, long, short, factor: percent / 100.0 * period.as_secs_f64() / long.as_secs_f64() })
                 }));
             }
             Artifact::SliList(slis) => {
@@ -572,12 +582,18 @@ fn sloth_budget(spec: &promaudit_source::artifact::SloSpec, slo: &Slo, location:
 /// `record: slo:objective:ratio` with `expr: vector(0.999)` and a `sloth_id` label, as Sloth
 /// generates it: the id and its error budget.
 fn generated_sloth_budget(rule: &promaudit_source::artifact::Rule, cache: &ParseCache) -> Option<(String, f64)> {
-    if rule.record.as_ref()?.value != "slo:objective:ratio" {
+    let (id, objective) = generated_sloth_constant(rule, "slo:objective:ratio", cache)?;
+    Some((id, error_budget(objective * 100.0)))
+}
+
+/// A Sloth-generated rule `record`ing a constant (`vector(0.999)`) for one `sloth_id`.
+fn generated_sloth_constant(rule: &promaudit_source::artifact::Rule, record: &str, cache: &ParseCache) -> Option<(String, f64)> {
+    if rule.record.as_ref()?.value != record {
         return None;
     }
     let id = rule.labels.iter().find(|(name, _)| name.value == "sloth_id")?.1.value.clone();
     let outcome = cache.parse(&rule.expr.as_ref()?.query.value);
-    let objective = match &outcome.as_ref().as_ref().ok()?.expr {
+    let value = match &outcome.as_ref().as_ref().ok()?.expr {
         Expr::Call(call) if call.func.name == "vector" => match call.args.args.first()?.as_ref() {
             Expr::NumberLiteral(n) => n.val,
             _ => return None,
@@ -585,7 +601,7 @@ fn generated_sloth_budget(rule: &promaudit_source::artifact::Rule, cache: &Parse
         Expr::NumberLiteral(n) => n.val,
         _ => return None,
     };
-    Some((id, error_budget(objective * 100.0)))
+    Some((id, value))
 }
 
 /// 1 - objective, without the float noise of `1.0 - 0.999` (0.0009999999999998899).
@@ -688,6 +704,9 @@ impl Checker {
         self.project.burn_windows.extend(file.burn_windows);
         for (series, quantity) in file.recorded_quantities {
             self.project.recorded_quantities.entry(series).and_modify(|known| if *known != quantity { *known = None }).or_insert(quantity);
+        }
+        for (id, period) in file.sloth_id_periods {
+            self.project.sloth_id_periods.entry(id).and_modify(|known| if *known != Some(period) { *known = None }).or_insert(Some(period));
         }
         for (id, budget) in file.sloth_budgets {
             let known = self.project.sloth_budgets.entry(id).or_insert_with(|| budget.clone());

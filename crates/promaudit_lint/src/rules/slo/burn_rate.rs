@@ -84,7 +84,7 @@ impl Rule for BurnRate {
                 }
                 let (Some(a), Some(b)) = (window_of(&and.lhs, parsed), window_of(&and.rhs, parsed)) else { return };
                 let (short, long) = if a.window <= b.window { (a, b) } else { (b, a) };
-                let known = known_pairs(long.window, cx.project);
+                let known = known_pairs(&long, cx.project);
                 for problem in problems(&short, &long, &known).into_iter().chain(budget_problems(&short, &long, &known, cx.project)) {
                     out.push(Self::META.diagnostic(query.file_span(problem.0), problem.1).with_help(problem.2));
                 }
@@ -145,8 +145,9 @@ fn budget_problems(short: &Window, long: &Window, known: &[KnownPair], project: 
         let written = long.threshold / factor;
         if (written / budget.budget - 1.0).abs() > 1e-3 {
             let (burn, factor, allowed) = (round(long.threshold / budget.budget), round(factor), round(budget.budget));
-            let lasting = |burn: f64| format!("{:.1}", 30.0 / burn);
-            let message = format!("this threshold is {factor} × {}, but {} has an error budget of {allowed} ({}): the {l}/{s} pair fires at a burn rate of {burn}, not {factor} (a 30-day budget spent in {} days, not {})", round(written), budget.owner, budget.origin, lasting(burn), lasting(factor));
+            let days = period_days(long, project);
+            let lasting = |burn: f64| format!("{:.1}", days / burn);
+            let message = format!("this threshold is {factor} × {}, but {} has an error budget of {allowed} ({}): the {l}/{s} pair fires at a burn rate of {burn}, not {factor} (a {days}-day budget spent in {} days, not {})", round(written), budget.owner, budget.origin, lasting(burn), lasting(factor));
             return Some((long.span, message, format!("write {factor} * {allowed} on both windows")));
         }
     }
@@ -154,16 +155,18 @@ fn budget_problems(short: &Window, long: &Window, known: &[KnownPair], project: 
         return None;
     }
     let factor = round(factor);
-    let use_expected = format!("use {} on both windows of the {l}/{s} pair", round(known[0].factor));
+    let closest = known.iter().find(|k| k.short == short.window).unwrap_or(&known[0]);
+    let use_expected = format!("use {} on both windows of the {l}/{s} pair", round(closest.factor));
     if let Some(belongs) = standard_window_of(factor).filter(|w| *w != long.window) {
-        let message = format!("burn factor {factor} belongs to the {}/{} pair, not to {l}/{s}: this pair's factor is {} (for {})", show(belongs), show(belongs / 12), round(known[0].factor), known[0].origin);
+        let message = format!("burn factor {factor} belongs to the {}/{} pair, not to {l}/{s}: this pair's factor is {} (for {})", show(belongs), show(belongs / 12), round(closest.factor), closest.origin);
         return Some((long.span, message, use_expected));
     }
     let with_origins: Vec<String> = known.iter().map(|k| format!("{} for {}", round(k.factor), k.origin)).collect();
     let share = STANDARD_SHARES.iter().find(|(w, _)| Duration::from_secs(*w) == long.window).map(|(_, share)| share * 100.0);
-    let spent = factor * long.window.as_secs_f64() / (30 * DAY) as f64 * 100.0;
-    let standard = share.map_or(String::new(), |share| format!(", where the standard {share}% gives {}", round(known[0].factor)));
-    let message = format!("burn factor {factor} on the {l}/{s} pair fits no alert window (on {l}: {}): over a 30-day period it fires after {spent:.1}% of the budget is spent{standard}", with_origins.join(", "));
+    let days = period_days(long, project);
+    let spent = factor * long.window.as_secs_f64() / (days * DAY as f64) * 100.0;
+    let standard = share.map_or(String::new(), |share| format!(", where the standard {share}% gives {}", round(closest.factor)));
+    let message = format!("burn factor {factor} on the {l}/{s} pair fits no alert window (on {l}: {}): over a {days}-day period it fires after {spent:.1}% of the budget is spent{standard}", with_origins.join(", "));
     Some((long.span, message, format!("{use_expected}, or check the `AlertWindows` spec this factor comes from along with the rules")))
 }
 
@@ -183,6 +186,12 @@ impl Window {
         let not_budget = budget.and_then(|budget| [(a, b), (b, a)].into_iter().find(|(_, other)| fits(*other, budget.budget)).map(|(f, _)| f));
         known_factor.or(not_budget).or_else(|| self.written_factor())
     }
+}
+
+/// The SLO period in days a Sloth `sloth_id` names, else 30.
+fn period_days(window: &Window, project: &ProjectFacts) -> f64 {
+    let period = window.sloth_id.as_ref().and_then(|id| *project.sloth_id_periods.get(id)?);
+    period.map_or(30.0, |p| p.as_secs_f64() / DAY as f64)
 }
 
 fn fits(value: f64, expected: f64) -> bool {
@@ -222,15 +231,25 @@ struct KnownPair {
     origin: String,
 }
 
-/// The pairs alerts are generated or written with on this long window: Sloth's defaults (the
-/// SRE workbook's) at 30 and 28 days (30 days first), the `AlertWindows` specs of the checked
-/// files, and Pyrra's, whose windows scale with its SLO window (1h for 4 weeks, 15m for 7 days).
-fn known_pairs(long: Duration, project: &ProjectFacts) -> Vec<KnownPair> {
-    let sloth = SLOTH_BUILT_IN_DAYS.into_iter().flat_map(|days| {
+/// The pairs alerts are generated or written with on this window's long window: Sloth's
+/// defaults (the SRE workbook's) for the SLO's period, 30 or 28 days (both, 30 first, when the
+/// period is unknown); then for `:burnrate` series Pyrra's pairs, whose windows scale with its
+/// SLO window (1h for 4 weeks, 15m for 7 days), for other series the `AlertWindows` specs of
+/// the checked files of that period. A Sloth SLO of another period without its spec: none.
+fn known_pairs(window: &Window, project: &ProjectFacts) -> Vec<KnownPair> {
+    let long = window.window;
+    let period = window.sloth_id.as_ref().and_then(|id| *project.sloth_id_periods.get(id)?);
+    let of_period = |p: Duration| period.is_none_or(|known| known == p);
+    let defaults = SLOTH_BUILT_IN_DAYS.into_iter().filter(|days| of_period(Duration::from_secs(days * DAY))).flat_map(|days| {
         STANDARD_SHARES.iter().map(move |(w, share)| KnownPair { long: Duration::from_secs(*w), short: Duration::from_secs(w / 12), factor: share * (days * DAY) as f64 / *w as f64, origin: format!("a {days}-day SLO") })
     });
-    let specs = project.burn_windows.iter().map(|w| KnownPair { long: w.long, short: w.short, factor: w.factor, origin: "an `AlertWindows` spec".to_string() });
-    let mut known: Vec<KnownPair> = sloth.chain(specs).chain(pyrra_pairs_with(long)).filter(|k| k.long == long).collect();
+    let mut known: Vec<KnownPair> = if window.series.contains(":burnrate") {
+        // The Kubernetes mixin writes the workbook's pairs on `:burnrate` series too.
+        defaults.chain(pyrra_pairs_with(long)).filter(|k| k.long == long).collect()
+    } else {
+        let specs = project.burn_windows.iter().filter(|w| of_period(w.period)).map(|w| KnownPair { long: w.long, short: w.short, factor: w.factor, origin: format!("the `AlertWindows` spec of {}", show(w.period)) });
+        defaults.chain(specs).filter(|k| k.long == long).collect()
+    };
     known.dedup_by(|a, b| a.short == b.short && fits(a.factor, b.factor));
     known
 }
@@ -275,8 +294,9 @@ fn sloth_id(expr: &Expr) -> Option<String> {
 /// The series and the window its name ends in: `slo:sli_error:ratio_rate30m` → 30m.
 fn recorded_window(expr: &Expr) -> Option<(String, Duration)> {
     let name = selector_name(compared_selector(expr)?)?;
-    // Sloth and the SRE workbook: `…ratio_rate1h`; Pyrra and the Kubernetes mixin: `…:burnrate1h`.
-    let (_, window) = name.rsplit_once(":burnrate").or_else(|| name.rsplit_once("_rate"))?;
+    // Pyrra and the Kubernetes mixin: `…:burnrate1h`; Sloth and the SRE workbook: `…ratio_rate1h`
+    // (a `…request_rate1h` is a rate, not an error ratio).
+    let (_, window) = name.rsplit_once(":burnrate").or_else(|| name.rsplit_once("_rate").filter(|(head, _)| head.contains("ratio")))?;
     Some((name.to_string(), parse_duration(window)?))
 }
 
@@ -307,9 +327,14 @@ fn operands(expr: &Expr) -> Option<(f64, f64)> {
     }
 }
 
-/// Error budgets print as 0.1, not 0.09999999999999998.
+/// To six significant digits: budgets print as 0.1, not 0.09999999999999998, and a budget of
+/// 1e-7 as itself.
 fn round(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(5 - value.abs().log10().floor() as i32);
+    (value * scale).round() / scale
 }
 
 fn show(window: Duration) -> String {
@@ -426,6 +451,20 @@ mod tests {
         // Sloth's 28-day 3d/6h factor, 0.9333…, times a budget the SLO no longer has.
         insta::assert_snapshot!(check_with_slo(&sloth_pair("6h", "3d", "(0.9333333333333333 * 0.001)")));
         assert_eq!(check_with_slo(&sloth_pair("6h", "3d", "(0.9333333333333333 * 0.005)")), "");
+    }
+
+    #[test]
+    fn the_period_of_a_generated_slo_chooses_the_factors() {
+        let with_period = |days: u32, factor: &str| format!("{}  - record: slo:time_period:days\n    expr: vector({days})\n    labels:\n      sloth_id: api-availability\n", sloth_pair("5m", "1h", &format!("({factor} * 0.005)")));
+        assert!(check_with_slo(&with_period(28, "14.4")).contains("burn factor 14.4 on the 1h/5m pair fits no alert window (on 1h: 13.44 for a 28-day SLO): over a 28-day period"));
+        assert_eq!(check_with_slo(&with_period(28, "13.44")), "");
+        // Another period's windows come from an `AlertWindows` spec; without it there is nothing to judge by.
+        assert_eq!(check_with_slo(&with_period(7, "13.44")), "");
+    }
+
+    #[test]
+    fn rates_are_not_burn_rates() {
+        assert_eq!(snapshot(&BurnRate, "r.yml", &alert("job:request_rate5m > 100 and job:request_rate1h > 50")), "");
     }
 
     #[test]
