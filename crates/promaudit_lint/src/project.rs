@@ -688,6 +688,11 @@ impl FileFacts {
     }
 }
 
+/// Records `value` for `key`, or `None` once two definitions disagree.
+fn note_agreed<T: PartialEq>(known: &mut HashMap<String, Option<T>>, key: String, value: Option<T>) {
+    known.entry(key).and_modify(|known| if *known != value { *known = None }).or_insert(value);
+}
+
 impl Checker {
     /// Adds one file's facts. The catalog the user gave wins: a live server's intervals and
     /// recorded series are the truth, the files are what should be. A recording rule repeated verbatim (the same file checked twice,
@@ -703,10 +708,10 @@ impl Checker {
         self.project.sloth_periods.extend(file.slo_periods);
         self.project.burn_windows.extend(file.burn_windows);
         for (series, quantity) in file.recorded_quantities {
-            self.project.recorded_quantities.entry(series).and_modify(|known| if *known != quantity { *known = None }).or_insert(quantity);
+            note_agreed(&mut self.project.recorded_quantities, series, quantity);
         }
         for (id, period) in file.sloth_id_periods {
-            self.project.sloth_id_periods.entry(id).and_modify(|known| if *known != Some(period) { *known = None }).or_insert(Some(period));
+            note_agreed(&mut self.project.sloth_id_periods, id, Some(period));
         }
         for (id, budget) in file.sloth_budgets {
             let known = self.project.sloth_budgets.entry(id).or_insert_with(|| budget.clone());

@@ -126,9 +126,10 @@ fn window_of(expr: &Expr, parsed: &ParsedQuery) -> Option<Window> {
         Expr::Paren(p) => window_of(&p.expr, parsed),
         Expr::Aggregate(a) => window_of(&a.expr, parsed),
         Expr::Binary(b) if b.op.is_comparison_operator() && matches!(b.op.id(), token::T_GTR | token::T_GTE) => {
-            let (series, window) = recorded_window(&b.lhs)?;
+            let selector = compared_selector(&b.lhs)?;
+            let (series, window) = recorded_window(selector)?;
             let threshold = constant(&b.rhs)?;
-            Some(Window { window, series, threshold, operands: operands(&b.rhs), sloth_id: sloth_id(&b.lhs), span: parsed.span_of(&b.rhs) })
+            Some(Window { window, series, threshold, operands: operands(&b.rhs), sloth_id: sloth_id(selector), span: parsed.span_of(&b.rhs) })
         }
         _ => None,
     }
@@ -188,10 +189,19 @@ impl Window {
     }
 }
 
+/// The SLO period of the Sloth SLO a window's `sloth_id` names, when its rules say it.
+fn sloth_period(window: &Window, project: &ProjectFacts) -> Option<Duration> {
+    window.sloth_id.as_ref().and_then(|id| *project.sloth_id_periods.get(id)?)
+}
+
 /// The SLO period in days a Sloth `sloth_id` names, else 30.
 fn period_days(window: &Window, project: &ProjectFacts) -> f64 {
-    let period = window.sloth_id.as_ref().and_then(|id| *project.sloth_id_periods.get(id)?);
-    period.map_or(30.0, |p| p.as_secs_f64() / DAY as f64)
+    sloth_period(window, project).map_or(30.0, |p| p.as_secs_f64() / DAY as f64)
+}
+
+/// The factor that spends `share` of a `days`-day budget over a long window of `window_secs`.
+fn standard_factor(share: f64, days: u64, window_secs: u64) -> f64 {
+    share * (days * DAY) as f64 / window_secs as f64
 }
 
 fn fits(value: f64, expected: f64) -> bool {
@@ -200,7 +210,7 @@ fn fits(value: f64, expected: f64) -> bool {
 
 /// The standard window whose 30-day factor this is: 14.4 → 1h.
 fn standard_window_of(factor: f64) -> Option<Duration> {
-    STANDARD_SHARES.iter().find(|(w, share)| fits(factor, share * (30 * DAY) as f64 / *w as f64)).map(|(w, _)| Duration::from_secs(*w))
+    STANDARD_SHARES.iter().find(|(w, share)| fits(factor, standard_factor(*share, 30, *w))).map(|(w, _)| Duration::from_secs(*w))
 }
 
 /// The error budget a window burns: of the SLO its `sloth_id` names, else of the SLOs and SLIs
@@ -238,10 +248,10 @@ struct KnownPair {
 /// the checked files of that period. A Sloth SLO of another period without its spec: none.
 fn known_pairs(window: &Window, project: &ProjectFacts) -> Vec<KnownPair> {
     let long = window.window;
-    let period = window.sloth_id.as_ref().and_then(|id| *project.sloth_id_periods.get(id)?);
+    let period = sloth_period(window, project);
     let of_period = |p: Duration| period.is_none_or(|known| known == p);
     let defaults = SLOTH_BUILT_IN_DAYS.into_iter().filter(|days| of_period(Duration::from_secs(days * DAY))).flat_map(|days| {
-        STANDARD_SHARES.iter().map(move |(w, share)| KnownPair { long: Duration::from_secs(*w), short: Duration::from_secs(w / 12), factor: share * (days * DAY) as f64 / *w as f64, origin: format!("a {days}-day SLO") })
+        STANDARD_SHARES.iter().map(move |(w, share)| KnownPair { long: Duration::from_secs(*w), short: Duration::from_secs(w / 12), factor: standard_factor(*share, days, *w), origin: format!("a {days}-day SLO") })
     });
     let mut known: Vec<KnownPair> = if window.series.contains(":burnrate") {
         // The Kubernetes mixin writes the workbook's pairs on `:burnrate` series too.
@@ -285,15 +295,14 @@ fn compared_selector(expr: &Expr) -> Option<&promql_parser::parser::VectorSelect
 }
 
 /// The value of a `sloth_id="…"` matcher.
-fn sloth_id(expr: &Expr) -> Option<String> {
-    let selector = compared_selector(expr)?;
+fn sloth_id(selector: &promql_parser::parser::VectorSelector) -> Option<String> {
     let matcher = selector.matchers.matchers.iter().find(|m| m.name == "sloth_id" && m.op == promql_parser::label::MatchOp::Equal)?;
     Some(matcher.value.clone())
 }
 
 /// The series and the window its name ends in: `slo:sli_error:ratio_rate30m` → 30m.
-fn recorded_window(expr: &Expr) -> Option<(String, Duration)> {
-    let name = selector_name(compared_selector(expr)?)?;
+fn recorded_window(selector: &promql_parser::parser::VectorSelector) -> Option<(String, Duration)> {
+    let name = selector_name(selector)?;
     // Pyrra and the Kubernetes mixin: `…:burnrate1h`; Sloth and the SRE workbook: `…ratio_rate1h`
     // (a `…request_rate1h` is a rate, not an error ratio).
     let (_, window) = name.rsplit_once(":burnrate").or_else(|| name.rsplit_once("_rate").filter(|(head, _)| head.contains("ratio")))?;

@@ -79,10 +79,10 @@ impl Rule for PanelThreshold {
     }
 }
 
-/// Whether a panel query's matchers come from dashboard variables (`job="$job"`), which may
-/// stand for any series.
+/// Whether a panel query holds dashboard variables (`job="$job"`), which may stand for any
+/// series.
 fn templated(query: &str) -> bool {
-    query.contains('$') || query.contains("[[")
+    !promaudit_source::placeholders::substitute(query).placeholders.is_empty()
 }
 
 /// The highest red step that still agrees with an objective: its bound for a latency; for an
