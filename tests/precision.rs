@@ -1,0 +1,91 @@
+//! The reduced false positives in fixtures/precision/false-positives/: each is a correct file on
+//! which promaudit once reported a problem (the README there says why each is wrong). Checked as
+//! `promaudit check` is run on them: the case's files together, its `cat/` or `catalog/` folder
+//! as `--catalog`. None may have a finding at warning or error.
+
+mod common;
+
+use common::{promaudit, repo};
+use std::path::PathBuf;
+
+fn case_dir(name: &str) -> PathBuf {
+    repo().join("fixtures/precision/false-positives").join(name)
+}
+
+/// The findings at warning or error on one case, one `file:line:col: severity[code] message`
+/// line each.
+fn alarms(name: &str) -> Vec<String> {
+    let dir = case_dir(name);
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    let is_catalog = |p: &PathBuf| p.is_dir() && matches!(p.file_name().and_then(|n| n.to_str()), Some("cat" | "catalog"));
+    let mut args: Vec<String> = vec!["check".into(), "--format".into(), "short".into(), "--fail-on".into(), "error".into()];
+    for path in &entries {
+        if is_catalog(path) {
+            args.extend(["--catalog".into(), path.display().to_string()]);
+        } else {
+            args.push(path.display().to_string());
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = promaudit(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    stdout.lines().filter(|l| l.contains(": warning[") || l.contains(": error[")).map(str::to_string).collect()
+}
+
+/// The one case whose right answer is a finding: the broken PromQL panel beside a LogQL panel
+/// whose `line_format` template once made the whole dashboard skipped.
+#[test]
+fn grafana_logql_line_format_skips_dashboard() {
+    let found = alarms("grafana-logql-line-format-skips-dashboard");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("dashboard.json:6:") && found[0].contains("error[promql/syntax]"), "{found:?}");
+}
+
+macro_rules! clean_cases {
+    ($($test:ident => $case:literal,)*) => {$(
+        #[test]
+        fn $test() {
+            let found = alarms($case);
+            assert!(found.is_empty(), "{}: {} false alarms:\n{}", $case, found.len(), found.join("\n"));
+        }
+    )*};
+}
+
+clean_cases! {
+    catalog_family_without_samples => "catalog-family-without-samples",
+    catalog_target_labels_from_discovery => "catalog-target-labels-from-discovery",
+    colon_in_exporter_metric => "colon-in-exporter-metric",
+    conflicting_recording_disjoint_matchers => "conflicting-recording-disjoint-matchers",
+    evaluation_order_long_window => "evaluation-order-long-window",
+    external_labels_in_join => "external-labels-in-join",
+    for_zero => "for-zero",
+    grafana_comment_apostrophe => "grafana-comment-apostrophe",
+    grafana_loki_datasource_variable => "grafana-loki-datasource-variable",
+    grafana_operator_variable => "grafana-operator-variable",
+    grafana_topk_by_variable => "grafana-topk-by-variable",
+    grafana_variable_on_absent_label => "grafana-variable-on-absent-label",
+    id_label_bounded_url => "id-label-bounded-url",
+    join_label_absent_on_both_sides => "join-label-absent-on-both-sides",
+    label_join_times_zero => "label-join-times-zero",
+    le_normalised_by_prometheus_3 => "le-normalised-by-prometheus-3",
+    link_speed_bytes_times_eight => "link-speed-bytes-times-eight",
+    on_label_absent_on_both_sides => "on-label-absent-on-both-sides",
+    panel_threshold_ascending_colours => "panel-threshold-ascending-colours",
+    panel_threshold_style_off => "panel-threshold-style-off",
+    template_range_query_dot => "template-range-query-dot",
+    thanos_global_aggregation => "thanos-global-aggregation",
+}
+
+/// Every case directory has its test above.
+#[test]
+fn every_case_is_listed() {
+    let source = std::fs::read_to_string(repo().join("tests/precision.rs")).unwrap();
+    let dir = repo().join("fixtures/precision/false-positives");
+    let missing: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !source.contains(&format!("\"{name}\"")))
+        .collect();
+    assert!(missing.is_empty(), "cases without a test: {missing:?}");
+}
