@@ -10,7 +10,7 @@ use crate::model::{hash_of, Catalog, LoadError, MetricFamily, MetricKind, Origin
 use promaudit_semantic::Unit;
 use crate::Loaded;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Families in `text`, and the lines that could not be read. `source` names the text in origins.
 pub fn parse_exposition(text: &str, source: &str) -> Loaded {
@@ -32,6 +32,8 @@ struct Reader<'s> {
     index: HashMap<String, usize>,
     /// Hashes of each family's label sets (without `le`/`quantile`), to count series once.
     series: Vec<HashSet<u64>>,
+    /// The label names every sample of each family carried so far (`None` before the first).
+    always: Vec<Option<BTreeSet<String>>>,
     /// Families with a `# UNIT` line, whose unit is not inferred from name or help.
     unit_declared: HashSet<usize>,
     errors: Vec<LoadError>,
@@ -110,6 +112,7 @@ impl<'s> Reader<'s> {
         let origin = Origin::new(OriginKind::Exposition, self.source, line);
         self.families.push(MetricFamily::new(name, MetricKind::Untyped, origin));
         self.series.push(HashSet::new());
+        self.always.push(None);
         self.index.insert(name.to_string(), self.families.len() - 1);
         self.families.len() - 1
     }
@@ -139,6 +142,12 @@ impl<'s> Reader<'s> {
                 key.push((name, value));
             }
         }
+        let names: BTreeSet<String> = key.iter().map(|(n, _)| n.to_string()).collect();
+        let always = &mut self.always[family];
+        *always = Some(match always.take() {
+            Some(seen) => seen.intersection(&names).cloned().collect(),
+            None => names,
+        });
         key.sort_unstable();
         let joined: String = key.iter().map(|(n, v)| format!("{n}\u{1}{v}\u{2}")).collect();
         self.series[family].insert(hash_of(&joined));
@@ -148,6 +157,9 @@ impl<'s> Reader<'s> {
         let mut catalog = Catalog::new();
         for (at, mut family) in self.families.into_iter().enumerate() {
             family.series = self.series[at].len();
+            family.always = self.always[at].take().unwrap_or_default();
+            // HELP and TYPE alone say nothing of the labels a family's series carry.
+            family.labels_complete = family.series > 0;
             if !self.unit_declared.contains(&at) {
                 family.unit = Unit::from_name(&family.name);
             }

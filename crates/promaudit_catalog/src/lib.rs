@@ -21,7 +21,7 @@ pub use tree_sources::{format_duration, is_custom_metrics, parse_duration, read_
 pub use lookup::{bounded_edit_distance, NameIndex};
 pub use model::{
     Catalog, JobInfo, LabelStats, LoadError, MetricFamily, MetricKind, Origin, OriginKind, SeriesRole,
-    LABEL_VALUE_CAP, SCRAPE_LABELS,
+    DISCOVERY_LABELS, LABEL_VALUE_CAP, SCRAPE_LABELS,
 };
 pub use promaudit_semantic::{Dimension, Unit};
 
@@ -35,6 +35,10 @@ pub struct Loaded {
 impl promaudit_semantic::MetricFacts for Catalog {
     fn labels_of(&self, metric: &str) -> Option<std::collections::BTreeSet<String>> {
         self.series_labels(metric)
+    }
+
+    fn always_labels_of(&self, metric: &str) -> std::collections::BTreeSet<String> {
+        self.always_labels(metric)
     }
 
     fn value_of(&self, metric: &str) -> Option<promaudit_semantic::SeriesValue> {

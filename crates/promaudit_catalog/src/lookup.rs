@@ -1,6 +1,6 @@
 //! Finding the family behind a series name, and the closest known name for a typo.
 
-use crate::model::{Catalog, MetricFamily, MetricKind, SeriesRole, SCRAPE_LABELS};
+use crate::model::{Catalog, MetricFamily, MetricKind, OriginKind, SeriesRole, DISCOVERY_LABELS, SCRAPE_LABELS};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Series suffixes, longest first so `_gcount` is tried before `_count`.
@@ -53,18 +53,36 @@ impl Catalog {
     /// Every label a series of `name` can carry, including `job` and `instance` and the target
     /// labels of any known job; `None` when the name is unknown or its labels are only partly
     /// known. Built-in knowledge never tells: the labels a user's scrape and relabeling attach
-    /// (`cluster`, `namespace`, `pod`, …) are unknown without their catalog.
+    /// (`cluster`, `namespace`, `pod`, …) are unknown without their catalog. An exporter's output
+    /// scraped by hand (no `job` on its samples) may also gain the labels Kubernetes service
+    /// discovery attaches.
     pub fn series_labels(&self, name: &str) -> Option<BTreeSet<String>> {
         let (family, role) = self.resolve_series_name(name)?;
         if !family.labels_complete || family.origin.is_builtin() {
             return None;
         }
         let mut labels: BTreeSet<String> = family.label_names(role).into_iter().map(str::to_string).collect();
-        labels.extend(SCRAPE_LABELS.iter().map(|l| l.to_string()));
-        for job in self.jobs.values() {
-            labels.extend(job.target_labels.iter().cloned());
+        if family.origin.kind != OriginKind::RecordingRule {
+            if !family.labels.contains_key("job") {
+                labels.extend(DISCOVERY_LABELS.iter().map(|l| l.to_string()));
+            }
+            labels.extend(SCRAPE_LABELS.iter().map(|l| l.to_string()));
+            for job in self.jobs.values() {
+                labels.extend(job.target_labels.iter().cloned());
+            }
         }
         Some(labels)
+    }
+
+    /// The labels every series of `name` was seen with: empty when the name is unknown or its
+    /// series were never observed.
+    pub fn always_labels(&self, name: &str) -> BTreeSet<String> {
+        let Some((family, role)) = self.resolve_series_name(name) else { return BTreeSet::new() };
+        let mut labels = family.always.clone();
+        if role == SeriesRole::Bucket && !labels.is_empty() {
+            labels.insert("le".to_string());
+        }
+        labels
     }
 
     /// The known series name closest to `name`, for "did you mean". Builds the name index: to

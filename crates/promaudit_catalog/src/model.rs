@@ -186,6 +186,10 @@ pub struct MetricFamily {
     /// list); false when they are a typical subset (a DCGM CSV, which cannot know the
     /// exporter's attribute labels), so "label does not exist" checks must stay quiet.
     pub labels_complete: bool,
+    /// Labels every observed series carries (without `le`/`quantile`): proof that a selector's
+    /// series have them. Empty when nothing was observed.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub always: BTreeSet<String>,
     /// Distinct label sets, not counting `le`/`quantile` (a histogram with 3 children and 10
     /// buckets counts 3).
     pub series: usize,
@@ -204,6 +208,7 @@ impl MetricFamily {
             unit: Unit::Unknown,
             labels: BTreeMap::new(),
             labels_complete: true,
+            always: BTreeSet::new(),
             series: 0,
             buckets: Vec::new(),
             quantiles: Vec::new(),
@@ -296,6 +301,12 @@ impl MetricFamily {
         }
         // Observed series from one source name the labels even if another source only guessed.
         self.labels_complete |= other.labels_complete;
+        // Labels on every series of both sources; a source that observed nothing says nothing.
+        self.always = match (self.series, other.series) {
+            (0, _) => other.always.clone(),
+            (_, 0) => std::mem::take(&mut self.always),
+            _ => self.always.intersection(&other.always).cloned().collect(),
+        };
         for (name, stats) in &other.labels {
             self.labels.entry(name.clone()).or_default().merge(stats);
         }
@@ -375,6 +386,11 @@ pub struct Catalog {
 
 /// Labels every scraped series carries whatever its job's relabelling does.
 pub const SCRAPE_LABELS: [&str; 2] = ["job", "instance"];
+
+/// Target labels Kubernetes service discovery gives series (ServiceMonitors, PodMonitors and
+/// `kubernetes_sd_configs` with the usual relabelling). An exporter's own output, scraped by
+/// hand, lacks them; the series Prometheus stores may well carry them.
+pub const DISCOVERY_LABELS: [&str; 5] = ["namespace", "pod", "service", "container", "endpoint"];
 
 impl Catalog {
     pub fn new() -> Self {

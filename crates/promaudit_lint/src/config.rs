@@ -28,6 +28,19 @@ pub struct Config {
     /// Labels `cardinality/id-label` treats as unbounded, besides its built-in list.
     pub high_cardinality_labels: Vec<String>,
     pub fail_on: Option<Severity>,
+    /// The servers that evaluate the checked rule files.
+    pub servers: Vec<crate::servers::ServerConfig>,
+    /// The major version of Prometheus the rules run on (3 unless set).
+    pub prometheus_version: Option<u64>,
+}
+
+/// The Prometheus major version judgements follow unless `prometheus_version` says otherwise.
+pub const DEFAULT_PROMETHEUS_VERSION: u64 = 3;
+
+impl Config {
+    pub fn prometheus_version(&self) -> u64 {
+        self.prometheus_version.unwrap_or(DEFAULT_PROMETHEUS_VERSION)
+    }
 }
 
 /// What a rule does under a configuration: nothing, or report at a severity.
@@ -207,6 +220,10 @@ enum Shape {
     Rules,
     /// A list of `{paths, rules}`.
     Overrides,
+    /// A list of `{name, kind, paths, external_labels}`.
+    Servers,
+    /// A mapping of label names to values.
+    Labels,
     Section(&'static [Field]),
 }
 
@@ -224,6 +241,15 @@ const FIELDS: &[Field] = &[
     Field { key: "alerts", shape: Shape::Section(ALERTS), doc: "What every alerting rule must carry." },
     Field { key: "cardinality", shape: Shape::Section(CARDINALITY), doc: "Cardinality limits." },
     Field { key: "fail_on", shape: Shape::Level, doc: "The lowest severity that fails the run; `--fail-on` wins." },
+    Field { key: "servers", shape: Shape::Servers, doc: "The servers that evaluate the rule files, when there are several (a Prometheus per cluster, a Thanos or Mimir ruler): each server's rule graph and recorded series are its own, and a global ruler reads every server's series with its external labels." },
+    Field { key: "prometheus_version", shape: Shape::Count, doc: "The major version of Prometheus the rules run on (default 3): version-dependent judgements, such as `le` values normalised to float form, follow it." },
+];
+
+const SERVER: &[Field] = &[
+    Field { key: "name", shape: Shape::Text, doc: "The server's name, used in messages." },
+    Field { key: "kind", shape: Shape::Text, doc: "`prometheus` (default), `thanos-ruler`, `mimir-ruler` or `cortex-ruler`." },
+    Field { key: "paths", shape: Shape::Texts, doc: "Glob patterns of the rule files it loads, relative to this file." },
+    Field { key: "external_labels", shape: Shape::Labels, doc: "Its `global.external_labels`: a global ruler sees them on every series of this server." },
 ];
 
 const OVERRIDE: &[Field] = &[
@@ -334,6 +360,39 @@ impl Parser {
             config.high_cardinality_labels = cardinality.get("high_cardinality_labels").map(|n| self.texts(n)).unwrap_or_default();
         }
         config.fail_on = top.get("fail_on").and_then(|n| self.level(n));
+        config.prometheus_version = top.get("prometheus_version").and_then(|n| self.count(n));
+        config.servers = top.get("servers").map_or(&[][..], |n| n.items()).iter().filter_map(|item| self.server(item)).collect();
+    }
+
+    fn server(&mut self, item: &Node) -> Option<crate::servers::ServerConfig> {
+        let fields = self.section(item, SERVER, "servers");
+        let Some(name) = fields.get("name").and_then(|n| self.text(n)) else {
+            if item.is_map() {
+                self.error(item.span, "a server needs `name:`");
+            }
+            return None;
+        };
+        let kind = match fields.get("kind") {
+            Some(node) => {
+                let kind = self.text(node).and_then(|k| crate::servers::ServerKind::parse(&k));
+                if kind.is_none() {
+                    self.error(node.span, "expected `prometheus`, `thanos-ruler`, `mimir-ruler` or `cortex-ruler`");
+                }
+                kind?
+            }
+            None => crate::servers::ServerKind::Prometheus,
+        };
+        let paths = fields.get("paths").map(|n| self.globs(n)).unwrap_or_default();
+        let external_labels = fields.get("external_labels").map(|n| self.labels(n)).unwrap_or_default();
+        Some(crate::servers::ServerConfig { name, kind, paths, external_labels })
+    }
+
+    fn labels(&mut self, node: &Node) -> std::collections::BTreeMap<String, String> {
+        if !node.is_map() {
+            self.error(node.span, "expected a mapping of label names to values");
+            return Default::default();
+        }
+        node.entries().iter().filter_map(|(key, value)| Some((key.as_str()?.to_string(), self.text(value)?))).collect()
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
@@ -561,6 +620,8 @@ fn shape_schema(shape: Shape) -> serde_json::Value {
             json!({"type": "object", "propertyNames": {"enum": selectors}, "additionalProperties": {"enum": ["off", "info", "warning", "error"]}})
         }
         Shape::Overrides => json!({"type": "array", "items": section_schema(OVERRIDE)}),
+        Shape::Servers => json!({"type": "array", "items": section_schema(SERVER)}),
+        Shape::Labels => json!({"type": "object", "additionalProperties": {"type": "string"}}),
         Shape::Section(fields) => section_schema(fields),
     }
 }

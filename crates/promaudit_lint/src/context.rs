@@ -132,6 +132,30 @@ pub fn selector_of(expr: &promql_parser::parser::Expr) -> Option<&promql_parser:
 }
 
 impl FileContext<'_> {
+    /// The server evaluating `group` of this file.
+    pub fn scope_of(&self, group: &promaudit_source::artifact::RuleGroup) -> crate::servers::Scope {
+        self.project.servers.scope_of(&self.file.path, &self.file.display_path(), group.partial_response_strategy.is_some())
+    }
+
+    /// The server evaluating a query: its rule group's; a dashboard's or an SLO's is its file's.
+    pub fn scope_of_site(&self, site: &QuerySite) -> crate::servers::Scope {
+        let at = site.query.map.map_span(Span::empty(0)).start;
+        match self.rule_files().flat_map(|f| &f.groups).find(|g| g.span.start <= at && at <= g.span.end) {
+            Some(group) => self.scope_of(group),
+            None => crate::servers::Scope::File(self.file.display_path()),
+        }
+    }
+
+    /// The catalog as the server evaluating `site` sees it.
+    pub fn seen_from(&self, site: &QuerySite) -> crate::servers::SeenFrom<'_> {
+        crate::servers::SeenFrom { catalog: self.catalog, project: self.project, reader: self.scope_of_site(site) }
+    }
+
+    /// The labels of `expr`, a node of `query`, as the server evaluating the query sees them.
+    pub fn labels(&self, query: &CheckedQuery, expr: &promql_parser::parser::Expr) -> promaudit_semantic::LabelSet {
+        promaudit_semantic::infer_labels(expr, &self.seen_from(query.site))
+    }
+
     /// Names the checked file itself defines as recording rules.
     pub fn recorded_names(&self) -> std::collections::HashSet<&str> {
         self.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules).filter_map(|r| r.record.as_ref()).map(|r| r.value.as_str()).collect()

@@ -12,6 +12,7 @@ pub mod project;
 pub mod registry;
 pub mod routing;
 pub mod rules;
+pub mod servers;
 pub mod suppress;
 #[cfg(test)]
 mod format_tests;

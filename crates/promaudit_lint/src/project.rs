@@ -5,6 +5,7 @@
 //! judged against the SLO of the same quantity and a dashboard panel against the alert.
 
 use crate::analyze::Checker;
+use crate::servers::{Scope, Servers};
 use crate::parse_cache::ParseCache;
 use promaudit_semantic::quantities::{measured_quantity, Quantity};
 use promaudit_source::artifact::{QueryRole, Slo, SloFormat, SloPart};
@@ -31,7 +32,7 @@ pub struct FileFacts {
     objectives: Vec<Bound>,
     alert_thresholds: Vec<Bound>,
     /// Recording rules and the series they read.
-    definitions: Vec<(String, Vec<String>)>,
+    definitions: Vec<RuleReads>,
     /// The SLOs this file defines, by the id their tool knows them by, with their contents.
     slo_ids: Vec<(String, FirstSlo)>,
     routing: Vec<crate::routing::RoutingTree>,
@@ -42,6 +43,30 @@ pub struct FileFacts {
     sloth_id_periods: Vec<(String, Duration)>,
     recorded_quantities: Vec<(String, Option<Quantity>)>,
     recording_groups: Vec<(String, RecordingGroup)>,
+}
+
+/// A recording rule, the series it reads, and where it is (its server is known once every file
+/// is learned).
+#[derive(Clone, Debug)]
+pub struct RuleReads {
+    pub record: String,
+    pub reads: Vec<String>,
+    pub at: RuleAt,
+}
+
+/// The file and group of a rule, all that decides which server evaluates it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RuleAt {
+    pub path: PathBuf,
+    pub display: String,
+    /// In a group with `partial_response_strategy`.
+    pub thanos: bool,
+}
+
+impl RuleAt {
+    pub fn of(file: &SourceFile, group: &promaudit_source::artifact::RuleGroup) -> RuleAt {
+        RuleAt { path: file.path.clone(), display: file.display_path(), thanos: group.partial_response_strategy.is_some() }
+    }
 }
 
 /// A group that records a series and sets its own evaluation `interval`.
@@ -106,8 +131,17 @@ pub struct ProjectFacts {
     /// Where alerts fire.
     pub alert_thresholds: Vec<Bound>,
     pub graph: promaudit_semantic::graph::RuleGraph,
-    /// Recorded series on a dependency cycle, each with its cycle.
-    pub cycles: std::collections::HashMap<String, Vec<String>>,
+    /// Recorded series on a dependency cycle within one server, by that server, each with its
+    /// cycle: a proof.
+    pub cycles: HashMap<(Scope, String), Vec<String>>,
+    /// Recorded series on a cycle only if files nothing ties to one server are loaded together.
+    pub cycles_if_loaded_together: HashMap<String, Vec<String>>,
+    /// The servers evaluating the checked rule files.
+    pub servers: Servers,
+    /// The servers that record each recorded series.
+    pub recorded_scopes: HashMap<String, Vec<Scope>>,
+    /// Recording rules, their reads and places, until the servers are known.
+    rule_reads: Vec<RuleReads>,
     /// Series an older revision of the checked files recorded and none records now, each with
     /// where it was recorded (`--changed-since`): whatever still reads them breaks on deploy.
     pub removed_recordings: std::collections::HashMap<String, String>,
@@ -378,6 +412,7 @@ struct Recorded {
     labels: Vec<(String, String)>,
     source: String,
     line: usize,
+    at: RuleAt,
 }
 
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
@@ -409,11 +444,13 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     facts.recording_groups.extend(group.rules.iter().filter(|r| r.alert.is_none()).filter_map(|r| Some((r.record.as_ref()?.value.clone(), at.clone()))));
                 }
                 facts.alert_thresholds.extend(alert_thresholds(file, &rules, cache));
-                for rule in rules.groups.iter().flat_map(|g| &g.rules) {
+                for (group, rule) in rules.groups.iter().flat_map(|g| g.rules.iter().map(move |r| (g, r))) {
                     let (Some(expr), Some(record), None) = (&rule.expr, &rule.record, &rule.alert) else { continue };
                     let outcome = cache.parse(&expr.query.value);
                     let parsed = outcome.as_ref().as_ref().ok();
-                    facts.definitions.push((record.value.clone(), parsed.map(series_read).unwrap_or_default()));
+                    let at = RuleAt::of(file, group);
+                    let reads = parsed.map(|p| series_read(p, &record.value, at.thanos)).unwrap_or_default();
+                    facts.definitions.push(RuleReads { record: record.value.clone(), reads, at: at.clone() });
                     let quantity = parsed.and_then(|p| measured_quantity(&p.expr)).filter(|(_, factor)| *factor == 1.0).map(|(quantity, _)| quantity);
                     facts.recorded_quantities.push((record.value.clone(), quantity));
                     if let Some((id, days)) = generated_sloth_constant(rule, "slo:time_period:days", cache) {
@@ -425,7 +462,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     }
                     let line = file.line_col(record.span.start).line;
                     let canonical = canonical_expression(&expr.query.value, cache);
-                    let recorded = Recorded { name: record.value.clone(), expr: expr.query.value.clone(), canonical, span: record.span, labels: static_labels(rule), source: file.display_path(), line };
+                    let recorded = Recorded { name: record.value.clone(), expr: expr.query.value.clone(), canonical, span: record.span, labels: static_labels(rule), source: file.display_path(), line, at };
                     facts.recorded.push(recorded);
                 }
             }
@@ -480,11 +517,16 @@ pub fn static_labels(rule: &promaudit_source::artifact::Rule) -> Vec<(String, St
     labels
 }
 
-/// The series names a recording rule's selectors read.
-fn series_read(parsed: &promaudit_promql::ParsedQuery) -> Vec<String> {
+/// The series names a recording rule's selectors read. A Thanos ruler's rule reading its own
+/// name through a label filter (`x{monitor!="global"}`) reads what the servers below it record:
+/// its own output carries the ruler's external labels, which the filter may exclude.
+fn series_read(parsed: &promaudit_promql::ParsedQuery, record: &str, thanos: bool) -> Vec<String> {
     let mut names = Vec::new();
     parsed.walk(&mut |visit| {
-        if let Some(name) = crate::context::selector_of(visit.expr).and_then(crate::context::selector_name) {
+        let Some(selector) = crate::context::selector_of(visit.expr) else { return };
+        let Some(name) = crate::context::selector_name(selector) else { return };
+        let filtered = selector.matchers.matchers.iter().any(|m| m.name != promql_parser::label::METRIC_NAME);
+        if !(thanos && filtered && name == record) {
             names.push(name.to_string());
         }
     });
@@ -668,7 +710,7 @@ pub fn live_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> promaudi
 impl FileFacts {
     /// The series this file's recording rules write.
     pub fn recorded_names(&self) -> impl Iterator<Item = &str> {
-        self.definitions.iter().map(|(name, _)| name.as_str())
+        self.definitions.iter().map(|d| d.record.as_str())
     }
 
     /// Adds the scrape jobs; intervals the catalog already knows win, target labels add up.
@@ -701,9 +743,10 @@ impl Checker {
         file.add_jobs_to(&mut self.catalog);
         self.project.objectives.extend(file.objectives);
         self.project.alert_thresholds.extend(file.alert_thresholds);
-        for (record, reads) in &file.definitions {
-            self.project.graph.add_definition(record, reads);
+        for definition in &file.definitions {
+            self.project.graph.add_definition(&definition.record, &definition.reads);
         }
+        self.project.rule_reads.extend(file.definitions);
         self.project.routing.extend(file.routing);
         self.project.sloth_periods.extend(file.slo_periods);
         self.project.burn_windows.extend(file.burn_windows);
@@ -736,7 +779,8 @@ impl Checker {
     /// Once every file is absorbed: the graph's cycles, the recorded series' families, and which
     /// recorded series some file reads (`is_read` tells whether any file has the word).
     fn finish_learning(&mut self, is_read: impl Fn(&str) -> bool) {
-        self.project.cycles = self.project.graph.cycles();
+        self.project.servers = Servers::new(self.config.servers.clone(), self.config.root.clone());
+        self.find_cycles();
         let recorded = std::mem::take(&mut self.project.recorded);
         self.add_recorded(&recorded);
         self.project.recorded_keys.clear();
@@ -744,6 +788,36 @@ impl Checker {
         for name in read {
             self.project.graph.add_use(&name);
         }
+    }
+
+    /// Cycles within each server, then the cycles that appear only if the files nothing ties to
+    /// a server are all loaded by one.
+    fn find_cycles(&mut self) {
+        let reads = std::mem::take(&mut self.project.rule_reads);
+        let servers = &self.project.servers;
+        let mut scopes: HashMap<&RuleAt, Scope> = HashMap::new();
+        for rule in &reads {
+            scopes.entry(&rule.at).or_insert_with(|| servers.scope_of(&rule.at.path, &rule.at.display, rule.at.thanos));
+        }
+        let mut by_scope: HashMap<&Scope, promaudit_semantic::graph::RuleGraph> = HashMap::new();
+        let mut pooled = promaudit_semantic::graph::RuleGraph::default();
+        for rule in &reads {
+            let scope = &scopes[&rule.at];
+            by_scope.entry(scope).or_default().add_definition(&rule.record, &rule.reads);
+            if matches!(scope, Scope::File(_)) {
+                pooled.add_definition(&rule.record, &rule.reads);
+            }
+            let writers = self.project.recorded_scopes.entry(rule.record.clone()).or_default();
+            if !writers.contains(scope) {
+                writers.push(scope.clone());
+            }
+        }
+        for (scope, graph) in by_scope {
+            self.project.cycles.extend(graph.cycles().into_iter().map(|(name, cycle)| ((scope.clone(), name), cycle)));
+        }
+        let proven: HashSet<&str> = self.project.cycles.keys().map(|(_, name)| name.as_str()).collect();
+        let unproven: Vec<_> = pooled.cycles().into_iter().filter(|(name, _)| !proven.contains(name.as_str())).collect();
+        self.project.cycles_if_loaded_together.extend(unproven);
     }
 
     /// Notes the series a file recorded at an older revision (`earlier`, learned from that
@@ -839,11 +913,13 @@ impl Checker {
     fn recorded_family(&self, rule: &Recorded) -> Option<MetricFamily> {
         let outcome = self.cache.parse(&rule.expr);
         let parsed = outcome.as_ref().as_ref().ok()?;
-        let labels = infer_labels(&parsed.expr, &self.catalog);
+        let writer = self.project.servers.scope_of(&rule.at.path, &rule.at.display, rule.at.thanos);
+        let labels = infer_labels(&parsed.expr, &crate::servers::SeenFrom { catalog: &self.catalog, project: &self.project, reader: writer });
         let measure = infer_values(&parsed.expr, &self.catalog).of(&parsed.expr).measure;
         let mut family = MetricFamily::new(rule.name.clone(), MetricKind::Unknown, Origin::new(OriginKind::RecordingRule, rule.source.clone(), rule.line));
         family.unit = measure.map_or(Unit::Unknown, unit_of);
         family.labels_complete = labels.possible.is_some();
+        family.always = labels.certain.iter().filter(|l| *l != promql_parser::label::METRIC_NAME).cloned().chain(rule.labels.iter().map(|(name, _)| name.clone())).collect();
         let names = labels.possible.unwrap_or(labels.certain);
         family.labels = names.into_iter().filter(|l| l != promql_parser::label::METRIC_NAME).map(|l| (l, Default::default())).collect();
         for (name, value) in &rule.labels {
@@ -864,6 +940,7 @@ fn unit_of(measure: Measure) -> Unit {
 /// Values are listed only while every definition that has the label sets it in `labels:`.
 fn merge_definitions(known: &mut MetricFamily, other: &MetricFamily) {
     known.labels_complete &= other.labels_complete;
+    known.always = known.always.intersection(&other.always).cloned().collect();
     for (label, stats) in &other.labels {
         match known.labels.get_mut(label) {
             Some(known_stats) if known_stats.values.is_empty() || stats.values.is_empty() => *known_stats = LabelStats::default(),

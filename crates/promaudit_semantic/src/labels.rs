@@ -108,8 +108,11 @@ fn selector_labels(vs: &promql_parser::parser::VectorSelector, facts: &dyn Metri
     // Prometheus attaches `job` and `instance` to every scraped series; recorded series (named
     // with a colon) keep only what their rule kept.
     let mut proven = proven;
-    if name.as_deref().is_some_and(|n| !n.contains(':')) {
-        proven.extend(["job".to_string(), "instance".to_string()]);
+    if let Some(name) = name.as_deref() {
+        if !name.contains(':') {
+            proven.extend(["job".to_string(), "instance".to_string()]);
+        }
+        proven.extend(facts.always_labels_of(name));
     }
     let mut set = match name.as_deref().and_then(|n| facts.labels_of(n)) {
         Some(mut known) => {

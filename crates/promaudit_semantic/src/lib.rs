@@ -22,6 +22,12 @@ pub trait MetricFacts {
     /// the target labels its scrape attaches; `None` when the metric is unknown.
     fn labels_of(&self, metric: &str) -> Option<BTreeSet<String>>;
 
+    /// Labels every series named `metric` is known to carry (seen on every sample, or set by
+    /// the rule that records it); empty when nothing proves any.
+    fn always_labels_of(&self, _metric: &str) -> BTreeSet<String> {
+        BTreeSet::new()
+    }
+
     /// The values the series `metric` holds; `None` when the metric is unknown.
     fn value_of(&self, metric: &str) -> Option<SeriesValue>;
 

@@ -105,6 +105,8 @@ pub struct RuleGroup {
     pub span: Span,
     pub name: Option<Text>,
     pub interval: Option<Text>,
+    /// Set only on groups a Thanos ruler evaluates.
+    pub partial_response_strategy: Option<Text>,
     pub rules: Vec<Rule>,
     pub unknown_fields: Vec<Text>,
 }

@@ -282,6 +282,7 @@ impl Cx<'_> {
             span: self.span(group),
             name: self.text_of(group, "name"),
             interval: self.text_of(group, "interval"),
+            partial_response_strategy: self.text_of(group, "partial_response_strategy"),
             rules,
             unknown_fields: self.unknown_fields(group, KNOWN),
         }

@@ -56,7 +56,7 @@ impl Rule for UnroutedAlert {
         }
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
             let (Some(alert), None) = (&rule.alert, &rule.record) else { continue };
-            let possible = rule.expr.as_ref().and_then(|site| cx.parsed_query_of(site)).and_then(|(_, parsed)| promaudit_semantic::infer_labels(&parsed.expr, cx.catalog).possible);
+            let possible = rule.expr.as_ref().and_then(|site| cx.parsed_query_of(site)).and_then(|(query, parsed)| cx.labels(query, &parsed.expr).possible);
             let value = |label: &str| label_value(rule, &alert.value, possible.as_ref(), label);
             let Some(landings) = tree.route(&value) else { continue };
             let [landing] = landings.as_slice() else { continue };

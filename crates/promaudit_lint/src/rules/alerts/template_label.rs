@@ -3,7 +3,6 @@ use crate::declare_rule;
 use crate::gotemplate::label_references;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
-use promaudit_semantic::infer_labels;
 
 declare_rule! {
     /// ## What it finds
@@ -43,8 +42,8 @@ impl Rule for TemplateLabel {
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
             let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
-            let Some((_, parsed)) = cx.parsed_query_of(site) else { continue };
-            let labels = infer_labels(&parsed.expr, cx.catalog);
+            let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
+            let labels = cx.labels(query, &parsed.expr);
             let set_by_rule = |name: &str| rule.labels.iter().any(|(key, _)| key.value == name);
             for (key, template) in rule.labels.iter().chain(&rule.annotations) {
                 for (name, span) in label_references(&template.value) {

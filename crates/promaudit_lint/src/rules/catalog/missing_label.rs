@@ -2,12 +2,18 @@ use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
+use promaudit_semantic::MetricFacts;
 use promql_parser::label::{MatchOp, METRIC_NAME};
 
 declare_rule! {
     /// ## What it finds
-    /// Label matchers on a label the metric never has, according to the catalog (its exposition
-    /// labels plus `job` and `instance`).
+    /// Label matchers on a label the metric never has, according to the catalog: the labels on
+    /// its samples, plus `job`, `instance` and the target labels scrape configurations write,
+    /// plus the labels Kubernetes service discovery adds when the samples were scraped by hand
+    /// (no `job`). A family with HELP and TYPE but no samples says nothing about its labels; a
+    /// series recorded by another server, or by a file nothing ties to this one's server, may
+    /// carry that server's external labels; a matcher whose value is a dashboard variable may
+    /// be empty, and then matches every series as meant.
     ///
     /// ## Why it matters
     /// A missing label has the empty value. So `status!~"5.."` on a metric without `status`
@@ -38,16 +44,17 @@ impl Rule for MissingLabel {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for (query, parsed) in cx.parsed_queries() {
+            let catalog = cx.seen_from(query.site);
             parsed.walk(&mut |visit| {
                 let Some(selector) = selector_of(visit.expr) else { return };
                 let Some(name) = selector_name(selector) else { return };
-                let Some(labels) = cx.catalog.series_labels(name) else { return };
+                let Some(labels) = catalog.labels_of(name) else { return };
                 // Spans pair with matchers by position; `or` alternatives have no such pairing.
                 if !selector.matchers.or_matchers.is_empty() || visit.spans.matchers.len() != selector.matchers.matchers.len() {
                     return;
                 }
                 for (matcher, spans) in selector.matchers.matchers.iter().zip(&visit.spans.matchers) {
-                    if matcher.name == METRIC_NAME || labels.contains(&matcher.name) {
+                    if matcher.name == METRIC_NAME || labels.contains(&matcher.name) || from_variable(query, spans.whole) {
                         continue;
                     }
                     let matches_empty = match &matcher.op {
@@ -67,6 +74,13 @@ impl Rule for MissingLabel {
             });
         }
     }
+}
+
+/// Whether a matcher's text holds a dashboard variable: a variable over a label's values is
+/// empty when no series has the label, and `label=""` then matches every series, as meant.
+fn from_variable(query: &crate::context::CheckedQuery, span: promaudit_diagnostics::Span) -> bool {
+    let original = query.substitution.map_span(span);
+    query.site.query.value.get(original.start..original.end).is_some_and(|text| text.contains('$') || text.contains("[["))
 }
 
 #[cfg(test)]

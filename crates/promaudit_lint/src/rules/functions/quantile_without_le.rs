@@ -4,7 +4,6 @@ use crate::registry::{Rule, RuleMeta};
 use crate::context::CheckedQuery;
 use promaudit_diagnostics::{Diagnostic, Edit, Fix};
 use promaudit_promql::NodeSpans;
-use promaudit_semantic::infer_labels;
 use promql_parser::parser::{Expr, LabelModifier};
 
 declare_rule! {
@@ -56,7 +55,7 @@ impl Rule for QuantileWithoutLe {
             // The input node's own spans point at what dropped `le` (the `by (…)` clause).
             parsed.walk(&mut |visit| {
                 let Some((_, call_span)) = quantile_inputs.iter().find(|(input, _)| std::ptr::eq(*input, visit.expr)) else { return };
-                if !infer_labels(visit.expr, cx.catalog).lacks("le") {
+                if !cx.labels(query, visit.expr).lacks("le") {
                     return;
                 }
                 let culprit = visit.spans.grouping.as_ref().map_or(visit.spans.node, |clause| clause.span);

@@ -1,12 +1,16 @@
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
+use promaudit_diagnostics::{Diagnostic, Severity};
 
 declare_rule! {
     /// ## What it finds
     /// Recording rules that read their own output, directly or through other recording rules,
-    /// across all checked files.
+    /// on one server. Rules of one file, of one configured server, or loaded together by a
+    /// promtool test are on one server: a cycle among them is an error. A cycle that exists
+    /// only if unrelated files are loaded together is an info: alternative example files are
+    /// never loaded together. A Thanos ruler's rule reading its own name through a label filter
+    /// (`x{monitor!="global"}`) reads what the servers below it record, not itself.
     ///
     /// ## Why it matters
     /// Each evaluation feeds on the previous one's result: values drift or freeze, and a
@@ -34,11 +38,22 @@ impl Rule for Cycle {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let Some(record) = rule.record.as_ref().filter(|_| rule.alert.is_none()) else { continue };
-            let Some(cycle) = cx.project.cycles.get(&record.value) else { continue };
-            let path = cycle.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
-            out.push(Self::META.diagnostic(record.span, format!("recording rule `{}` reads its own output: {path}", record.value)).with_help("compute it from raw series or from rules upstream of it"));
+        for group in cx.rule_files().flat_map(|f| &f.groups) {
+            let scope = cx.scope_of(group);
+            for rule in &group.rules {
+                let Some(record) = rule.record.as_ref().filter(|_| rule.alert.is_none()) else { continue };
+                let path = |cycle: &[String]| cycle.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
+                if let Some(cycle) = cx.project.cycles.get(&(scope.clone(), record.value.clone())) {
+                    out.push(Self::META.diagnostic(record.span, format!("recording rule `{}` reads its own output: {}", record.value, path(cycle))).with_help("compute it from raw series or from rules upstream of it"));
+                } else if let Some(cycle) = cx.project.cycles_if_loaded_together.get(&record.value).filter(|_| matches!(scope, crate::servers::Scope::File(_))) {
+                    let mut diagnostic = Self::META
+                        .diagnostic(record.span, format!("if the files recording these series are loaded by one server, recording rule `{}` reads its own output: {}", record.value, path(cycle)))
+                        .with_help("if they are alternatives, nothing is wrong; if one server loads them, compute one from raw series")
+                        .with_note("name the servers in `.promaudit.yaml` (`servers:`) to make this a proof or silence it");
+                    diagnostic.severity = Severity::Info;
+                    out.push(diagnostic);
+                }
+            }
         }
     }
 }

@@ -2,7 +2,7 @@ use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
-use promaudit_semantic::{infer_labels, LabelSet};
+use promaudit_semantic::LabelSet;
 use promql_parser::label::METRIC_NAME;
 use promql_parser::parser::{token, Expr};
 use std::collections::BTreeSet;
@@ -47,7 +47,7 @@ impl Rule for DisjointLabels {
                 if [&binary.lhs, &binary.rhs].iter().any(|side| side.value_type() != promql_parser::parser::value::ValueType::Vector) {
                     return;
                 }
-                let (Some(lhs), Some(rhs)) = (exact(infer_labels(&binary.lhs, cx.catalog)), exact(infer_labels(&binary.rhs, cx.catalog))) else { return };
+                let (Some(lhs), Some(rhs)) = (exact(cx.labels(query, &binary.lhs)), exact(cx.labels(query, &binary.rhs))) else { return };
                 if lhs == rhs {
                     return;
                 }

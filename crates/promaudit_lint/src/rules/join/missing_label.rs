@@ -3,12 +3,12 @@ use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use crate::fixes::list_item_removal;
 use promaudit_diagnostics::{Diagnostic, Edit, Fix};
-use promaudit_semantic::infer_labels;
 use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality};
 
 declare_rule! {
     /// ## What it finds
-    /// Binary operations whose `on(…)` lists a label one side never carries, and
+    /// Binary operations whose `on(…)` lists a label one side never carries while the other
+    /// always does, and
     /// `group_left(…)`/`group_right(…)` copying a label the other side never carries. What a side
     /// carries comes from the catalog and from the expression itself (`sum by (a)` keeps only `a`).
     ///
@@ -46,12 +46,13 @@ impl Rule for JoinMissingLabel {
             parsed.walk(&mut |visit| {
                 let Expr::Binary(binary) = visit.expr else { return };
                 let Some(modifier) = &binary.modifier else { return };
-                let sides = [("left-hand", infer_labels(&binary.lhs, cx.catalog)), ("right-hand", infer_labels(&binary.rhs, cx.catalog))];
+                let sides = [("left-hand", cx.labels(query, &binary.lhs)), ("right-hand", cx.labels(query, &binary.rhs))];
                 if let (Some(LabelModifier::Include(on)), Some(clause)) = (&modifier.matching, &visit.spans.grouping) {
                     let spans: Vec<_> = clause.labels.iter().map(|(_, s)| *s).collect();
                     for (index, (label, span)) in on.labels.iter().zip(spans.iter().copied()).enumerate() {
-                        for (side, labels) in &sides {
-                            if labels.lacks(label) {
+                        for (at, (side, labels)) in sides.iter().enumerate() {
+                            // A missing label is empty: absent on both sides, it still matches.
+                            if labels.lacks(label) && sides[1 - at].1.certain.contains(label) {
                                 let diagnostic = Self::META
                                     .diagnostic(query.file_span(span), format!("the {side} side never has the label `{label}`, so `on(…)` matches nothing and the result is always empty"))
                                     .with_help(format!("match on labels both sides carry, or add `{label}` to the {side} side (label_replace, or a join with an info metric)"));

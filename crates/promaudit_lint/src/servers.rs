@@ -1,0 +1,187 @@
+//! Which server evaluates each rule group. Real setups run several: a Prometheus per cluster
+//! and a Thanos or Mimir ruler over all of them. A rule sees the series its own server records
+//! exactly as that server records them; a global ruler sees every server's series with that
+//! server's external labels added. What no file or setting says is not assumed: two files
+//! nothing ties together may or may not be loaded by one server.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What evaluates a rule group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// A server the configuration names, or the one a `promtool test rules` file or a
+    /// prometheus.yml loads its `rule_files` into.
+    Server(String),
+    /// A Thanos ruler: the groups with `partial_response_strategy`.
+    ThanosRuler,
+    /// A file nothing assigns: whatever loads it loads the whole file, with which other files
+    /// is unknown.
+    File(String),
+}
+
+/// The kind of server, which decides what its rules can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    Prometheus,
+    /// A Thanos ruler, or a Mimir/Cortex ruler: its queries read every server's series.
+    GlobalRuler,
+}
+
+impl ServerKind {
+    pub fn parse(word: &str) -> Option<ServerKind> {
+        match word {
+            "prometheus" => Some(ServerKind::Prometheus),
+            "thanos-ruler" | "mimir-ruler" | "cortex-ruler" => Some(ServerKind::GlobalRuler),
+            _ => None,
+        }
+    }
+}
+
+/// A server the configuration names.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub name: String,
+    pub kind: ServerKind,
+    /// Glob patterns of the rule files it loads, relative to the configuration's directory.
+    pub paths: Vec<glob::Pattern>,
+    /// Its `global.external_labels`: what a global ruler sees on its series.
+    pub external_labels: BTreeMap<String, String>,
+}
+
+/// The servers of the project: configured ones, and rule files that a promtool test or a
+/// prometheus.yml among the checked files loads together.
+#[derive(Clone, Debug, Default)]
+pub struct Servers {
+    configured: Vec<ServerConfig>,
+    root: PathBuf,
+    /// Rule files loaded together, each with the name of the file that loads them.
+    loaded_together: Vec<(String, PathBuf)>,
+}
+
+impl Servers {
+    pub fn new(configured: Vec<ServerConfig>, root: PathBuf) -> Servers {
+        Servers { configured, root, loaded_together: Vec::new() }
+    }
+
+    /// `loader` (a promtool test file, a prometheus.yml) loads `rule_files` into one server.
+    pub fn load_together(&mut self, loader: &str, rule_files: impl IntoIterator<Item = PathBuf>) {
+        self.loaded_together.extend(rule_files.into_iter().map(|path| (loader.to_string(), normalized(&path))));
+    }
+
+    /// The scope of a group in the file at `path` (shown as `display`); `thanos` when the group
+    /// has `partial_response_strategy`.
+    pub fn scope_of(&self, path: &Path, display: &str, thanos: bool) -> Scope {
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        if let Some(server) = self.configured.iter().find(|s| s.paths.iter().any(|p| p.matches_path(relative) || p.matches_path(path))) {
+            return Scope::Server(server.name.clone());
+        }
+        if thanos {
+            return Scope::ThanosRuler;
+        }
+        let path = normalized(path);
+        match self.loaded_together.iter().find(|(_, file)| *file == path) {
+            Some((loader, _)) => Scope::Server(format!("the rule_files of {loader}")),
+            None => Scope::File(display.to_string()),
+        }
+    }
+
+    /// Whether rules in `scope` read every server's series, not only their own.
+    pub fn is_global(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::ThanosRuler => true,
+            Scope::Server(name) => self.configured.iter().any(|s| &s.name == name && s.kind == ServerKind::GlobalRuler),
+            Scope::File(_) => false,
+        }
+    }
+
+    /// The external labels of a configured server; `None` when unknown.
+    pub fn external_labels(&self, scope: &Scope) -> Option<&BTreeMap<String, String>> {
+        let Scope::Server(name) = scope else { return None };
+        self.configured.iter().find(|s| &s.name == name).map(|s| &s.external_labels)
+    }
+}
+
+/// The catalog as the rules of one server see it. A recorded series is known exactly only to
+/// rules of the server that records it; a global ruler sees it with the external labels of the
+/// server that wrote it, when configured; anyone else knows only the labels it certainly has.
+pub struct SeenFrom<'a> {
+    pub catalog: &'a promaudit_catalog::Catalog,
+    pub project: &'a crate::project::ProjectFacts,
+    pub reader: Scope,
+}
+
+impl SeenFrom<'_> {
+    fn recorded_labels(&self, metric: &str, writers: &[Scope]) -> Option<std::collections::BTreeSet<String>> {
+        let servers = &self.project.servers;
+        let mut labels = self.catalog.series_labels(metric)?;
+        for writer in writers {
+            if *writer == self.reader {
+                continue;
+            }
+            if !servers.is_global(&self.reader) {
+                return None;
+            }
+            labels.extend(servers.external_labels(writer)?.keys().cloned());
+        }
+        Some(labels)
+    }
+}
+
+impl promaudit_semantic::MetricFacts for SeenFrom<'_> {
+    fn labels_of(&self, metric: &str) -> Option<std::collections::BTreeSet<String>> {
+        match self.project.recorded_scopes.get(metric) {
+            Some(writers) if self.catalog.family(metric).is_some_and(|f| f.origin.kind == promaudit_catalog::OriginKind::RecordingRule) => self.recorded_labels(metric, writers),
+            _ => self.catalog.series_labels(metric),
+        }
+    }
+
+    fn always_labels_of(&self, metric: &str) -> std::collections::BTreeSet<String> {
+        self.catalog.always_labels(metric)
+    }
+
+    fn value_of(&self, metric: &str) -> Option<promaudit_semantic::SeriesValue> {
+        self.catalog.value_of(metric)
+    }
+
+    fn series_count(&self, metric: &str) -> Option<u64> {
+        self.catalog.series_count(metric)
+    }
+
+    fn label_values_count(&self, metric: &str, label: &str) -> Option<u64> {
+        self.catalog.label_values_count(metric, label)
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the disk: paths a loader names and paths the walk
+/// found are compared as text.
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_come_from_configuration_thanos_groups_and_loaders() {
+        let eu = ServerConfig { name: "eu".into(), kind: ServerKind::Prometheus, paths: vec![glob::Pattern::new("eu/*.yml").unwrap()], external_labels: BTreeMap::new() };
+        let mut servers = Servers::new(vec![eu], PathBuf::from("/repo"));
+        servers.load_together("tests/t.yml", [PathBuf::from("/repo/tests/../rules/a.yml")]);
+        assert_eq!(servers.scope_of(Path::new("/repo/eu/r.yml"), "eu/r.yml", true), Scope::Server("eu".into()));
+        assert_eq!(servers.scope_of(Path::new("/repo/x.yml"), "x.yml", true), Scope::ThanosRuler);
+        assert_eq!(servers.scope_of(Path::new("/repo/rules/a.yml"), "rules/a.yml", false), Scope::Server("the rule_files of tests/t.yml".into()));
+        assert_eq!(servers.scope_of(Path::new("/repo/x.yml"), "x.yml", false), Scope::File("x.yml".into()));
+        assert!(servers.is_global(&Scope::ThanosRuler) && !servers.is_global(&Scope::File("x.yml".into())));
+    }
+}
