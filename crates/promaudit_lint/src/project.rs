@@ -241,7 +241,14 @@ pub struct ErrorBudget {
 #[derive(Debug, Default)]
 pub struct Recordings {
     by_computation: HashMap<(String, Labels), Definition>,
-    by_series: HashMap<(String, Labels), FirstRecording>,
+    /// By the server writing, so that two servers may record one name each their own way.
+    by_series: HashMap<(Scope, String, Labels), FirstRecording>,
+}
+
+/// The key all files nothing assigns to a server share, for what would happen if they were
+/// loaded together.
+fn pooled(scope: &Scope) -> Option<Scope> {
+    matches!(scope, Scope::File(_)).then(|| Scope::File(String::new()))
 }
 
 type Labels = Vec<(String, String)>;
@@ -260,16 +267,25 @@ impl Recordings {
         self.by_computation.get(&(canonical.to_string(), labels.clone()))
     }
 
-    /// The first rule writing the series `name` with `labels`.
-    pub fn first_writing(&self, name: &str, labels: &Labels) -> Option<&FirstRecording> {
-        self.by_series.get(&(name.to_string(), labels.clone()))
+    /// The first rule of server `scope` writing the series `name` with `labels`.
+    pub fn first_writing(&self, scope: &Scope, name: &str, labels: &Labels) -> Option<&FirstRecording> {
+        self.by_series.get(&(scope.clone(), name.to_string(), labels.clone()))
     }
 
-    fn add(&mut self, rule: &Recorded) {
+    /// The first rule writing `name` with `labels` among the files nothing assigns to a server,
+    /// were they all loaded by one.
+    pub fn first_writing_if_loaded_together(&self, name: &str, labels: &Labels) -> Option<&FirstRecording> {
+        self.by_series.get(&(Scope::File(String::new()), name.to_string(), labels.clone()))
+    }
+
+    fn add(&mut self, rule: &Recorded, scope: Scope) {
         let definition = Definition { name: rule.name.clone(), location: format!("{}:{}", rule.source, rule.line) };
         self.by_computation.entry((rule.canonical.clone(), rule.labels.clone())).or_insert(definition);
-        let first = || FirstRecording { canonical: rule.canonical.clone(), at: Place { file: rule.source.clone(), line: rule.line, span: rule.span } };
-        self.by_series.entry((rule.name.clone(), rule.labels.clone())).or_insert_with(first);
+        let first = FirstRecording { canonical: rule.canonical.clone(), at: Place { file: rule.source.clone(), line: rule.line, span: rule.span } };
+        if let Some(pool) = pooled(&scope) {
+            self.by_series.entry((pool, rule.name.clone(), rule.labels.clone())).or_insert_with(|| first.clone());
+        }
+        self.by_series.entry((scope, rule.name.clone(), rule.labels.clone())).or_insert(first);
     }
 }
 
@@ -770,7 +786,6 @@ impl Checker {
         }
         for rule in file.recorded {
             if self.project.recorded_keys.insert((rule.name.clone(), rule.expr.clone(), rule.labels.clone())) {
-                self.project.recordings.add(&rule);
                 self.project.recorded.push(rule);
             }
         }
@@ -782,6 +797,10 @@ impl Checker {
         self.project.servers = Servers::new(self.config.servers.clone(), self.config.root.clone());
         self.find_cycles();
         let recorded = std::mem::take(&mut self.project.recorded);
+        for rule in &recorded {
+            let scope = self.project.servers.scope_of(&rule.at.path, &rule.at.display, rule.at.thanos);
+            self.project.recordings.add(rule, scope);
+        }
         self.add_recorded(&recorded);
         self.project.recorded_keys.clear();
         let read: Vec<String> = self.project.graph.defined().filter(|name| !is_word(name) || is_read(name)).map(str::to_string).collect();

@@ -115,6 +115,13 @@ impl SeenFrom<'_> {
     fn recorded_labels(&self, metric: &str, writers: &[Scope]) -> Option<std::collections::BTreeSet<String>> {
         let servers = &self.project.servers;
         let mut labels = self.catalog.series_labels(metric)?;
+        // The reader's own file records the series, so its server does; files nothing assigns
+        // elsewhere that record it too either run there as well or are not seen: either way
+        // their definitions bound the labels.
+        let unassigned = |scope: &Scope| matches!(scope, Scope::File(_));
+        if unassigned(&self.reader) && writers.contains(&self.reader) && writers.iter().all(unassigned) {
+            return Some(labels);
+        }
         for writer in writers {
             if *writer == self.reader {
                 continue;

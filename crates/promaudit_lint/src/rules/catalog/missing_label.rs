@@ -2,6 +2,7 @@ use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
+use promaudit_catalog::{DISCOVERY_LABELS, SCRAPE_LABELS};
 use promaudit_semantic::MetricFacts;
 use promql_parser::label::{MatchOp, METRIC_NAME};
 
@@ -64,15 +65,28 @@ impl Rule for MissingLabel {
                         MatchOp::NotRe(re) => !re.is_match(""),
                     };
                     let effect = if matches_empty { "matches every series: the filter does nothing" } else { "matches no series" };
-                    let known: Vec<&str> = labels.iter().map(String::as_str).collect();
+                    let evidence = cx.catalog.resolve_series_name(name).map_or_else(String::new, |(family, _)| evidence(&family.origin));
+                    let own: Vec<&str> = labels.iter().map(String::as_str).filter(|l| !SCRAPE_LABELS.contains(l) && !DISCOVERY_LABELS.contains(l)).collect();
+                    let own = if own.is_empty() { "no labels of its own".to_string() } else { format!("the labels {}", own.join(", ")) };
                     out.push(
                         Self::META
-                            .diagnostic(query.file_span(spans.whole), format!("`{name}` has no `{}` label, so this matcher {effect}", matcher.name))
-                            .with_help(format!("`{name}` has the labels {}", known.join(", "))),
+                            .diagnostic(query.file_span(spans.whole), format!("`{name}` has no `{}` label{evidence}, so this matcher {effect}", matcher.name))
+                            .with_help(format!("`{name}` has {own}, besides the target labels its scrape adds")),
                     );
                 }
             });
         }
+    }
+}
+
+/// Where the catalog learned a family, as evidence for a message.
+fn evidence(origin: &promaudit_catalog::Origin) -> String {
+    use promaudit_catalog::OriginKind;
+    let at = if origin.line > 0 { format!("{}:{}", origin.source, origin.line) } else { origin.source.clone() };
+    match origin.kind {
+        OriginKind::RecordingRule => format!(" (as recorded at {at})"),
+        OriginKind::Live => " on the live server".to_string(),
+        _ => format!(" on any sample in the catalog ({at})"),
     }
 }
 

@@ -6,12 +6,15 @@ use promql_parser::label::MatchOp;
 
 declare_rule! {
     /// ## What it finds
-    /// `le="…"` (histogram bucket) and `quantile="…"` (summary) matchers whose value the metric
-    /// never exposes, such as `le="1.0"` where the client library writes `le="1"`.
+    /// `le="…"` (histogram bucket) and `quantile="…"` (summary) matchers whose value the server
+    /// never stores for the metric. Prometheus 3 (the default; `prometheus_version` in the
+    /// configuration) stores these bounds in float form whatever the client wrote (`le="1"` is
+    /// stored as `le="1.0"`); Prometheus 2 stores them as exposed.
     ///
     /// ## Why it matters
-    /// Bucket bounds are compared as strings. A bound that is not exactly one the histogram
-    /// exposes selects nothing: a latency SLO built on it never sees a request.
+    /// Bucket bounds are compared as strings. A bound that is not exactly one the server stores
+    /// selects nothing: a latency SLO built on it never sees a request. Rules written for
+    /// Prometheus 2 with `le="1"` stop matching after an upgrade to 3.
     ///
     /// ## Example
     /// ```yaml
@@ -19,7 +22,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// Write the bound exactly as exposed (`le="1"`); the message lists the bounds.
+    /// Write the bound exactly as stored (`le="1.0"` on Prometheus 3); the message lists the
+    /// bounds.
     pub UnknownBucket {
         code: "catalog/unknown-bucket",
         category: Correctness,
@@ -45,24 +49,24 @@ impl Rule for UnknownBucket {
                 if visit.spans.matchers.len() != selector.matchers.matchers.len() {
                     return;
                 }
+                let normalises = cx.config.prometheus_version() >= 3;
                 for (matcher, spans) in selector.matchers.matchers.iter().zip(&visit.spans.matchers) {
-                    let bounds = exposed_bounds(family, &matcher.name);
-                    if bounds.is_empty() || matcher.op != MatchOp::Equal || bounds.contains(&&matcher.value) {
+                    let mut bounds: Vec<String> = exposed_bounds(family, &matcher.name).into_iter().map(|b| if normalises { float_form(b) } else { b.clone() }).collect();
+                    if bounds.is_empty() || matcher.op != MatchOp::Equal || bounds.contains(&matcher.value) {
                         continue;
                     }
-                    let mut sorted: Vec<&String> = bounds;
-                    sorted.sort_by(|a, b| bound(a).total_cmp(&bound(b)));
-                    let listed: Vec<&str> = sorted.iter().map(|s| s.as_str()).collect();
-                    let same = sorted.iter().find(|b| bound(b) == bound(&matcher.value));
-                    let mut diagnostic = Self::META.diagnostic(
+                    bounds.sort_by(|a, b| bound(a).total_cmp(&bound(b)));
+                    bounds.dedup();
+                    let same = bounds.iter().find(|b| bound(b) == bound(&matcher.value));
+                    let (verb, why) = if normalises { ("stores", "Prometheus 3 stores bounds in float form, and they match as strings") } else { ("exposes", "bounds match as strings") };
+                    let diagnostic = Self::META.diagnostic(
                         query.file_span(spans.whole),
-                        format!("`{}` never exposes {}=\"{}\": this selector matches no series", family.name, matcher.name, matcher.value),
+                        format!("`{}` never {verb} {}=\"{}\": this selector matches no series", family.name, matcher.name, matcher.value),
                     );
-                    diagnostic = match same {
-                        Some(exposed) => diagnostic.with_help(format!("bounds match as strings: write {}=\"{exposed}\"", matcher.name)),
-                        None => diagnostic.with_help(format!("the exposed bounds are {}", listed.join(", "))),
-                    };
-                    out.push(diagnostic);
+                    out.push(match same {
+                        Some(stored) => diagnostic.with_help(format!("{why}: write {}=\"{stored}\"", matcher.name)),
+                        None => diagnostic.with_help(format!("the {} bounds are {}", if normalises { "stored" } else { "exposed" }, bounds.join(", "))),
+                    });
                 }
             });
         }
@@ -83,6 +87,32 @@ fn exposed_bounds<'f>(family: &'f promaudit_catalog::MetricFamily, label: &str) 
     family.labels.get(label).filter(|stats| !stats.capped).map(|stats| stats.values.iter().collect()).unwrap_or_default()
 }
 
+/// A bound as Prometheus 3 stores it: Go's shortest `%g` form, with `.0` added to whole
+/// numbers (`1` → `1.0`, `0.50` → `0.5`, `1000000` → `1e+06`). Text that is no number is kept.
+fn float_form(text: &str) -> String {
+    let value = bound(text);
+    if value.is_nan() {
+        return text.to_string();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    // Rust's `{:e}` gives the shortest digits that round-trip, as Go's `-1` precision does.
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let text = if !(-4..6).contains(&exponent) {
+        format!("{mantissa}e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs())
+    } else {
+        format!("{value}")
+    };
+    if text.contains(['.', 'e']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
 fn bound(text: &str) -> f64 {
     match text {
         "+Inf" | "Inf" => f64::INFINITY,
@@ -99,13 +129,27 @@ mod tests {
 
     #[test]
     fn float_spelling_and_missing_bound() {
-        let text = "slis:\n  a:\n    query: 'sum(rate(d_seconds_bucket{le=\"1.0\"}[5m])) / sum(rate(d_seconds_bucket{le=\"2\"}[5m]))'\n";
+        let text = "slis:\n  a:\n    query: 'sum(rate(d_seconds_bucket{le=\"1.00\"}[5m])) / sum(rate(d_seconds_bucket{le=\"2\"}[5m]))'\n";
         insta::assert_snapshot!(snapshot_with_catalog(&UnknownBucket, "s.yaml", text, CATALOG));
     }
 
     #[test]
-    fn exposed_bound_passes() {
-        let text = "slis:\n  a:\n    query: 'sum(rate(d_seconds_bucket{le=\"1\"}[5m]))'\n";
+    fn stored_bound_passes() {
+        let text = "slis:\n  a:\n    query: 'sum(rate(d_seconds_bucket{le=\"1.0\"}[5m])) / sum(rate(d_seconds_bucket{le=\"+Inf\"}[5m]))'\n";
         assert!(snapshot_with_catalog(&UnknownBucket, "s.yaml", text, CATALOG).is_empty());
+    }
+
+    #[test]
+    fn prometheus_3_stores_whole_bounds_in_float_form() {
+        let text = "slis:\n  a:\n    query: 'sum(rate(d_seconds_bucket{le=\"1\"}[5m]))'\n";
+        insta::assert_snapshot!(snapshot_with_catalog(&UnknownBucket, "s.yaml", text, CATALOG));
+    }
+
+    #[test]
+    fn float_form_follows_go() {
+        let cases = [("1", "1.0"), ("0.5", "0.5"), ("0.50", "0.5"), ("10", "10.0"), ("2.5", "2.5"), ("+Inf", "+Inf"), ("1e-05", "1e-05"), ("0.0001", "0.0001"), ("1000000", "1e+06"), ("100000", "100000.0"), ("x", "x")];
+        for (exposed, stored) in cases {
+            assert_eq!(float_form(exposed), stored, "{exposed}");
+        }
     }
 }

@@ -1,18 +1,22 @@
 use crate::context::FileContext;
+use crate::servers::Scope;
 use crate::declare_rule;
 use crate::project::static_labels;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
-use promql_parser::label::METRIC_NAME;
+use promaudit_diagnostics::{Diagnostic, Severity};
+use promql_parser::label::{MatchOp, Matcher, METRIC_NAME};
 use promql_parser::parser::{Expr, LabelModifier, VectorSelector};
 
 declare_rule! {
     /// ## What it finds
-    /// A recording rule that writes the same series (name and `labels:`) as an earlier rule among
-    /// the checked files, from a different expression. Expressions are compared as the parser
+    /// A recording rule that writes the same series (name and `labels:`) as an earlier rule of
+    /// the same server, from a different expression. Expressions are compared as the parser
     /// prints them, so spacing and clause order do not count. Identical copies are left to
     /// `rulefmt/duplicate-rule`, and slices of one family (`code=~"2.."` and `code=~"5.."` under
-    /// `sum by (code)`) write disjoint series and pass.
+    /// `sum by (code)`, or `mode="iowait"` and `mode!="iowait"` with `mode` kept) write disjoint
+    /// series and pass. Two servers (a Prometheus and the Thanos ruler above it) may record one
+    /// name each their own way; two files nothing ties to one server conflict only if loaded
+    /// together, which is reported as info.
     ///
     /// ## Why it matters
     /// Both rules write one series: each evaluation overwrites the other's sample (or Prometheus
@@ -45,25 +49,87 @@ impl Rule for ConflictingRecording {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let (Some(record), None, Some(expr)) = (&rule.record, &rule.alert, &rule.expr) else { continue };
-            let Some(first) = cx.project.recordings.first_writing(&record.value, &static_labels(rule)) else { continue };
-            let Some((_, parsed)) = cx.parsed_query_of(expr) else { continue };
-            if first.at.is_at(cx.file, record.span) || first.canonical == parsed.canonical() {
-                continue;
+        let recordings = &cx.project.recordings;
+        for group in cx.rule_files().flat_map(|f| &f.groups) {
+            let scope = cx.scope_of(group);
+            for rule in &group.rules {
+                let (Some(record), None, Some(expr)) = (&rule.record, &rule.alert, &rule.expr) else { continue };
+                let labels = static_labels(rule);
+                let (first, proven) = match recordings.first_writing(&scope, &record.value, &labels) {
+                    Some(first) if !first.at.is_at(cx.file, record.span) => (first, true),
+                    _ => match recordings.first_writing_if_loaded_together(&record.value, &labels) {
+                        Some(first) if matches!(scope, Scope::File(_)) && first.at.file != cx.file.display_path() => (first, false),
+                        _ => continue,
+                    },
+                };
+                let Some((_, parsed)) = cx.parsed_query_of(expr) else { continue };
+                if first.canonical == parsed.canonical() {
+                    continue;
+                }
+                let Ok(first_parsed) = promaudit_promql::parse(&first.canonical) else { continue };
+                if sliced_shape(&first_parsed.expr) == sliced_shape(&parsed.expr) || disjoint(&first_parsed.expr, &parsed.expr) {
+                    continue;
+                }
+                out.push(conflict(cx, record, first, proven));
             }
-            let Ok(first_parsed) = promaudit_promql::parse(&first.canonical) else { continue };
-            if sliced_shape(&first_parsed.expr) == sliced_shape(&parsed.expr) {
-                continue;
-            }
-            let message = format!("`{}` is already recorded with the same labels from another expression: the two rules overwrite each other's samples", record.value);
-            let diagnostic = Self::META.diagnostic(record.span, message).with_help("keep one definition, or tell the series apart with a label or another name");
-            out.push(if first.at.file == cx.file.display_path() {
-                diagnostic.with_label(first.at.span, "first recorded here")
-            } else {
-                diagnostic.with_note(format!("first recorded at {}:{} as `{}`", first.at.file, first.at.line, first.canonical))
-            });
         }
+    }
+}
+
+fn conflict(cx: &FileContext, record: &promaudit_source::artifact::Text, first: &crate::project::FirstRecording, proven: bool) -> Diagnostic {
+    let message = if proven {
+        format!("`{}` is already recorded with the same labels from another expression: the two rules overwrite each other's samples", record.value)
+    } else {
+        format!("if both files are loaded by one server, `{}` is recorded twice with the same labels from different expressions, and the rules overwrite each other's samples", record.value)
+    };
+    let diagnostic = ConflictingRecording::META.diagnostic(record.span, message).with_help("keep one definition, or tell the series apart with a label or another name");
+    let mut diagnostic = if first.at.file == cx.file.display_path() {
+        diagnostic.with_label(first.at.span, "first recorded here")
+    } else {
+        diagnostic.with_note(format!("first recorded at {}:{} as `{}`", first.at.file, first.at.line, first.canonical))
+    };
+    if !proven {
+        diagnostic.severity = Severity::Info;
+    }
+    diagnostic
+}
+
+/// Whether two expressions write disjoint series: a label their outer aggregation keeps is
+/// pinned to a value by one (`mode="iowait"`) that the other's matchers on it reject
+/// (`mode!="iowait"`).
+fn disjoint(a: &Expr, b: &Expr) -> bool {
+    let (pins_a, pins_b) = (kept_matchers(a), kept_matchers(b));
+    let rejects = |matchers: &[Matcher], value: &str| matchers.iter().any(|m| !m.is_match(value));
+    let pinned = |matchers: &[Matcher]| matchers.iter().filter(|m| m.op == MatchOp::Equal).map(|m| m.value.clone()).collect::<Vec<_>>();
+    pins_a.iter().any(|(label, mine)| {
+        let Some(theirs) = pins_b.get(label) else { return false };
+        pinned(mine).iter().any(|v| rejects(theirs, v)) || pinned(theirs).iter().any(|v| rejects(mine, v))
+    })
+}
+
+/// The matchers on each label the result keeps, when every selector of the expression has some
+/// on it: a label one selector leaves open is not pinned.
+fn kept_matchers(expr: &Expr) -> std::collections::HashMap<String, Vec<Matcher>> {
+    let keeps = kept_by(expr);
+    let mut selectors = Vec::new();
+    collect_selectors(expr, &mut selectors);
+    let mut by_label: std::collections::HashMap<String, Vec<Matcher>> = std::collections::HashMap::new();
+    for selector in &selectors {
+        for matcher in selector.matchers.matchers.iter().filter(|m| m.name != METRIC_NAME && keeps(&m.name)) {
+            by_label.entry(matcher.name.clone()).or_default().push(matcher.clone());
+        }
+    }
+    by_label.retain(|label, _| selectors.iter().all(|s| s.matchers.matchers.iter().any(|m| &m.name == label)));
+    by_label
+}
+
+fn collect_selectors<'a>(expr: &'a Expr, out: &mut Vec<&'a VectorSelector>) {
+    let mut stack = vec![expr];
+    while let Some(node) = stack.pop() {
+        if let Some(selector) = crate::context::selector_of(node) {
+            out.push(selector);
+        }
+        stack.extend(promaudit_promql::children(node));
     }
 }
 
@@ -71,21 +137,26 @@ impl Rule for ConflictingRecording {
 /// record one name from slices of a family (`code=~"2.."` and `code=~"3.."` under
 /// `sum by (code)`) have the same shape, and write disjoint series.
 fn sliced_shape(expr: &Expr) -> String {
+    let keeps = kept_by(expr);
+    let mut copy = expr.clone();
+    blank_kept_matchers(&mut copy, &keeps);
+    copy.to_string()
+}
+
+/// Which labels the result of `expr` keeps, judged by its outer aggregation.
+fn kept_by(expr: &Expr) -> impl Fn(&str) -> bool + '_ {
     let outer = match expr {
         Expr::Paren(p) => p.expr.as_ref(),
         other => other,
     };
-    let keeps = |label: &str| match outer {
+    move |label: &str| match outer {
         Expr::Aggregate(aggregate) => match &aggregate.modifier {
             Some(LabelModifier::Include(kept)) => kept.labels.iter().any(|l| l == label),
             Some(LabelModifier::Exclude(dropped)) => !dropped.labels.iter().any(|l| l == label),
             None => false,
         },
         _ => true,
-    };
-    let mut copy = expr.clone();
-    blank_kept_matchers(&mut copy, &keeps);
-    copy.to_string()
+    }
 }
 
 fn blank_kept_matchers(expr: &mut Expr, keeps: &dyn Fn(&str) -> bool) {

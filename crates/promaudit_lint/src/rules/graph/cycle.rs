@@ -64,6 +64,17 @@ mod tests {
     use crate::testing::check_project;
 
     #[test]
+    fn cycle_in_one_file_is_proven_and_a_thanos_self_read_is_not_a_cycle() {
+        let one = "groups:\n- name: a\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (job:b:sum)\n  - record: job:b:sum\n    expr: sum by (job) (job:a:sum)\n";
+        assert!(check_project(&Cycle, &[("one.yml", one)], "one.yml").contains("error[graph/cycle]"));
+        let thanos = "groups:\n- name: global\n  partial_response_strategy: warn\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (job:a:sum{monitor!=\"global\"})\n";
+        let local = "groups:\n- name: local\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (a_total)\n";
+        assert_eq!(check_project(&Cycle, &[("local.yml", local), ("thanos.yml", thanos)], "thanos.yml"), "");
+        let plain = thanos.replace("  partial_response_strategy: warn\n", "");
+        assert!(check_project(&Cycle, &[("plain.yml", &plain)], "plain.yml").contains("error[graph/cycle]"), "on one Prometheus the filter keeps its own output");
+    }
+
+    #[test]
     fn cycle_across_files() {
         let a = "groups:\n- name: a\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (job:b:sum)\n";
         let b = "groups:\n- name: b\n  rules:\n  - record: job:b:sum\n    expr: sum by (job) (job:a:sum) + sum by (job) (x_total)\n  - record: job:c:sum\n    expr: sum by (job) (job:b:sum)\n";

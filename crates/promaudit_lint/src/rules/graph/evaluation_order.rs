@@ -53,11 +53,18 @@ impl Rule for EvaluationOrder {
                 parsed.walk(&mut |visit| {
                     let Some(name) = selector_of(visit.expr).and_then(selector_name) else { return };
                     let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
+                    let range = match visit.expr {
+                        promql_parser::parser::Expr::MatrixSelector(matrix) => Some(matrix.range),
+                        _ => None,
+                    };
                     if !written_at.contains_key(name) {
-                        out.extend(slower_writer(cx, name, own_interval).map(|(writer, message)| Self::META.diagnostic(span, message).with_help(format!("record it in a group evaluated at least every {}, or evaluate this group every {}", format_duration(own_interval.unwrap_or_default()), format_duration(writer)))));
+                        out.extend(slower_writer(cx, name, own_interval, range).map(|(writer, message)| Self::META.diagnostic(span, message).with_help(format!("record it in a group evaluated at least every {}, or evaluate this group every {}", format_duration(own_interval.unwrap_or_default()), format_duration(writer)))));
                         return;
                     }
                     let Some(&written) = written_at.get(name).filter(|&&w| w > position) else { return };
+                    if lag_is_negligible(own_interval.unwrap_or(DEFAULT_EVALUATION_INTERVAL), range) {
+                        return;
+                    }
                     let writer = &group.rules[written];
                     let message = format!("`{name}` is recorded by rule {} of this group, after this one (rule {}): it reads the previous evaluation's value", written + 1, position + 1);
                     let diagnostic = Self::META.diagnostic(span, message).with_help("move the recording rule above the rules that read it");
@@ -73,13 +80,22 @@ impl Rule for EvaluationOrder {
 
 /// The interval of the group recording `name`, and what to say, when it is evaluated less
 /// often than the reader's group.
-fn slower_writer(cx: &FileContext, name: &str, own: Option<Duration>) -> Option<(Duration, String)> {
+fn slower_writer(cx: &FileContext, name: &str, own: Option<Duration>, range: Option<Duration>) -> Option<(Duration, String)> {
     let (own, writer) = (own?, cx.project.recording_groups.get(name)?);
-    (writer.interval > own).then(|| {
+    (writer.interval > own && !lag_is_negligible(writer.interval, range)).then(|| {
         let steps = writer.interval.as_secs_f64() / own.as_secs_f64();
         let message = format!("`{name}` is recorded every {} by group `{}` ({}), and this group evaluates every {}: about {:.0} evaluations in a row read the same value", format_duration(writer.interval), writer.name, writer.location, format_duration(own), steps);
         (writer.interval, message)
     })
+}
+
+/// Prometheus's default `evaluation_interval`, for groups that set none.
+const DEFAULT_EVALUATION_INTERVAL: Duration = Duration::from_secs(60);
+
+/// A value late by `lag` read through a range at least ten times as long (`avg_over_time(x[30d])`
+/// one evaluation behind) changes the result by a tenth of a step at most: nothing to fix.
+fn lag_is_negligible(lag: Duration, range: Option<Duration>) -> bool {
+    range.is_some_and(|range| range.as_secs_f64() >= 10.0 * lag.as_secs_f64())
 }
 
 #[cfg(test)]
@@ -91,6 +107,13 @@ mod tests {
     fn read_before_written() {
         let text = "groups:\n- name: a\n  rules:\n  - alert: HighRate\n    expr: job:requests:rate5m > 100\n  - record: job:requests:rate5m\n    expr: sum by (job) (rate(requests_total[5m]))\n  - alert: Fine\n    expr: job:requests:rate5m > 100\n";
         insta::assert_snapshot!(snapshot(&EvaluationOrder, "r.yml", text));
+    }
+
+    #[test]
+    fn a_lag_inside_a_long_range_passes() {
+        let text = "groups:\n- name: a\n  interval: 3m\n  rules:\n  - record: job:requests:increase30d\n    expr: avg_over_time(job:requests:increase1h[30d]) * 720\n  - record: job:requests:increase1h\n    expr: sum by (job) (increase(requests_total[1h]))\n  - record: job:requests:rate10m\n    expr: rate(job:requests:total[10m])\n  - record: job:requests:total\n    expr: sum by (job) (requests_total)\n";
+        let found = snapshot(&EvaluationOrder, "r.yml", text);
+        assert!(!found.contains("increase1h") && found.contains("job:requests:total"), "{found}");
     }
 
     #[test]

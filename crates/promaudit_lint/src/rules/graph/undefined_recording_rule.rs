@@ -1,14 +1,17 @@
 use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
+use promaudit_diagnostics::{Diagnostic, Severity};
 use promaudit_source::artifact::QueryRole;
 
 declare_rule! {
     /// ## What it finds
     /// Selectors in rules and SLOs naming a recorded series (`level:metric:operations`) that no
-    /// recording rule among the checked files writes and the catalog does not hold, with the
-    /// closest recorded name. Reported when the checked files define recording rules or a
+    /// recording rule among the checked files writes and the catalog does not hold. A warning
+    /// when a near name is recorded (a typo); otherwise an info, since repositories often read
+    /// series recorded elsewhere (another repository, configuration management, a server's own
+    /// rules). A name with colons that a catalog or a test's input series shows exposed is a
+    /// metric, not a recording. Reported when the checked files define recording rules or a
     /// catalog was given. Dashboards are left out: they are shared between setups whose rules
     /// live elsewhere (kube-prometheus' Windows dashboards read rules from an add-on).
     ///
@@ -48,11 +51,21 @@ impl Rule for UndefinedRecordingRule {
                     return;
                 }
                 let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
-                let mut diagnostic = Self::META.diagnostic(span, format!("no recording rule writes `{name}`: this selector in {} matches nothing", query.site.role.describe()));
-                if let Some(suggestion) = cx.suggestions.for_name(cx.catalog, name) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-                }
-                out.push(diagnostic);
+                // A near name the checked rules record is a typo; otherwise the series may well be
+                // recorded by another repository or server.
+                let typo = cx.suggestions.for_name(cx.catalog, name).filter(|s| graph.is_defined(s));
+                out.push(match typo {
+                    Some(suggestion) => Self::META
+                        .diagnostic(span, format!("no recording rule writes `{name}`, but `{suggestion}` is recorded: this selector in {} matches nothing", query.site.role.describe()))
+                        .with_help(format!("did you mean `{suggestion}`?")),
+                    None => {
+                        let mut diagnostic = Self::META
+                            .diagnostic(span, format!("no checked file records `{name}`: unless another repository or server records it, this selector in {} matches nothing", query.site.role.describe()))
+                            .with_help("check the series exists, or add the repository that records it to the check");
+                        diagnostic.severity = Severity::Info;
+                        diagnostic
+                    }
+                });
             });
         }
     }

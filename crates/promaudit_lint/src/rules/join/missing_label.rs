@@ -110,6 +110,13 @@ mod tests {
     }
 
     #[test]
+    fn a_label_absent_on_both_sides_matches() {
+        // Prometheus treats a missing label as empty: `on(env)` pairs series lacking it on both sides.
+        let text = "groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: sum by (pod) (rate(requests_total[5m])) / on(env, pod) sum by (pod) (rate(requests_total[5m]))\n";
+        assert!(snapshot_with_catalog(&JoinMissingLabel, "r.yml", text, CATALOG).is_empty());
+    }
+
+    #[test]
     fn labels_both_sides_carry_pass() {
         let text = "groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: rate(requests_total[5m]) * on(pod) group_left(model_id) rate(requests_total[5m])\n";
         assert!(snapshot_with_catalog(&JoinMissingLabel, "r.yml", text, CATALOG).is_empty());
@@ -120,8 +127,8 @@ mod tests {
         let text = |expr: &str| format!("groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: {expr}\n");
         let fix = |expr: &str| fixed(&JoinMissingLabel, "r.yml", &text(expr), CATALOG);
         assert_eq!(
-            fix("rate(requests_total[5m]) * on(deployment, pod) group_left(namespace, model_id) rate(requests_total[5m])"),
-            text("rate(requests_total[5m]) * on(pod) group_left(model_id) rate(requests_total[5m])")
+            fix("rate(requests_total[5m]) * on(deployment, pod) group_left(namespace, model_id) kube_deployment_status_replicas"),
+            text("rate(requests_total[5m]) * on(pod) group_left(namespace) kube_deployment_status_replicas")
         );
         // The only label of `on(…)`: what to match on instead is the author's call.
         assert_eq!(fix("kube_deployment_status_replicas > 1 and on(deployment) rate(requests_total[5m]) > 10"), text("kube_deployment_status_replicas > 1 and on(deployment) rate(requests_total[5m]) > 10"));
