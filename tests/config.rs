@@ -122,3 +122,34 @@ fn suppressions_hide_findings_and_report_their_own_problems() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(codes(&output), vec!["suppression/unused:9:23", "suppression/malformed:14:3", "alerts/topk:16:11"]);
 }
+
+/// A Prometheus per cluster and a Thanos ruler over them, as `.promaudit.yaml` names them: the
+/// ruler sees each cluster's recorded series with its external labels, and nothing else.
+#[test]
+fn configured_servers_give_a_global_ruler_the_external_labels() {
+    let repo = temp_dir("config-servers");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let config = "servers:\n  - name: eu\n    paths: [clusters/*.yml]\n    external_labels: {cluster: eu}\n  - name: global\n    kind: thanos-ruler\n    paths: [global/*.yml]\n";
+    write(&repo.join(".promaudit.yaml"), config);
+    write(&repo.join("clusters/eu.yml"), "groups:\n- name: eu\n  rules:\n  - record: job:errors:rate5m\n    expr: sum by (job) (rate(errors_total[5m]))\n");
+    let global = "groups:\n- name: global\n  rules:\n  - alert: Errors\n    expr: job:errors:rate5m > 1\n    labels: {severity: page}\n    annotations:\n      summary: '{{ $labels.cluster }} {{ $labels.region }}'\n";
+    write(&repo.join("global/alerts.yml"), global);
+    let output = check(&[repo.to_str().unwrap()]);
+    assert_eq!(codes(&output), vec!["alerts/template-label:8:42"], "`cluster` is an external label of eu; `region` is on no series");
+    // Unconfigured, the two files may run anywhere: the ruler's labels are unknown.
+    std::fs::remove_file(repo.join(".promaudit.yaml")).unwrap();
+    assert_eq!(codes(&check(&[repo.to_str().unwrap()])), Vec::<String>::new());
+}
+
+/// A prometheus.yml among the checked files names its rule files and external labels.
+#[test]
+fn a_prometheus_yml_ties_its_rule_files_to_one_server() {
+    let repo = temp_dir("config-prometheus-yml");
+    write(&repo.join("prometheus.yml"), "global:\n  external_labels: {cluster: eu}\nrule_files: [rules/*.yml]\nscrape_configs: []\n");
+    write(&repo.join("rules/a.yml"), "groups:\n- name: a\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (job:b:sum)\n");
+    write(&repo.join("rules/b.yml"), "groups:\n- name: b\n  rules:\n  - record: job:b:sum\n    expr: sum by (job) (job:a:sum)\n");
+    let output = check(&["--fail-on", "error", repo.to_str().unwrap()]);
+    let errors: Vec<String> = codes(&output).into_iter().filter(|c| c.starts_with("graph/cycle")).collect();
+    assert_eq!(errors.len(), 2, "one server loads both files: the cycle is proven ({errors:?})");
+    assert_eq!(output.status.code(), Some(1));
+}

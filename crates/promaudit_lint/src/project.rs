@@ -43,6 +43,8 @@ pub struct FileFacts {
     sloth_id_periods: Vec<(String, Duration)>,
     recorded_quantities: Vec<(String, Option<Quantity>)>,
     recording_groups: Vec<(String, RecordingGroup)>,
+    /// The rule files this file loads into one server.
+    loaders: Vec<crate::servers::Loader>,
 }
 
 /// A recording rule, the series it reads, and where it is (its server is known once every file
@@ -142,6 +144,8 @@ pub struct ProjectFacts {
     pub recorded_scopes: HashMap<String, Vec<Scope>>,
     /// Recording rules, their reads and places, until the servers are known.
     rule_reads: Vec<RuleReads>,
+    /// Files loading rule files into one server, until the servers are known.
+    loaders: Vec<crate::servers::Loader>,
     /// Series an older revision of the checked files recorded and none records now, each with
     /// where it was recorded (`--changed-since`): whatever still reads them breaks on deploy.
     pub removed_recordings: std::collections::HashMap<String, String>,
@@ -434,7 +438,7 @@ struct Recorded {
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
 /// (alerts, dashboards) cannot, and are not parsed twice.
 pub fn may_teach(text: &str) -> bool {
-    ["scrape_configs", "record", "objective", "slis:", "indicator", "receivers", "sloPeriod"].iter().any(|w| text.contains(w))
+    ["scrape_configs", "rule_files", "record", "objective", "slis:", "indicator", "receivers", "sloPeriod"].iter().any(|w| text.contains(w))
 }
 
 /// The scrape jobs, recording rules and objectives of one file.
@@ -444,6 +448,11 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
     for artifact in promaudit_source::extract(file).artifacts {
         match artifact {
             Artifact::ScrapeConfig(config) => {
+                if !config.rule_files.is_empty() {
+                    let rule_files: Vec<String> = config.rule_files.iter().map(|f| f.value.clone()).collect();
+                    let external = config.external_labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
+                    facts.loaders.push(crate::servers::Loader::new(&file.path, file.display_path(), &rule_files, Some(external)));
+                }
                 let global = config.global_interval.as_ref().and_then(|t| parse_duration(&t.value));
                 facts.global_interval = facts.global_interval.or(global);
                 for job in config.jobs {
@@ -763,6 +772,7 @@ impl Checker {
             self.project.graph.add_definition(&definition.record, &definition.reads);
         }
         self.project.rule_reads.extend(file.definitions);
+        self.project.loaders.extend(file.loaders);
         self.project.routing.extend(file.routing);
         self.project.sloth_periods.extend(file.slo_periods);
         self.project.burn_windows.extend(file.burn_windows);
@@ -794,7 +804,8 @@ impl Checker {
     /// Once every file is absorbed: the graph's cycles, the recorded series' families, and which
     /// recorded series some file reads (`is_read` tells whether any file has the word).
     fn finish_learning(&mut self, is_read: impl Fn(&str) -> bool) {
-        self.project.servers = Servers::new(self.config.servers.clone(), self.config.root.clone());
+        let loaders = std::mem::take(&mut self.project.loaders);
+        self.project.servers = Servers::new(self.config.servers.clone(), self.config.root.clone(), loaders);
         self.find_cycles();
         let recorded = std::mem::take(&mut self.project.recorded);
         for rule in &recorded {

@@ -55,18 +55,42 @@ pub struct ServerConfig {
 pub struct Servers {
     configured: Vec<ServerConfig>,
     root: PathBuf,
-    /// Rule files loaded together, each with the name of the file that loads them.
-    loaded_together: Vec<(String, PathBuf)>,
+    /// Files that load rule files into one server: a prometheus.yml, a promtool test.
+    loaders: Vec<Loader>,
+}
+
+/// A file naming the rule files one server loads (a prometheus.yml's or a promtool test's
+/// `rule_files`), and that server's external labels when it says them.
+#[derive(Clone, Debug)]
+pub struct Loader {
+    /// The loading file, as shown.
+    pub name: String,
+    /// Paths or globs, resolved against the loading file's directory.
+    pub rule_files: Vec<glob::Pattern>,
+    pub external_labels: Option<BTreeMap<String, String>>,
+}
+
+impl Loader {
+    /// A loader at `path` naming `rule_files` as written (relative to its directory).
+    pub fn new(path: &Path, name: String, rule_files: &[String], external_labels: Option<BTreeMap<String, String>>) -> Loader {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let rule_files = rule_files.iter().filter_map(|f| glob::Pattern::new(&normalized(&dir.join(f)).to_string_lossy()).ok()).collect();
+        Loader { name, rule_files, external_labels }
+    }
+
+    fn loads(&self, path: &Path) -> bool {
+        let path = normalized(path);
+        self.rule_files.iter().any(|p| p.matches_path(&path))
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Server(format!("the server {} configures", self.name))
+    }
 }
 
 impl Servers {
-    pub fn new(configured: Vec<ServerConfig>, root: PathBuf) -> Servers {
-        Servers { configured, root, loaded_together: Vec::new() }
-    }
-
-    /// `loader` (a promtool test file, a prometheus.yml) loads `rule_files` into one server.
-    pub fn load_together(&mut self, loader: &str, rule_files: impl IntoIterator<Item = PathBuf>) {
-        self.loaded_together.extend(rule_files.into_iter().map(|path| (loader.to_string(), normalized(&path))));
+    pub fn new(configured: Vec<ServerConfig>, root: PathBuf, loaders: Vec<Loader>) -> Servers {
+        Servers { configured, root, loaders }
     }
 
     /// The scope of a group in the file at `path` (shown as `display`); `thanos` when the group
@@ -79,9 +103,8 @@ impl Servers {
         if thanos {
             return Scope::ThanosRuler;
         }
-        let path = normalized(path);
-        match self.loaded_together.iter().find(|(_, file)| *file == path) {
-            Some((loader, _)) => Scope::Server(format!("the rule_files of {loader}")),
+        match self.loaders.iter().find(|loader| loader.loads(path)) {
+            Some(loader) => loader.scope(),
             None => Scope::File(display.to_string()),
         }
     }
@@ -95,10 +118,11 @@ impl Servers {
         }
     }
 
-    /// The external labels of a configured server; `None` when unknown.
+    /// The external labels of a server; `None` when unknown.
     pub fn external_labels(&self, scope: &Scope) -> Option<&BTreeMap<String, String>> {
         let Scope::Server(name) = scope else { return None };
-        self.configured.iter().find(|s| &s.name == name).map(|s| &s.external_labels)
+        let configured = self.configured.iter().find(|s| &s.name == name).map(|s| &s.external_labels);
+        configured.or_else(|| self.loaders.iter().find(|l| l.scope() == *scope)?.external_labels.as_ref())
     }
 }
 
@@ -183,11 +207,11 @@ mod tests {
     #[test]
     fn scopes_come_from_configuration_thanos_groups_and_loaders() {
         let eu = ServerConfig { name: "eu".into(), kind: ServerKind::Prometheus, paths: vec![glob::Pattern::new("eu/*.yml").unwrap()], external_labels: BTreeMap::new() };
-        let mut servers = Servers::new(vec![eu], PathBuf::from("/repo"));
-        servers.load_together("tests/t.yml", [PathBuf::from("/repo/tests/../rules/a.yml")]);
+        let loader = Loader::new(Path::new("/repo/tests/t.yml"), "tests/t.yml".into(), &["../rules/*.yml".into()], None);
+        let servers = Servers::new(vec![eu], PathBuf::from("/repo"), vec![loader]);
         assert_eq!(servers.scope_of(Path::new("/repo/eu/r.yml"), "eu/r.yml", true), Scope::Server("eu".into()));
         assert_eq!(servers.scope_of(Path::new("/repo/x.yml"), "x.yml", true), Scope::ThanosRuler);
-        assert_eq!(servers.scope_of(Path::new("/repo/rules/a.yml"), "rules/a.yml", false), Scope::Server("the rule_files of tests/t.yml".into()));
+        assert_eq!(servers.scope_of(Path::new("/repo/rules/a.yml"), "rules/a.yml", false), Scope::Server("the server tests/t.yml configures".into()));
         assert_eq!(servers.scope_of(Path::new("/repo/x.yml"), "x.yml", false), Scope::File("x.yml".into()));
         assert!(servers.is_global(&Scope::ThanosRuler) && !servers.is_global(&Scope::File("x.yml".into())));
     }

@@ -325,6 +325,10 @@ impl Route {
 pub struct ScrapeConfig {
     pub global_interval: Option<Text>,
     pub jobs: Vec<ScrapeJob>,
+    /// The rule files this server loads: paths or globs relative to the file.
+    pub rule_files: Vec<Text>,
+    /// `global.external_labels`: what other systems see on this server's series.
+    pub external_labels: Vec<(Text, Text)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -511,7 +511,11 @@ impl Cx<'_> {
                 .filter_map(|r| self.text_of(r, "target_label"))
                 .collect(),
         });
-        ScrapeConfig { global_interval: root.get("global").and_then(|g| self.text_of(g, "scrape_interval")), jobs: jobs.collect() }
+        let global = root.get("global");
+        let rule_files = root.get("rule_files").map(Node::items).unwrap_or_default().iter().filter(|f| f.scalar().is_some()).map(|f| self.text(f)).collect();
+        let external = global.and_then(|g| g.get("external_labels")).map(Node::entries).unwrap_or_default();
+        let external_labels = external.iter().filter(|(_, value)| value.scalar().is_some()).map(|(name, value)| (self.text(name), self.text(value))).collect();
+        ScrapeConfig { global_interval: global.and_then(|g| self.text_of(g, "scrape_interval")), jobs: jobs.collect(), rule_files, external_labels }
     }
 
     fn alertmanager(&self, root: &Node) -> AlertmanagerConfig {
