@@ -542,16 +542,18 @@ pub fn static_labels(rule: &promaudit_source::artifact::Rule) -> Vec<(String, St
     labels
 }
 
-/// The series names a recording rule's selectors read. A Thanos ruler's rule reading its own
-/// name through a label filter (`x{monitor!="global"}`) reads what the servers below it record:
-/// its own output carries the ruler's external labels, which the filter may exclude.
+/// The series names a recording rule's selectors read. Two reads of its own name are not a
+/// dependency on itself: `x offset 25s`, which asks for its earlier value on purpose (a running
+/// total), and, in a Thanos ruler, `x{monitor!="global"}`, which reads what the servers below
+/// record: its own output carries the ruler's external labels, which the filter may exclude.
 fn series_read(parsed: &promaudit_promql::ParsedQuery, record: &str, thanos: bool) -> Vec<String> {
     let mut names = Vec::new();
     parsed.walk(&mut |visit| {
         let Some(selector) = crate::context::selector_of(visit.expr) else { return };
         let Some(name) = crate::context::selector_name(selector) else { return };
         let filtered = selector.matchers.matchers.iter().any(|m| m.name != promql_parser::label::METRIC_NAME);
-        if !(thanos && filtered && name == record) {
+        let earlier = selector.offset.is_some();
+        if name != record || !(earlier || thanos && filtered) {
             names.push(name.to_string());
         }
     });

@@ -10,7 +10,8 @@ declare_rule! {
     /// promtool test are on one server: a cycle among them is an error. A cycle that exists
     /// only if unrelated files are loaded together is an info: alternative example files are
     /// never loaded together. A Thanos ruler's rule reading its own name through a label filter
-    /// (`x{monitor!="global"}`) reads what the servers below it record, not itself.
+    /// (`x{monitor!="global"}`) reads what the servers below it record, not itself, and a rule
+    /// reading its own name with `offset` (a running total) asks for its earlier value on purpose.
     ///
     /// ## Why it matters
     /// Each evaluation feeds on the previous one's result: values drift or freeze, and a
@@ -70,6 +71,8 @@ mod tests {
         let thanos = "groups:\n- name: global\n  partial_response_strategy: warn\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (job:a:sum{monitor!=\"global\"})\n";
         let local = "groups:\n- name: local\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (a_total)\n";
         assert_eq!(check_project(&Cycle, &[("local.yml", local), ("thanos.yml", thanos)], "thanos.yml"), "");
+        let total = "groups:\n- name: t\n  rules:\n  - record: job:a:total\n    expr: sum_over_time(job:a:sum[30s:1s]) + (job:a:total offset 25s or vector(0))\n";
+        assert_eq!(check_project(&Cycle, &[("total.yml", total)], "total.yml"), "", "a running total reads its earlier value on purpose");
         let plain = thanos.replace("  partial_response_strategy: warn\n", "");
         assert!(check_project(&Cycle, &[("plain.yml", &plain)], "plain.yml").contains("error[graph/cycle]"), "on one Prometheus the filter keeps its own output");
     }
