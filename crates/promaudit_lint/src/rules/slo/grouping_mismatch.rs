@@ -10,7 +10,9 @@ declare_rule! {
     /// An SLO whose error (or good) query and total query aggregate to different label sets:
     /// `sum by (service) (…)` over a plain `sum(…)`, or `by (code)` over `by (service)`; and the
     /// same inside one ratio query (a Sloth `error_ratio_query`, an SLI list's query) whose
-    /// division has no `on (…)`.
+    /// division has no `on (…)`. An error when a label only one side groups by is proven present
+    /// (a matcher, a catalog's samples); a warning when nothing shows it: a label no series has
+    /// is empty, and grouping by it changes nothing.
     ///
     /// ## Why it matters
     /// The SLO tool divides one by the other with one-to-one matching. Series match only when
@@ -46,8 +48,10 @@ impl Rule for GroupingMismatch {
             if labels == total_labels {
                 continue;
             }
+            let (total, _) = cx.slo_query(slo, &[SloPart::Total]).expect("found above");
+            let proven = extra_label_present(&labels, &total_labels, &cx.labels(part, &part_parse.expr)) || extra_label_present(&total_labels, &labels, &cx.labels(total, &total_parse.expr));
             let message = format!("this query aggregates {}, but the total query aggregates {}: one-to-one division matches no series, so the SLO's ratio is empty", shown(&labels), shown(&total_labels));
-            out.push(Self::META.diagnostic(part.file_span(at), message).with_help("aggregate both queries by the same labels (in the SLO tool's division, labels must be equal to match)"));
+            out.push(graded(Self::META.diagnostic(part.file_span(at), message).with_help("aggregate both queries by the same labels (in the SLO tool's division, labels must be equal to match)"), proven));
         }
         // A ratio written in one query: Sloth's `error_ratio_query`, an SLI list's query.
         let ratio_queries = cx.parsed_queries().filter(|(q, _)| matches!(q.site.role, QueryRole::SliQuery { .. } | QueryRole::SloQuery { part: SloPart::ErrorRatio, .. }));
@@ -59,12 +63,30 @@ impl Rule for GroupingMismatch {
                 }
                 let (Some((labels, at)), Some((denominator_labels, _))) = (grouping(parsed, &division.lhs), grouping(parsed, &division.rhs)) else { return };
                 if labels != denominator_labels {
+                    let proven = extra_label_present(&labels, &denominator_labels, &cx.labels(query, &division.lhs)) || extra_label_present(&denominator_labels, &labels, &cx.labels(query, &division.rhs));
                     let message = format!("the numerator aggregates {}, but the denominator aggregates {}: one-to-one division matches no series, so the ratio is empty", shown(&labels), shown(&denominator_labels));
-                    out.push(Self::META.diagnostic(query.file_span(at), message).with_help("aggregate both sides by the same labels, or match them with `on (…)`"));
+                    out.push(graded(Self::META.diagnostic(query.file_span(at), message).with_help("aggregate both sides by the same labels, or match them with `on (…)`"), proven));
                 }
             });
         }
     }
+}
+
+/// Whether a label only `mine` groups by is certainly on the series it aggregates: then its
+/// results carry it and the other side's never do. A label no series has is empty, and
+/// grouping by it changes nothing.
+fn extra_label_present(mine: &[String], theirs: &[String], result: &promaudit_semantic::LabelSet) -> bool {
+    mine.iter().any(|label| !theirs.contains(label) && result.certain.contains(label))
+}
+
+/// An error when the extra label is proven present; otherwise a warning saying what it rests on.
+fn graded(diagnostic: Diagnostic, proven: bool) -> Diagnostic {
+    if proven {
+        return diagnostic;
+    }
+    let mut diagnostic = diagnostic.with_note("unless no series carries the labels only one side groups by: nothing shows they are present");
+    diagnostic.severity = promaudit_diagnostics::Severity::Warning;
+    diagnostic
 }
 
 fn shown(labels: &[String]) -> String {
