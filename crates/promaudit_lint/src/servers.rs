@@ -38,6 +38,13 @@ impl ServerKind {
     }
 }
 
+/// The names setups give external labels (Prometheus per cluster, HA pairs, Thanos and Mimir
+/// deployments): on a server of unknown kind a selector may see them on any series.
+pub const CONVENTIONAL_EXTERNAL_LABELS: &[&str] = &[
+    "cluster", "cluster_id", "k8s_cluster", "region", "zone", "availability_zone", "datacenter", "dc", "site", "env", "environment",
+    "replica", "prometheus", "prometheus_replica", "monitor", "tenant", "tenant_id", "receive_replica", "rule_replica",
+];
+
 /// A server the configuration names.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -118,6 +125,24 @@ impl Servers {
         }
     }
 
+    /// Whether rules in `scope` may query through something that adds external labels to the
+    /// series they select (a Thanos querier), as far as anyone knows: not on a server known to be
+    /// a Prometheus, which evaluates its rules against its own storage.
+    pub fn sees_external_labels(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::ThanosRuler | Scope::File(_) => true,
+            Scope::Server(name) => self.configured.iter().any(|s| &s.name == name && s.kind == ServerKind::GlobalRuler),
+        }
+    }
+
+    /// Labels that may be external labels: those the configured servers and prometheus.yml files
+    /// name, and the names setups conventionally use.
+    pub fn external_label_names(&self) -> impl Iterator<Item = String> + '_ {
+        let configured = self.configured.iter().flat_map(|s| s.external_labels.keys());
+        let loaded = self.loaders.iter().filter_map(|l| l.external_labels.as_ref()).flat_map(|l| l.keys());
+        configured.chain(loaded).cloned().chain(CONVENTIONAL_EXTERNAL_LABELS.iter().map(|l| l.to_string()))
+    }
+
     /// The external labels of a server; `None` when unknown.
     pub fn external_labels(&self, scope: &Scope) -> Option<&BTreeMap<String, String>> {
         let Scope::Server(name) = scope else { return None };
@@ -161,10 +186,15 @@ impl SeenFrom<'_> {
 
 impl promaudit_semantic::MetricFacts for SeenFrom<'_> {
     fn labels_of(&self, metric: &str) -> Option<std::collections::BTreeSet<String>> {
-        match self.project.recorded_scopes.get(metric) {
+        let mut labels = match self.project.recorded_scopes.get(metric) {
             Some(writers) if self.catalog.family(metric).is_some_and(|f| f.origin.kind == promaudit_catalog::OriginKind::RecordingRule) => self.recorded_labels(metric, writers),
             _ => self.catalog.series_labels(metric),
+        }?;
+        let servers = &self.project.servers;
+        if servers.sees_external_labels(&self.reader) {
+            labels.extend(servers.external_label_names());
         }
+        Some(labels)
     }
 
     fn always_labels_of(&self, metric: &str) -> std::collections::BTreeSet<String> {

@@ -1,8 +1,7 @@
-//! The real third-party files in ../shared/corpus: nothing panics, nothing valid gets a
-//! syntax or rule-file error, exposition dumps are told from other files by their shape, and the
-//! deliberately broken files get the error upstream expects.
+//! The real third-party files in ../shared/corpus: exposition dumps are told from other files by
+//! their shape, and the deliberately broken files get the error upstream expects. Every finding
+//! at warning or error on the corpus is held to the precision ledger (tests/ledger.rs).
 
-use promaudit_diagnostics::{Diagnostic, Severity};
 use promaudit_lint::{check_bytes, Checker, FileReport};
 use promaudit_source::SourceFile;
 use std::path::{Path, PathBuf};
@@ -32,112 +31,6 @@ fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
 
 fn check(path: &Path, checker: &Checker) -> FileReport {
     check_bytes(path, std::fs::read(path).unwrap(), checker)
-}
-
-/// Files upstream keeps as invalid on purpose (their tests expect them to fail).
-fn deliberately_invalid(path: &str) -> bool {
-    const MARKERS: &[&str] = &[
-        "/bad-rules/",
-        "/validate/bad/",
-        "validate_with_duplicates",
-        "invalid-",
-        "unknown-field",
-        "malformed",
-        "bad-metricsourceref",
-        "promtool-unittests/",
-    ];
-    MARKERS.iter().any(|m| path.contains(m))
-}
-
-/// Real defects in third-party files, checked by hand: (file, or directory ending in `/`, rule
-/// code, why it is right).
-const KNOWN_DEFECTS: &[(&str, &str, &str)] = &[
-    ("pyrra/examples/grafana/detail.json", "promql/syntax", "`sum(…[$__rate_interval])` aggregates a range vector; Prometheus rejects it"),
-    ("prometheus-testdata/good-rules/model__rulefmt__testdata__test.yaml", "rulefmt/duplicate-rule", "HighErrors is defined twice per group with the same labels and expression"),
-    ("prometheus-testdata/good-rules/model__rulefmt__testdata__test_aliases.yaml", "rulefmt/duplicate-rule", "the aliased rules repeat HighAlert and HighAlert2"),
-    ("prometheus-testdata/good-rules/cmd__promtool__testdata__rules_large.yml", "rulefmt/duplicate-rule", "the synthetic file repeats two rules"),
-    ("prometheus-testdata/good-rules/cmd__promtool__testdata__features.yml", "rulefmt/non-legacy-name", "dashes in recording rule names: valid only under UTF-8 name validation"),
-    ("prometheus-testdata/good-rules/model__rulefmt__testdata__utf-8_annotation.good.yaml", "rulefmt/non-legacy-name", "`ins-tance`: a UTF-8-only name, as the file's name says"),
-    ("prometheus-testdata/good-rules/model__rulefmt__testdata__utf-8_lname.good.yaml", "rulefmt/non-legacy-name", "`ins-tance`: a UTF-8-only name, as the file's name says"),
-    ("prometheus-testdata/good-rules/cmd__promtool__testdata__features.yml", "functions/rate-on-gauge", "`rate(up[5m])`: `up` is a gauge (a file that only tests syntax)"),
-    ("awesome-prometheus-alerts/dist/rules/traefik/embedded-exporter-v1.yml", "thresholds/out-of-range", "`count(…) by (backend) == 0` cannot fire: a backend with no servers has no series to count"),
-    ("awesome-prometheus-alerts/dist/rules/traefik/embedded-exporter-v2.yml", "thresholds/out-of-range", "`count(…) by (service) == 0` cannot fire, as in v1"),
-    ("kube-prometheus/dashboards-extracted/prometheus.json", "units/panel-unit", "`rate(…_seconds_sum) * 1e3` is milliseconds of syncing per second, shown as plain `ms`"),
-    ("kube-prometheus/manifests/grafana-dashboardDefinitions.yaml", "units/panel-unit", "the same Prometheus dashboard, embedded in a ConfigMap"),
-    ("dcgm-exporter/grafana/dcgm-exporter-dashboard.json", "units/panel-unit", "DCGM reports framebuffer memory in MiB; the graph's axis is `decmbytes` (10^6), 4.9% low"),
-    ("prometheus-testdata/good-rules/rules__fixtures__rules_chain.yaml", "catalog/missing-label", "a fixture for rule ordering: `sum by (job)` keeps only `job`, so the chained `{cluster=…}` and `{namespace=…}` selectors match nothing"),
-    ("awesome-prometheus-alerts/dist/rules/kubernetes/kubestate-exporter.yml", "functions/absent-without-for", "`absent()` alert with `for: 0m`: fires before the first scrape after a restart (pint's alerts/absent)"),
-    ("awesome-prometheus-alerts/dist/rules/prometheus-self-monitoring/embedded-exporter.yml", "functions/absent-without-for", "two `absent()` alerts with `for: 0m`, as above"),
-    ("awesome-prometheus-alerts/dist/rules/", "alerts/template-label", "the generator's summaries template `{{ $labels.instance }}` (and the HPA one `namespace`) also where the expression aggregates it away or wraps it in absent(): checked on cert-manager, cilium, cassandra, kubestate"),
-    ("kube-prometheus/manifests/alertmanager-prometheusRule.yaml", "alerts/template-label", "the Alertmanager mixin's descriptions use `{{$labels.job}}` after `min by (namespace, service, …)` dropped it"),
-    ("pyrra/examples/nginx.yaml", "slo/inverted-sli", "the latency SLO's success metric keeps `status=~\"5..\"` (copied from the errors SLO above): only failed requests can count as fast"),
-    ("sloth/examples/_gen/victoria-metrics.yml", "slo/burn-rate", "a 90% objective leaves a 0.1 budget: the generated 14.4× page pair needs an error ratio of 1.44 and can never fire"),
-    ("node_exporter/docs/example-16-compatibility-rules.yml", "graph/cycle", "alternative example files, old-from-new and new-from-old: loaded together, as a directory check loads them, each name is recorded from the other"),
-    ("node_exporter/docs/example-16-compatibility-rules-new-to-old.yml", "graph/cycle", "the other half of the pair above"),
-    ("node_exporter/docs/example-16-compatibility-rules.yml", "graph/conflicting-recording", "`node_cpu` is recorded here and by the new-to-old alternative from another expression: loaded together, each overwrites the other"),
-    ("node_exporter/docs/example-17-compatibility-rules.yml", "graph/cycle", "the same for the supervisord example"),
-    ("node_exporter/docs/example-17-compatibility-rules-new-to-old.yml", "graph/cycle", "the same for the supervisord example"),
-    ("kube-prometheus/manifests/kubernetesControlPlane-prometheusRule.yaml", "graph/evaluation-order", "kube-apiserver-availability.rules reads `increase1h` in rule 1, recorded by rule 16: the 30-day average lags one evaluation (harmless at that scale, but real)"),
-    ("prometheus-testdata/good-rules/rules__fixtures__rules_chain.yaml", "naming/record-window", "`job:http_requests:rate5m` is computed with `rate(…[1m])`, a copy of the rate1m rule above it"),
-    ("prometheus-testdata/good-rules/rules__fixtures__rules_chain.yaml", "graph/conflicting-recording", "`job:http_requests:rate5m` is `rate(…[1m])` here and `rate(…[5m])` in the sibling fixtures: loaded together, the definitions overwrite each other"),
-    ("openslo/examples/treat-low-traffic-as-equally-important/timeslices-slo.yaml", "slo/duplicate-id", "two examples define SLO `service-availability` with different time windows: loaded together, as a directory check loads them, one replaces the other"),
-    ("sloth/examples/_gen/plugin-getting-started.yml", "graph/conflicting-recording", "generated from the plugin variant of getting-started.yml: the same `sloth_id` recorded with the plugin's extra `f1`/`f2` filters; alternative examples, loaded together"),
-    ("sloth/examples/_gen/plugin-k8s-getting-started.yml", "graph/conflicting-recording", "the same for the Kubernetes variant"),
-    ("prometheus-testdata/good-rules/model__rulefmt__testdata__test.yaml", "alerts/no-condition", "a rule-format fixture: `HighErrors` is an error ratio with no threshold, so it fires for every instance group at every evaluation"),
-    ("prometheus-testdata/good-rules/model__rulefmt__testdata__test_aliases.yaml", "alerts/no-condition", "the same fixture written with YAML anchors and aliases"),
-    ("sloth/examples/_gen/contrib-slo-plugins.yml", "rulefmt/non-legacy-name", "`plug-l1` … label names: rejected under legacy validation"),
-];
-
-/// Diagnostics that say a valid file is broken or suspicious.
-fn is_false_alarm(d: &Diagnostic) -> bool {
-    d.severity >= Severity::Warning
-}
-
-/// A checker for one upstream project of the corpus, as `promaudit check` run in its repository
-/// would build it: built-in exporter knowledge only (no --catalog), and the scrape configs,
-/// recording rules, objectives and alert thresholds of the project's files learned first.
-fn project_checker(files: &[&PathBuf]) -> Checker {
-    let mut builtins = promaudit_catalog::Catalog::default();
-    builtins.add_builtins();
-    let mut checker = Checker { user_catalog: false, ..Checker::with_catalog(builtins) };
-    let sources: Vec<_> = files.iter().map(|p| promaudit_source::SourceFile::new(p, String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())).collect();
-    checker.learn_project(&sources);
-    checker
-}
-
-#[test]
-fn valid_corpus_files_get_no_errors_or_warnings() {
-    let mut files = Vec::new();
-    walk(&corpus(), &[DOCUMENTS, EXPOSITIONS].concat(), &mut files);
-    // The corpus holds unrelated upstream repositories: each is its own project.
-    let mut projects: std::collections::BTreeMap<String, Vec<&PathBuf>> = Default::default();
-    for path in &files {
-        let project = path.strip_prefix(corpus()).unwrap().components().next().unwrap().as_os_str().to_string_lossy().into_owned();
-        projects.entry(project).or_default().push(path);
-    }
-    let mut alarms = Vec::new();
-    for project_files in projects.values() {
-        let checker = project_checker(project_files);
-        for path in project_files {
-            let shown = path.strip_prefix(corpus()).unwrap().display().to_string();
-            if deliberately_invalid(&format!("/{shown}")) {
-                // Still checked, for panics.
-                check(path, &checker);
-                continue;
-            }
-            let report = check(path, &checker);
-            for d in report.diagnostics.iter().filter(|d| is_false_alarm(d)) {
-                let at = report.file.line_col(d.span.start);
-                let listed = |file: &str| file == shown || file.ends_with('/') && shown.starts_with(file);
-                if KNOWN_DEFECTS.iter().any(|(file, code, _)| listed(file) && *code == d.code) {
-                    continue;
-                }
-                alarms.push(format!("{shown}:{}:{}: {} {}", at.line, at.column, d.code, d.message));
-            }
-        }
-    }
-    assert!(files.len() > 550, "walked only {} files", files.len());
-    assert!(alarms.is_empty(), "{} false errors:\n{}", alarms.len(), alarms.join("\n"));
 }
 
 fn is_exposition(path: &Path) -> bool {

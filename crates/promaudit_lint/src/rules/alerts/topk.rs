@@ -25,7 +25,7 @@ declare_rule! {
     pub Topk {
         code: "alerts/topk",
         category: Suspicious,
-        severity: Warning,
+        severity: Info,
         summary: "An alert uses `topk`/`bottomk`, whose selection changes between evaluations",
     }
 }

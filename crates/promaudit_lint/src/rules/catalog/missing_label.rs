@@ -2,7 +2,7 @@ use crate::context::{selector_name, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
-use promaudit_catalog::{DISCOVERY_LABELS, SCRAPE_LABELS};
+use promaudit_catalog::SCRAPE_LABELS;
 use promaudit_semantic::MetricFacts;
 use promql_parser::label::{MatchOp, METRIC_NAME};
 
@@ -65,8 +65,9 @@ impl Rule for MissingLabel {
                         MatchOp::NotRe(re) => !re.is_match(""),
                     };
                     let effect = if matches_empty { "matches every series: the filter does nothing" } else { "matches no series" };
-                    let evidence = cx.catalog.resolve_series_name(name).map_or_else(String::new, |(family, _)| evidence(&family.origin));
-                    let own: Vec<&str> = labels.iter().map(String::as_str).filter(|l| !SCRAPE_LABELS.contains(l) && !DISCOVERY_LABELS.contains(l)).collect();
+                    let Some((family, role)) = cx.catalog.resolve_series_name(name) else { return };
+                    let evidence = evidence(&family.origin);
+                    let own: Vec<&str> = family.label_names(role).into_iter().filter(|l| !SCRAPE_LABELS.contains(l)).collect();
                     let own = if own.is_empty() { "no labels of its own".to_string() } else { format!("the labels {}", own.join(", ")) };
                     out.push(
                         Self::META

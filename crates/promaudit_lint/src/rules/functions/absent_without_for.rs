@@ -29,7 +29,7 @@ declare_rule! {
     pub AbsentWithoutFor {
         code: "functions/absent-without-for",
         category: Suspicious,
-        severity: Warning,
+        severity: Info,
         summary: "An `absent()` alert fires on the gap after every restart: its `for` is under two scrapes",
     }
 }

@@ -26,7 +26,7 @@ declare_rule! {
     pub IrateInAlert {
         code: "functions/irate-in-alert",
         category: Suspicious,
-        severity: Warning,
+        severity: Info,
         summary: "An alert uses `irate`, which follows every spike and makes it flap",
         fix: "replaces `irate` with `rate`",
     }

@@ -33,7 +33,7 @@ declare_rule! {
     pub EvaluationOrder {
         code: "graph/evaluation-order",
         category: Suspicious,
-        severity: Warning,
+        severity: Info,
         summary: "A rule reads a series recorded later in its group, or by a group evaluated less often",
     }
 }

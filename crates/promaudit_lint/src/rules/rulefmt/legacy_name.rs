@@ -12,7 +12,9 @@ declare_rule! {
     /// ## Why it matters
     /// Prometheus 3 accepts any UTF-8 name, but Prometheus 2, remote-write receivers and many
     /// tools still run with legacy name validation and reject the file ("invalid annotation
-    /// name"). Such names also need quoting in every query (`{"http.method"="GET"}`).
+    /// name"). Such names also need quoting in every query (`{"http.method"="GET"}`). An error
+    /// when the configuration says the rules run on Prometheus 2 (`prometheus_version: 2`); an
+    /// info on Prometheus 3, where only other tools may reject them.
     ///
     /// ## Example
     /// ```yaml
@@ -25,7 +27,7 @@ declare_rule! {
     pub LegacyName {
         code: "rulefmt/non-legacy-name",
         category: Suspicious,
-        severity: Warning,
+        severity: Info,
         summary: "A name is only valid under Prometheus 3's UTF-8 name validation",
     }
 }
@@ -37,15 +39,16 @@ impl Rule for LegacyName {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
+            let rejected = cx.config.prometheus_version() < 3;
             if let Some(record) = &rule.record {
                 let name = record.value.as_str();
                 if !name.is_empty() && !name.contains(['{', '}']) && !is_legacy_metric_name(name) {
-                    out.push(self.diagnostic(record.span, "recording rule name", name));
+                    out.push(self.diagnostic(record.span, "recording rule name", name, rejected));
                 }
             }
             for (kind, entries) in [("label name", &rule.labels), ("annotation name", &rule.annotations)] {
                 for (name, _) in entries.iter().filter(|(n, _)| !n.value.is_empty() && !is_legacy_label_name(&n.value)) {
-                    out.push(self.diagnostic(name.span, kind, &name.value));
+                    out.push(self.diagnostic(name.span, kind, &name.value, rejected));
                 }
             }
         }
@@ -53,11 +56,16 @@ impl Rule for LegacyName {
 }
 
 impl LegacyName {
-    fn diagnostic(&self, span: promaudit_diagnostics::Span, kind: &str, name: &str) -> Diagnostic {
+    /// `rejected` when the configured Prometheus rejects the file.
+    fn diagnostic(&self, span: promaudit_diagnostics::Span, kind: &str, name: &str, rejected: bool) -> Diagnostic {
         let suggestion: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || (c == ':' && kind.starts_with("recording")) { c } else { '_' }).collect();
-        Self::META
+        let mut diagnostic = Self::META
             .diagnostic(span, format!("{kind} `{name}` is rejected by Prometheus 2 and by legacy name validation"))
-            .with_help(format!("use `{suggestion}`"))
+            .with_help(format!("use `{suggestion}`"));
+        if rejected {
+            diagnostic.severity = promaudit_diagnostics::Severity::Error;
+        }
+        diagnostic
     }
 }
 

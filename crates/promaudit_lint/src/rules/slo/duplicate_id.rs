@@ -59,7 +59,10 @@ impl Rule for DuplicateId {
                 out.push(if first.at.file == cx.file.display_path() {
                     diagnostic.with_label(first.at.span, "first defined here")
                 } else {
-                    diagnostic.with_note(format!("first defined at {}:{}", first.at.file, first.at.line))
+                    // Example folders and alternatives are never deployed together: only one file proves it.
+                    let mut diagnostic = diagnostic.with_note(format!("first defined at {}:{}; if both files are deployed together", first.at.file, first.at.line));
+                    diagnostic.severity = promaudit_diagnostics::Severity::Info;
+                    diagnostic
                 });
             }
         }
