@@ -25,7 +25,7 @@ declare_rule! {
     pub UnknownPlaceholder {
         code: "promql/unknown-placeholder",
         category: Coverage,
-        severity: Warning,
+        severity: Info,
         summary: "A query cannot be checked because of a template construct promaudit cannot substitute",
     }
 }
