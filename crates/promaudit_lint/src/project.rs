@@ -53,6 +53,11 @@ pub struct FileFacts {
 pub struct RuleReads {
     pub record: String,
     pub reads: Vec<String>,
+    /// The label matchers of each selector, which decide whether a writer's series can be read
+    /// at all.
+    pub filters: Vec<(String, Vec<promql_parser::label::Matcher>)>,
+    /// The rule's `labels:`, which every series it writes carries.
+    pub labels: Vec<(String, String)>,
     pub at: RuleAt,
 }
 
@@ -475,7 +480,8 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let parsed = outcome.as_ref().as_ref().ok();
                     let at = RuleAt::of(file, group);
                     let reads = parsed.map(|p| series_read(p, &record.value, at.thanos)).unwrap_or_default();
-                    facts.definitions.push(RuleReads { record: record.value.clone(), reads, at: at.clone() });
+                    let filters = parsed.map(recorded_filters).unwrap_or_default();
+                    facts.definitions.push(RuleReads { record: record.value.clone(), reads, filters, labels: static_labels(rule), at: at.clone() });
                     let quantity = parsed.and_then(|p| measured_quantity(&p.expr)).filter(|(_, factor)| *factor == 1.0).map(|(quantity, _)| quantity);
                     facts.recorded_quantities.push((record.value.clone(), quantity));
                     if let Some((id, days)) = generated_sloth_constant(rule, "slo:time_period:days", cache) {
@@ -540,6 +546,44 @@ pub fn static_labels(rule: &promaudit_source::artifact::Rule) -> Vec<(String, St
     let mut labels: Vec<_> = rule.labels.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
     labels.sort_unstable();
     labels
+}
+
+/// Cycles among the rules `members` (indices into `reads`) by what each rule can read of the
+/// others: for each rule on a cycle, its name and the names along the cycle back to it.
+fn rule_cycles(reads: &[RuleReads], members: &[usize]) -> HashMap<String, Vec<String>> {
+    let mut writers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for &index in members {
+        writers.entry(reads[index].record.as_str()).or_default().push(index);
+    }
+    let mut graph = promaudit_semantic::graph::RuleGraph::default();
+    for &index in members {
+        let rule = &reads[index];
+        let read = rule.reads.iter().flat_map(|name| writers.get(name.as_str()).into_iter().flatten().filter(move |&&w| sees_writer(rule, name, &reads[w].labels)));
+        let read: Vec<String> = read.map(|w| w.to_string()).collect();
+        graph.add_definition(&index.to_string(), &read);
+    }
+    let name = |id: &String| id.parse::<usize>().ok().and_then(|i| reads.get(i)).map_or_else(|| id.clone(), |r| r.record.clone());
+    graph.cycles().into_iter().map(|(id, cycle)| (name(&id), cycle.iter().map(name).collect())).collect()
+}
+
+/// Whether some selector of `name` in `rule` can select what a writer with these `labels:`
+/// records: `x{env="prod"}` does not read the rule writing `x` with `env: staging`.
+fn sees_writer(rule: &RuleReads, name: &str, labels: &[(String, String)]) -> bool {
+    let admits = |matchers: &Vec<promql_parser::label::Matcher>| matchers.iter().all(|m| labels.iter().find(|(l, _)| *l == m.name).is_none_or(|(_, value)| m.is_match(value)));
+    let mut selectors = rule.filters.iter().filter(|(n, _)| n == name).map(|(_, m)| m).peekable();
+    selectors.peek().is_none() || selectors.any(admits)
+}
+
+/// The label matchers of each selector.
+fn recorded_filters(parsed: &promaudit_promql::ParsedQuery) -> Vec<(String, Vec<promql_parser::label::Matcher>)> {
+    let mut filters = Vec::new();
+    parsed.walk(&mut |visit| {
+        let Some(selector) = crate::context::selector_of(visit.expr) else { return };
+        let Some(name) = crate::context::selector_name(selector) else { return };
+        let matchers: Vec<_> = selector.matchers.matchers.iter().filter(|m| m.name != promql_parser::label::METRIC_NAME).cloned().collect();
+        filters.push((name.to_string(), matchers));
+    });
+    filters
 }
 
 /// The series names a recording rule's selectors read. Two reads of its own name are not a
@@ -831,24 +875,24 @@ impl Checker {
         for rule in &reads {
             scopes.entry(&rule.at).or_insert_with(|| servers.scope_of(&rule.at.path, &rule.at.display, rule.at.thanos));
         }
-        let mut by_scope: HashMap<&Scope, promaudit_semantic::graph::RuleGraph> = HashMap::new();
-        let mut pooled = promaudit_semantic::graph::RuleGraph::default();
-        for rule in &reads {
+        let mut members: HashMap<&Scope, Vec<usize>> = HashMap::new();
+        let mut unassigned = Vec::new();
+        for (index, rule) in reads.iter().enumerate() {
             let scope = &scopes[&rule.at];
-            by_scope.entry(scope).or_default().add_definition(&rule.record, &rule.reads);
+            members.entry(scope).or_default().push(index);
             if matches!(scope, Scope::File(_)) {
-                pooled.add_definition(&rule.record, &rule.reads);
+                unassigned.push(index);
             }
             let writers = self.project.recorded_scopes.entry(rule.record.clone()).or_default();
             if !writers.contains(scope) {
                 writers.push(scope.clone());
             }
         }
-        for (scope, graph) in by_scope {
-            self.project.cycles.extend(graph.cycles().into_iter().map(|(name, cycle)| ((scope.clone(), name), cycle)));
+        for (scope, rules) in members {
+            self.project.cycles.extend(rule_cycles(&reads, &rules).into_iter().map(|(name, cycle)| ((scope.clone(), name), cycle)));
         }
         let proven: HashSet<&str> = self.project.cycles.keys().map(|(_, name)| name.as_str()).collect();
-        let unproven: Vec<_> = pooled.cycles().into_iter().filter(|(name, _)| !proven.contains(name.as_str())).collect();
+        let unproven: Vec<_> = rule_cycles(&reads, &unassigned).into_iter().filter(|(name, _)| !proven.contains(name.as_str())).collect();
         self.project.cycles_if_loaded_together.extend(unproven);
     }
 

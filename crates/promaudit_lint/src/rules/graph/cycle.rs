@@ -44,9 +44,12 @@ impl Rule for Cycle {
             for rule in &group.rules {
                 let Some(record) = rule.record.as_ref().filter(|_| rule.alert.is_none()) else { continue };
                 let path = |cycle: &[String]| cycle.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
-                if let Some(cycle) = cx.project.cycles.get(&(scope.clone(), record.value.clone())) {
+                // Of several rules recording one name, only those reading the next series of the
+                // cycle are on it.
+                let on_cycle = |cycle: &&Vec<String>| cycle.get(1).is_some_and(|next| reads(cx, rule).contains(next.as_str()));
+                if let Some(cycle) = cx.project.cycles.get(&(scope.clone(), record.value.clone())).filter(on_cycle) {
                     out.push(Self::META.diagnostic(record.span, format!("recording rule `{}` reads its own output: {}", record.value, path(cycle))).with_help("compute it from raw series or from rules upstream of it"));
-                } else if let Some(cycle) = cx.project.cycles_if_loaded_together.get(&record.value).filter(|_| matches!(scope, crate::servers::Scope::File(_))) {
+                } else if let Some(cycle) = cx.project.cycles_if_loaded_together.get(&record.value).filter(on_cycle).filter(|_| matches!(scope, crate::servers::Scope::File(_))) {
                     let mut diagnostic = Self::META
                         .diagnostic(record.span, format!("if the files recording these series are loaded by one server, recording rule `{}` reads its own output: {}", record.value, path(cycle)))
                         .with_help("if they are alternatives, nothing is wrong; if one server loads them, compute one from raw series")
@@ -57,6 +60,15 @@ impl Rule for Cycle {
             }
         }
     }
+}
+
+/// The series names a rule's expression selects.
+fn reads<'a>(cx: &'a FileContext, rule: &promaudit_source::artifact::Rule) -> std::collections::HashSet<&'a str> {
+    let mut names = std::collections::HashSet::new();
+    if let Some((_, parsed)) = rule.expr.as_ref().and_then(|site| cx.parsed_query_of(site)) {
+        parsed.walk(&mut |visit| names.extend(crate::context::selector_of(visit.expr).and_then(crate::context::selector_name)));
+    }
+    names
 }
 
 #[cfg(test)]
@@ -71,6 +83,11 @@ mod tests {
         let thanos = "groups:\n- name: global\n  partial_response_strategy: warn\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (job:a:sum{monitor!=\"global\"})\n";
         let local = "groups:\n- name: local\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (a_total)\n";
         assert_eq!(check_project(&Cycle, &[("local.yml", local), ("thanos.yml", thanos)], "thanos.yml"), "");
+        let two = "groups:\n- name: a\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (a_total)\n  - record: job:a:sum\n    expr: sum by (job) (job:b:sum)\n  - record: job:b:sum\n    expr: sum by (job) (job:a:sum)\n";
+        let found = check_project(&Cycle, &[("two.yml", two)], "two.yml");
+        assert!(!found.contains("two.yml:4:") && found.contains("two.yml:6:") && found.contains("two.yml:8:"), "only the rules on the cycle: {found}");
+        let slices = "groups:\n- name: a\n  rules:\n  - record: job:a:sum\n    expr: sum by (job) (a_total)\n    labels: {env: staging}\n  - record: job:a:sum\n    expr: sum by (job) (job:a:sum{env=\"staging\"}) * 2\n    labels: {env: prod}\n";
+        assert_eq!(check_project(&Cycle, &[("slices.yml", slices)], "slices.yml"), "", "`env=\"staging\"` reads only the staging writer");
         let total = "groups:\n- name: t\n  rules:\n  - record: job:a:total\n    expr: sum_over_time(job:a:sum[30s:1s]) + (job:a:total offset 25s or vector(0))\n";
         assert_eq!(check_project(&Cycle, &[("total.yml", total)], "total.yml"), "", "a running total reads its earlier value on purpose");
         let plain = thanos.replace("  partial_response_strategy: warn\n", "");
