@@ -135,12 +135,18 @@ impl Servers {
         }
     }
 
-    /// Labels that may be external labels: those the configured servers and prometheus.yml files
-    /// name, and the names setups conventionally use.
-    pub fn external_label_names(&self) -> impl Iterator<Item = String> + '_ {
+    /// Labels that may be external labels for a reader in `scope`: those the configured servers
+    /// and prometheus.yml files name, and, unless the reader is a configured server (whose
+    /// configuration names them all), the names setups conventionally use.
+    pub fn external_label_names(&self, scope: &Scope) -> Vec<String> {
         let configured = self.configured.iter().flat_map(|s| s.external_labels.keys());
         let loaded = self.loaders.iter().filter_map(|l| l.external_labels.as_ref()).flat_map(|l| l.keys());
-        configured.chain(loaded).cloned().chain(CONVENTIONAL_EXTERNAL_LABELS.iter().map(|l| l.to_string()))
+        let mut names: Vec<String> = configured.chain(loaded).cloned().collect();
+        let known = matches!(scope, Scope::Server(name) if self.configured.iter().any(|s| &s.name == name));
+        if !known {
+            names.extend(CONVENTIONAL_EXTERNAL_LABELS.iter().map(|l| l.to_string()));
+        }
+        names
     }
 
     /// The external labels of a server; `None` when unknown.
@@ -192,7 +198,7 @@ impl promaudit_semantic::MetricFacts for SeenFrom<'_> {
         }?;
         let servers = &self.project.servers;
         if servers.sees_external_labels(&self.reader) {
-            labels.extend(servers.external_label_names());
+            labels.extend(servers.external_label_names(&self.reader));
         }
         Some(labels)
     }
