@@ -153,3 +153,17 @@ fn a_prometheus_yml_ties_its_rule_files_to_one_server() {
     assert_eq!(errors.len(), 2, "one server loads both files: the cycle is proven ({errors:?})");
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// Bucket bounds follow the configured Prometheus version: 3 stores `le="1"` as `le="1.0"`.
+#[test]
+fn the_prometheus_version_decides_how_bucket_bounds_match() {
+    let repo = temp_dir("config-version");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let case = common::repo().join("fixtures/precision/false-positives/le-normalised-by-prometheus-3");
+    write(&repo.join("r.yaml"), &std::fs::read_to_string(case.join("r.yaml")).unwrap());
+    let catalog = case.join("cat");
+    let run = || check(&["--catalog", catalog.to_str().unwrap(), repo.join("r.yaml").to_str().unwrap()]);
+    assert!(!codes(&run()).iter().any(|c| c.starts_with("catalog/unknown-bucket")), "Prometheus 3 by default");
+    write(&repo.join(".promaudit.yaml"), "prometheus_version: 2\n");
+    assert!(codes(&run()).iter().any(|c| c.starts_with("catalog/unknown-bucket")), "Prometheus 2 compares the bounds as written");
+}
