@@ -2,7 +2,9 @@
 //! jobs a `prometheus.yml` configures (interval, target labels) and the series recording rules
 //! write go into the catalog, so a rule in one file is checked against a recording rule or a
 //! relabeling in another; the objectives SLOs set and the thresholds alerts use, so an alert is
-//! judged against the SLO of the same quantity and a dashboard panel against the alert.
+//! judged against the SLO of the same quantity and a dashboard panel against the alert; the
+//! input series of `promtool test rules` files show series that exist, and their `rule_files`
+//! which rule files one server evaluates together.
 
 use crate::analyze::Checker;
 use crate::parse_cache::ParseCache;
@@ -42,6 +44,9 @@ pub struct FileFacts {
     sloth_id_periods: Vec<(String, Duration)>,
     recorded_quantities: Vec<(String, Option<Quantity>)>,
     recording_groups: Vec<(String, RecordingGroup)>,
+    /// The families the input series of this file's promtool tests show.
+    test_series: promaudit_catalog::Catalog,
+    rule_file_groups: Vec<Vec<PathBuf>>,
 }
 
 /// A group that records a series and sets its own evaluation `interval`.
@@ -133,6 +138,14 @@ pub struct ProjectFacts {
     /// The quantity each recorded series measures (an error ratio, a quantile), `None` when
     /// its rules record it from different quantities or from none.
     pub recorded_quantities: HashMap<String, Option<Quantity>>,
+    /// Rule files evaluated together by one server, one list per `promtool test rules` file
+    /// among the checked files (its `rule_files`, in its order): promtool loads them into one
+    /// rule manager, as the server the tests stand for does. Paths are absolute with `.` and
+    /// `..` folded away, as the configuration's are, resolved against the test file's directory;
+    /// globs are expanded as promtool does (sorted; a pattern matching nothing adds nothing).
+    pub rule_file_groups: Vec<Vec<PathBuf>>,
+    /// The input series of the promtool tests, added to the catalog once recorded series are.
+    test_series: promaudit_catalog::Catalog,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -383,7 +396,7 @@ struct Recorded {
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
 /// (alerts, dashboards) cannot, and are not parsed twice.
 pub fn may_teach(text: &str) -> bool {
-    ["scrape_configs", "record", "objective", "slis:", "indicator", "receivers", "sloPeriod"].iter().any(|w| text.contains(w))
+    ["scrape_configs", "record", "objective", "slis:", "indicator", "receivers", "sloPeriod", "input_series", "rule_files"].iter().any(|w| text.contains(w))
 }
 
 /// The scrape jobs, recording rules and objectives of one file.
@@ -459,6 +472,12 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     Some(BurnWindow { period, long, short, factor: percent / 100.0 * period.as_secs_f64() / long.as_secs_f64() })
                 }));
             }
+            Artifact::PromtoolTests(tests) => {
+                let loaded = promaudit_catalog::promtool_tests::input_series_families(&tests, &file.display_path(), |offset| file.line_col(offset));
+                // Kind conflicts between tests are the catalog loader's to report, not a check's.
+                let _ = facts.test_series.merge(loaded.catalog);
+                facts.rule_file_groups.push(resolve_rule_files(&file.path, &tests.rule_files));
+            }
             Artifact::SliList(slis) => {
                 for sli in slis {
                     let (Some(query), Some(target)) = (&sli.query, &sli.target) else { continue };
@@ -471,6 +490,24 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
         }
     }
     facts
+}
+
+/// A test file's `rule_files` as promtool resolves them: relative to the test file's directory,
+/// globs expanded.
+fn resolve_rule_files(test_file: &Path, rule_files: &[promaudit_source::artifact::Text]) -> Vec<PathBuf> {
+    let directory = test_file.parent().unwrap_or(Path::new(""));
+    let mut resolved = Vec::new();
+    for entry in rule_files {
+        let path = crate::config::normalized(&directory.join(&entry.value));
+        if !entry.value.contains(['*', '?', '[']) {
+            resolved.push(path);
+            continue;
+        }
+        let mut matched: Vec<PathBuf> = path.to_str().and_then(|p| glob::glob(p).ok()).into_iter().flatten().filter_map(Result::ok).collect();
+        matched.sort();
+        resolved.extend(matched);
+    }
+    resolved
 }
 
 /// A rule's `labels:`, sorted, as what tells its series apart from another rule's.
@@ -725,6 +762,8 @@ impl Checker {
         for (id, at) in file.slo_ids {
             self.project.slo_ids.entry(id).or_insert(at);
         }
+        let _ = self.project.test_series.merge(file.test_series);
+        self.project.rule_file_groups.extend(file.rule_file_groups);
         for rule in file.recorded {
             if self.project.recorded_keys.insert((rule.name.clone(), rule.expr.clone(), rule.labels.clone())) {
                 self.project.recordings.add(&rule);
@@ -739,6 +778,7 @@ impl Checker {
         self.project.cycles = self.project.graph.cycles();
         let recorded = std::mem::take(&mut self.project.recorded);
         self.add_recorded(&recorded);
+        self.add_test_series();
         self.project.recorded_keys.clear();
         let read: Vec<String> = self.project.graph.defined().filter(|name| !is_word(name) || is_read(name)).map(str::to_string).collect();
         for name in read {
@@ -836,6 +876,15 @@ impl Checker {
         }
     }
 
+    /// The families promtool tests show that nothing else describes: the catalog the user gave
+    /// and the recording rules that write a series know more than a test's example of it.
+    fn add_test_series(&mut self) {
+        let test_series = std::mem::take(&mut self.project.test_series);
+        for (name, family) in test_series.families {
+            self.catalog.families.entry(name).or_insert(family);
+        }
+    }
+
     fn recorded_family(&self, rule: &Recorded) -> Option<MetricFamily> {
         let outcome = self.cache.parse(&rule.expr);
         let parsed = outcome.as_ref().as_ref().ok()?;
@@ -914,6 +963,21 @@ mod tests {
         fn the_scan_finds_the_words_splitting_finds(text in "(record|rec|job:up|é|[a-z0-9_: \n\r#-]){0,40}") {
             proptest::prop_assert_eq!(words_read(&text).collect::<Vec<_>>(), words_by_splitting(&text));
         }
+    }
+
+    #[test]
+    fn promtool_tests_teach_series_and_which_rule_files_run_together() {
+        let test = "rule_files: [alerts.yml, ../shared/./rules.yml]\ntests:\n  - input_series:\n      - series: 'queue:depth{queue=\"a\"}'\n        values: 1\n      - series: 'job:up:sum{job=\"a\"}'\n        values: 1\n";
+        let rules = "groups:\n- name: a\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n";
+        let mut checker = Checker::default();
+        checker.learn_project(&[SourceFile::new("/repo/team/rules_test.yml", test), SourceFile::new("/repo/team/rules.yml", rules)]);
+        assert_eq!(checker.project.rule_file_groups, [[PathBuf::from("/repo/team/alerts.yml"), PathBuf::from("/repo/shared/rules.yml")]]);
+        let queue = checker.catalog.family("queue:depth").expect("the input series is a family");
+        assert_eq!((queue.origin.kind, queue.origin.line), (OriginKind::PromtoolTest, 4));
+        // The test shows `queue`; it does not show that no other label exists.
+        assert!(!queue.labels_complete && queue.labels.contains_key("queue"));
+        // The rule that writes a series knows it better than a test's example of it.
+        assert_eq!(checker.catalog.family("job:up:sum").unwrap().origin.kind, OriginKind::RecordingRule);
     }
 
     #[test]
