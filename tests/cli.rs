@@ -220,3 +220,18 @@ fn a_panel_is_held_to_an_alert_in_another_file() {
     assert!(found[0]["message"].as_str().unwrap().contains("alert `SlowRequests` fires when the p95 of `req_seconds` exceeds 2s"), "{}", found[0]);
     assert_eq!((found[0]["line"].as_u64(), found[0]["column"].as_u64()), (Some(1), Some(dashboard.find("5}").unwrap() as u64 + 1)));
 }
+
+/// A rule file with its `promtool test rules` file: the test is checked, not skipped, and the
+/// series its input feeds exist even with colons in their names (exporters do that).
+#[test]
+fn a_promtool_test_is_checked_and_its_input_series_exist() {
+    let dir = repo().join("fixtures/promtool-tests");
+    let output = promaudit(&["check", "--format", "short", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("skipped") && !stdout.contains("undefined-recording-rule"), "{stdout}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("checked 2 files (3 queries)"));
+    // Alone, the rule file reads a colon-named series nothing defines.
+    let alone = promaudit(&["check", "--format", "short", dir.join("rules.yml").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&alone.stdout).contains("warning[graph/undefined-recording-rule]"));
+}

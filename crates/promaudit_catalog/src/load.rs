@@ -105,8 +105,9 @@ fn load_document(root: &Node, text: &str, source: &str) -> Loaded {
     if is_custom_metrics(root) {
         return read_custom_metrics(root, text, source);
     }
-    if crate::promtool_tests::is_promtool_tests(root) {
-        return crate::promtool_tests::read_promtool_tests(root, text, source);
+    if let Some(tests) = crate::promtool_tests::promtool_tests_in(root, text) {
+        let lines = promaudit_source::LineIndex::new(text);
+        return crate::promtool_tests::input_series_families(&tests, source, |offset| lines.line_col(text, offset));
     }
     let mut result = Loaded::default();
     // A ConfigMap: each data value is a document of its own. Its positions are relative to the

@@ -95,6 +95,8 @@ pub enum OriginKind {
     Live,
     /// A recording rule among the checked files.
     RecordingRule,
+    /// The input series of a `promtool test rules` file: series that exist, not all of them.
+    PromtoolTest,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -172,7 +172,7 @@ impl Config {
 
 /// `path` made absolute with `.` and `..` folded away, without touching the file system: the
 /// checked paths and the config's directory may be spelled differently (`../rules`, `/repo`).
-fn normalized(path: &Path) -> PathBuf {
+pub(crate) fn normalized(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for component in absolute.components() {

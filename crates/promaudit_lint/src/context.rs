@@ -77,6 +77,13 @@ impl<'a> FileContext<'a> {
         self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().ok().map(|p| (q, p)))
     }
 
+    /// Parsed queries that run on a server. A promtool test's expressions run on the test's own
+    /// few series at its own interval: what a server's scrape interval and series counts say
+    /// does not apply to them.
+    pub fn server_queries(&self) -> impl Iterator<Item = (&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
+        self.parsed_queries().filter(|(q, _)| !q.site.role.is_test())
+    }
+
     /// The SLO specs the file holds.
     pub fn slo_specs(&self) -> impl Iterator<Item = &'a promaudit_source::artifact::SloSpec> {
         self.extraction.artifacts.iter().filter_map(|a| if let Artifact::SloSpec(s) = a { Some(s) } else { None })

@@ -2,7 +2,9 @@
 //! jobs a `prometheus.yml` configures (interval, target labels) and the series recording rules
 //! write go into the catalog, so a rule in one file is checked against a recording rule or a
 //! relabeling in another; the objectives SLOs set and the thresholds alerts use, so an alert is
-//! judged against the SLO of the same quantity and a dashboard panel against the alert.
+//! judged against the SLO of the same quantity and a dashboard panel against the alert; the
+//! input series of `promtool test rules` files show series that exist, and their `rule_files`
+//! which rule files one server evaluates together.
 
 use crate::analyze::Checker;
 use crate::servers::{Scope, Servers};
@@ -45,6 +47,8 @@ pub struct FileFacts {
     recording_groups: Vec<(String, RecordingGroup)>,
     /// The rule files this file loads into one server.
     loaders: Vec<crate::servers::Loader>,
+    /// The families the input series of this file's promtool tests show.
+    test_series: promaudit_catalog::Catalog,
 }
 
 /// A recording rule, the series it reads, and where it is (its server is known once every file
@@ -176,6 +180,8 @@ pub struct ProjectFacts {
     /// The quantity each recorded series measures (an error ratio, a quantile), `None` when
     /// its rules record it from different quantities or from none.
     pub recorded_quantities: HashMap<String, Option<Quantity>>,
+    /// The input series of the promtool tests, added to the catalog once recorded series are.
+    test_series: promaudit_catalog::Catalog,
     /// Recording rules absorbed but not yet turned into catalog families.
     recorded: Vec<Recorded>,
     recorded_keys: HashSet<RecordedKey>,
@@ -443,7 +449,7 @@ struct Recorded {
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
 /// (alerts, dashboards) cannot, and are not parsed twice.
 pub fn may_teach(text: &str) -> bool {
-    ["scrape_configs", "rule_files", "record", "objective", "slis:", "indicator", "receivers", "sloPeriod"].iter().any(|w| text.contains(w))
+    ["scrape_configs", "record", "objective", "slis:", "indicator", "receivers", "sloPeriod", "input_series", "rule_files"].iter().any(|w| text.contains(w))
 }
 
 /// The scrape jobs, recording rules and objectives of one file.
@@ -526,6 +532,14 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let period = period?;
                     Some(BurnWindow { period, long, short, factor: percent / 100.0 * period.as_secs_f64() / long.as_secs_f64() })
                 }));
+            }
+            Artifact::PromtoolTests(tests) => {
+                let loaded = promaudit_catalog::promtool_tests::input_series_families(&tests, &file.display_path(), |offset| file.line_col(offset));
+                // Kind conflicts between tests are the catalog loader's to report, not a check's.
+                let _ = facts.test_series.merge(loaded.catalog);
+                let rule_files: Vec<String> = tests.rule_files.iter().map(|f| f.value.clone()).collect();
+                // promtool evaluates the tests locally: its external labels are for templates only.
+                facts.loaders.push(crate::servers::Loader::new(&file.path, file.display_path(), &rule_files, None));
             }
             Artifact::SliList(slis) => {
                 for sli in slis {
@@ -840,6 +854,7 @@ impl Checker {
         for (id, at) in file.slo_ids {
             self.project.slo_ids.entry(id).or_insert(at);
         }
+        let _ = self.project.test_series.merge(file.test_series);
         for rule in file.recorded {
             if self.project.recorded_keys.insert((rule.name.clone(), rule.expr.clone(), rule.labels.clone())) {
                 self.project.recorded.push(rule);
@@ -859,6 +874,7 @@ impl Checker {
             self.project.recordings.add(rule, scope);
         }
         self.add_recorded(&recorded);
+        self.add_test_series();
         self.project.recorded_keys.clear();
         let read: Vec<String> = self.project.graph.defined().filter(|name| !is_word(name) || is_read(name)).map(str::to_string).collect();
         for name in read {
@@ -986,6 +1002,15 @@ impl Checker {
         }
     }
 
+    /// The families promtool tests show that nothing else describes: the catalog the user gave
+    /// and the recording rules that write a series know more than a test's example of it.
+    fn add_test_series(&mut self) {
+        let test_series = std::mem::take(&mut self.project.test_series);
+        for (name, family) in test_series.families {
+            self.catalog.families.entry(name).or_insert(family);
+        }
+    }
+
     fn recorded_family(&self, rule: &Recorded) -> Option<MetricFamily> {
         let outcome = self.cache.parse(&rule.expr);
         let parsed = outcome.as_ref().as_ref().ok()?;
@@ -1067,6 +1092,23 @@ mod tests {
         fn the_scan_finds_the_words_splitting_finds(text in "(record|rec|job:up|é|[a-z0-9_: \n\r#-]){0,40}") {
             proptest::prop_assert_eq!(words_read(&text).collect::<Vec<_>>(), words_by_splitting(&text));
         }
+    }
+
+    #[test]
+    fn promtool_tests_teach_series_and_which_rule_files_run_together() {
+        let test = "rule_files: [alerts.yml, ../shared/./rules.yml]\ntests:\n  - input_series:\n      - series: 'queue:depth{queue=\"a\"}'\n        values: 1\n      - series: 'job:up:sum{job=\"a\"}'\n        values: 1\n";
+        let rules = "groups:\n- name: a\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n";
+        let mut checker = Checker::default();
+        checker.learn_project(&[SourceFile::new("/repo/team/rules_test.yml", test), SourceFile::new("/repo/team/rules.yml", rules)]);
+        let scope = |path: &str| checker.project.servers.scope_of(Path::new(path), path, false);
+        assert_eq!(scope("/repo/shared/rules.yml"), scope("/repo/team/alerts.yml"));
+        assert_eq!(scope("/repo/team/rules.yml"), crate::servers::Scope::File("/repo/team/rules.yml".into()));
+        let queue = checker.catalog.family("queue:depth").expect("the input series is a family");
+        assert_eq!((queue.origin.kind, queue.origin.line), (OriginKind::PromtoolTest, 4));
+        // The test shows `queue`; it does not show that no other label exists.
+        assert!(!queue.labels_complete && queue.labels.contains_key("queue"));
+        // The rule that writes a series knows it better than a test's example of it.
+        assert_eq!(checker.catalog.family("job:up:sum").unwrap().origin.kind, OriginKind::RecordingRule);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! nothing ties together may or may not be loaded by one server.
 
 use std::collections::BTreeMap;
+use crate::config::normalized;
 use std::path::{Path, PathBuf};
 
 /// What evaluates a rule group.
@@ -78,16 +79,17 @@ pub struct Loader {
 }
 
 impl Loader {
-    /// A loader at `path` naming `rule_files` as written (relative to its directory).
+    /// A loader at `path` naming `rule_files` as written (relative to its directory, globs as
+    /// promtool and Prometheus expand them).
     pub fn new(path: &Path, name: String, rule_files: &[String], external_labels: Option<BTreeMap<String, String>>) -> Loader {
         let dir = path.parent().unwrap_or(Path::new(""));
         let rule_files = rule_files.iter().filter_map(|f| glob::Pattern::new(&normalized(&dir.join(f)).to_string_lossy()).ok()).collect();
         Loader { name, rule_files, external_labels }
     }
 
+    /// Whether it loads the file at `path` (normalized).
     fn loads(&self, path: &Path) -> bool {
-        let path = normalized(path);
-        self.rule_files.iter().any(|p| p.matches_path(&path))
+        self.rule_files.iter().any(|p| p.matches_path(path))
     }
 
     fn scope(&self) -> Scope {
@@ -103,6 +105,7 @@ impl Servers {
     /// The scope of a group in the file at `path` (shown as `display`); `thanos` when the group
     /// has `partial_response_strategy`.
     pub fn scope_of(&self, path: &Path, display: &str, thanos: bool) -> Scope {
+        let path = &normalized(path);
         let relative = path.strip_prefix(&self.root).unwrap_or(path);
         if let Some(server) = self.configured.iter().find(|s| s.paths.iter().any(|p| p.matches_path(relative) || p.matches_path(path))) {
             return Scope::Server(server.name.clone());
@@ -218,22 +221,6 @@ impl promaudit_semantic::MetricFacts for SeenFrom<'_> {
     fn label_values_count(&self, metric: &str, label: &str) -> Option<u64> {
         self.catalog.label_values_count(metric, label)
     }
-}
-
-/// `a/./b/../c` → `a/c`, without touching the disk: paths a loader names and paths the walk
-/// found are compared as text.
-fn normalized(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir if out.file_name().is_some() => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

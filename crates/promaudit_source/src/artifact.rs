@@ -38,6 +38,9 @@ pub enum QueryRole {
     TemplateVariable { name: String },
     SliQuery { name: String },
     SloQuery { slo: String, part: SloPart },
+    /// A `promql_expr_test` of a `promtool test rules` file: it runs on the test's input series,
+    /// not on a server's, so checks about scrape intervals and series counts do not apply.
+    TestExpression { test: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,7 +75,13 @@ impl QueryRole {
             QueryRole::TemplateVariable { name } => format!("template variable `{name}`"),
             QueryRole::SliQuery { name } => format!("SLI `{name}`"),
             QueryRole::SloQuery { slo, part } => format!("{} of SLO `{slo}`", part.as_str()),
+            QueryRole::TestExpression { test } => format!("the `promql_expr_test` of {test}"),
         }
+    }
+
+    /// Whether the query runs in a `promtool test rules` unit test rather than on a server.
+    pub fn is_test(&self) -> bool {
+        matches!(self, QueryRole::TestExpression { .. })
     }
 }
 
@@ -339,6 +348,30 @@ pub struct ScrapeJob {
     pub target_labels: Vec<Text>,
 }
 
+/// A `promtool test rules` file: the rule files one server evaluates, and unit tests that run them
+/// on made-up series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PromtoolTests {
+    /// `rule_files` as written: paths (or globs) relative to the test file's directory.
+    pub rule_files: Vec<Text>,
+    pub tests: Vec<PromtoolTest>,
+}
+
+/// One entry of `tests:`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PromtoolTest {
+    pub span: Span,
+    /// "test `name`" when the test has a `name:`, else "test 3" (1-based, as listed).
+    pub label: String,
+    /// `external_labels`: every series the rules read is taken to carry them.
+    pub external_labels: Vec<(Text, Text)>,
+    /// `input_series[].series`: series in PromQL selector notation (`x{a="b"}`), mapped into the
+    /// file through any YAML quoting.
+    pub input_series: Vec<MappedText>,
+    /// `promql_expr_test[].expr`, with role [`QueryRole::TestExpression`].
+    pub expressions: Vec<QuerySite>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Artifact {
     RuleFile(RuleFile),
@@ -351,6 +384,7 @@ pub enum Artifact {
     /// Metric exposition text: the families it exposes, in file order.
     Exposition(Vec<ExposedFamily>),
     AlertWindows(AlertWindows),
+    PromtoolTests(PromtoolTests),
 }
 
 impl Artifact {
@@ -361,6 +395,7 @@ impl Artifact {
             Artifact::Dashboard(d) => d.variables.iter().chain(d.panels.iter().flat_map(|p| &p.targets)).collect(),
             Artifact::SloSpec(spec) => spec.slos.iter().flat_map(|s| &s.queries).collect(),
             Artifact::SliList(slis) => slis.iter().filter_map(|s| s.query.as_ref()).collect(),
+            Artifact::PromtoolTests(file) => file.tests.iter().flat_map(|t| &t.expressions).collect(),
             Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::AlertmanagerConfig(_) | Artifact::Exposition(_) | Artifact::AlertWindows(_) => Vec::new(),
         }
     }

@@ -130,6 +130,8 @@ fn detect(doc: &Document, depth: usize, out: &mut Extraction) {
         Some(Artifact::Dashboard(cx.dashboard(dashboard)))
     } else if root.get("route").is_some() && root.get("receivers").is_some() {
         Some(Artifact::AlertmanagerConfig(cx.alertmanager(root)))
+    } else if is_promtool_tests(root) {
+        Some(Artifact::PromtoolTests(cx.promtool_tests(root)))
     } else {
         None
     };
@@ -146,6 +148,20 @@ fn detect(doc: &Document, depth: usize, out: &mut Extraction) {
 /// awesome-prometheus-alerts site data nests `services` in its groups).
 fn is_rule_groups(groups: &Node) -> bool {
     !groups.is_seq() || groups.items().iter().all(|g| g.get("services").is_none())
+}
+
+/// A `promtool test rules` file: `tests:` entries with the keys promtool reads, or `rule_files`
+/// beside `tests` (a file whose tests are still to be written).
+fn is_promtool_tests(root: &Node) -> bool {
+    const TEST_KEYS: [&str; 3] = ["input_series", "alert_rule_test", "promql_expr_test"];
+    let Some(tests) = root.get("tests").filter(|t| t.is_seq()) else { return false };
+    root.get("rule_files").is_some() || tests.items().iter().any(|t| TEST_KEYS.iter().any(|key| t.get(key).is_some()))
+}
+
+/// The `promtool test rules` file `doc` holds, if it is one: the catalog reads its input series
+/// without extracting the rest of the file.
+pub fn promtool_tests(doc: &Document) -> Option<PromtoolTests> {
+    is_promtool_tests(&doc.root).then(|| Cx { doc }.promtool_tests(&doc.root))
 }
 
 fn describe_shape(root: &Node) -> String {
@@ -518,6 +534,33 @@ impl Cx<'_> {
         ScrapeConfig { global_interval: global.and_then(|g| self.text_of(g, "scrape_interval")), jobs: jobs.collect(), rule_files, external_labels }
     }
 
+    fn promtool_tests(&self, root: &Node) -> PromtoolTests {
+        let rule_files = root.get("rule_files").map(Node::items).unwrap_or_default();
+        let tests = root.get("tests").map(Node::items).unwrap_or_default();
+        PromtoolTests {
+            rule_files: rule_files.iter().filter(|f| f.scalar().is_some()).map(|f| self.text(f)).collect(),
+            tests: tests.iter().enumerate().map(|(index, test)| self.promtool_test(index, test)).collect(),
+        }
+    }
+
+    fn promtool_test(&self, index: usize, test: &Node) -> PromtoolTest {
+        let label = match test.get_str("name") {
+            Some(name) => format!("test `{name}`"),
+            None => format!("test {}", index + 1),
+        };
+        let external_labels = test.get("external_labels").map(Node::entries).unwrap_or_default();
+        let input_series = test.get("input_series").map(Node::items).unwrap_or_default();
+        let expressions = test.get("promql_expr_test").map(Node::items).unwrap_or_default();
+        let role = || QueryRole::TestExpression { test: label.clone() };
+        PromtoolTest {
+            span: self.span(test),
+            external_labels: external_labels.iter().filter(|(_, v)| v.scalar().is_some()).map(|(k, v)| (self.text(k), self.text(v))).collect(),
+            input_series: input_series.iter().filter_map(|i| i.get("series")).filter(|s| s.scalar().is_some()).map(|s| self.mapped(s)).collect(),
+            expressions: expressions.iter().filter_map(|e| e.get("expr")).filter_map(|e| self.query(e, role(), false)).collect(),
+            label,
+        }
+    }
+
     fn alertmanager(&self, root: &Node) -> AlertmanagerConfig {
         let receivers = root.get("receivers").map(Node::items).unwrap_or_default();
         AlertmanagerConfig {
@@ -738,6 +781,53 @@ mod tests {
         assert!(matches!(artifacts("a.prom", yaml).artifacts.as_slice(), [Artifact::RuleFile(_)]));
         let json = "{\"panels\": [{\"targets\": [{\"expr\": \"up\"}]}]}";
         assert!(matches!(artifacts("d.prom", json).artifacts.as_slice(), [Artifact::Dashboard(_)]));
+    }
+
+    const PROMTOOL_TEST: &str = "rule_files:\n  - rules.yml\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'job:up:sum{job=''api''}'\n        values: '1x10'\n      - series: \"up{job=\\\"api\\\", i=\\\"\\u00e9\\\"}\"\n        values: 1\n    external_labels:\n      site: eqiad\n    promql_expr_test:\n      - expr: job:up:sum > 0\n        eval_time: 5m\n  - name: quiet\n    alert_rule_test:\n      - alertname: Down\n";
+
+    fn span_text(text: &str, span: Span) -> &str {
+        &text[span.start..span.end]
+    }
+
+    #[test]
+    fn promtool_tests_with_spans_through_quoting() {
+        let out = artifacts("rules_test.yml", PROMTOOL_TEST);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        let [Artifact::PromtoolTests(file)] = out.artifacts.as_slice() else { panic!("{out:?}") };
+        assert_eq!(file.rule_files.iter().map(|f| span_text(PROMTOOL_TEST, f.span)).collect::<Vec<_>>(), ["rules.yml"]);
+        let [first, second] = file.tests.as_slice() else { panic!("{file:?}") };
+        assert_eq!((first.label.as_str(), second.label.as_str()), ("test 1", "test `quiet`"));
+        let [(site, eqiad)] = first.external_labels.as_slice() else { panic!("{first:?}") };
+        assert_eq!((site.value.as_str(), span_text(PROMTOOL_TEST, eqiad.span)), ("site", "eqiad"));
+        // `''` is one quote in the value and two bytes in the file.
+        let single = &first.input_series[0];
+        assert_eq!(single.value, "job:up:sum{job='api'}");
+        assert_eq!(span_text(PROMTOOL_TEST, single.file_span(Span::new(15, 20))), "''api''");
+        let double = &first.input_series[1];
+        assert_eq!(double.value, "up{job=\"api\", i=\"é\"}");
+        let e = double.value.find('é').unwrap();
+        assert_eq!(span_text(PROMTOOL_TEST, double.file_span(Span::new(e, e + 'é'.len_utf8()))), "\\u00e9");
+        let [expression] = first.expressions.as_slice() else { panic!("{first:?}") };
+        assert_eq!(span_text(PROMTOOL_TEST, expression.query.span), "job:up:sum > 0");
+        assert_eq!(expression.role.describe(), "the `promql_expr_test` of test 1");
+        assert!(second.input_series.is_empty() && second.expressions.is_empty());
+    }
+
+    #[test]
+    fn malformed_promtool_tests_are_read_as_far_as_they_go() {
+        let text = "rule_files: rules.yml\ntests:\n  - 5\n  - input_series: {series: x}\n    promql_expr_test: [{expr: [a]}, {eval_time: 1m}]\n";
+        let out = artifacts("t.yml", text);
+        let [Artifact::PromtoolTests(file)] = out.artifacts.as_slice() else { panic!("{out:?}") };
+        assert!(file.rule_files.is_empty());
+        assert_eq!(file.tests.len(), 2);
+        assert!(file.tests.iter().all(|t| t.input_series.is_empty() && t.expressions.is_empty()));
+    }
+
+    #[test]
+    fn tests_without_promtool_keys_are_not_promtool_tests() {
+        let out = artifacts("t.yml", "tests:\n  - name: a\n    steps: [1]\n");
+        assert!(out.artifacts.is_empty());
+        assert!(matches!(out.problems.as_slice(), [Problem::Skipped { .. }]), "{:?}", out.problems);
     }
 
     #[test]

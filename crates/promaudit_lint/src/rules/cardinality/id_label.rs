@@ -48,7 +48,7 @@ impl Rule for IdLabel {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for (query, parsed) in cx.parsed_queries() {
+        for (query, parsed) in cx.server_queries() {
             parsed.walk(&mut |visit| {
                 let Expr::Aggregate(aggregate) = visit.expr else { return };
                 let (Some(LabelModifier::Include(labels)), Some(clause)) = (&aggregate.modifier, &visit.spans.grouping) else { return };

@@ -36,7 +36,7 @@ impl Rule for SeriesLimit {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for (query, parsed) in cx.parsed_queries() {
+        for (query, parsed) in cx.server_queries() {
             let Some(series) = promaudit_semantic::estimate_series(&parsed.expr, cx.catalog).filter(|&n| n > cx.series_limit) else { continue };
             let message = format!("{} returns about {series} series, over the limit of {}", query.site.role.describe(), cx.series_limit);
             let help = "aggregate to the labels the consumer needs (`sum by (service)`), or filter with more matchers";

@@ -38,7 +38,7 @@ impl Rule for UnfilteredSelector {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for (query, parsed) in cx.parsed_queries() {
+        for (query, parsed) in cx.server_queries() {
             parsed.walk(&mut |visit| {
                 let Some(selector) = selector_of(visit.expr) else { return };
                 let Some(name) = selector_name(selector) else { return };

@@ -38,7 +38,7 @@ impl Rule for RateWindow {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for (query, parsed) in cx.parsed_queries() {
+        for (query, parsed) in cx.server_queries() {
             let mut ranges = std::collections::HashMap::new();
             parsed.walk(&mut |visit| {
                 if let (Expr::MatrixSelector(_), Some(range)) = (visit.expr, visit.spans.range) {

@@ -37,7 +37,7 @@ impl Rule for RawCounter {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for (query, parsed) in cx.parsed_queries() {
+        for (query, parsed) in cx.server_queries() {
             let mut selector_spans = std::collections::HashMap::new();
             parsed.walk(&mut |visit| {
                 if let Expr::VectorSelector(_) = visit.expr {

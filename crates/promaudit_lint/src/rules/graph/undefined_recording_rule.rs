@@ -6,12 +6,13 @@ use promaudit_source::artifact::QueryRole;
 
 declare_rule! {
     /// ## What it finds
-    /// Selectors in rules and SLOs naming a recorded series (`level:metric:operations`) that no
-    /// recording rule among the checked files writes and the catalog does not hold. A warning
-    /// when a near name is recorded (a typo); otherwise an info, since repositories often read
-    /// series recorded elsewhere (another repository, configuration management, a server's own
-    /// rules). A name with colons that a catalog or a test's input series shows exposed is a
-    /// metric, not a recording. Reported when the checked files define recording rules or a
+    /// Selectors in rules, SLOs and promtool tests' expressions naming a recorded series
+    /// (`level:metric:operations`) that no recording rule among the checked files writes, the
+    /// catalog does not hold and no promtool test among the checked files feeds as an input
+    /// series (some exporters expose names with colons). A warning when a near name is recorded
+    /// (a typo); otherwise an info, since repositories often read series recorded elsewhere
+    /// (another repository, configuration management, a server's own rules). Reported when the
+    /// checked files define recording rules or a
     /// catalog was given. Dashboards are left out: they are shared between setups whose rules
     /// live elsewhere (kube-prometheus' Windows dashboards read rules from an add-on).
     ///
@@ -81,5 +82,20 @@ mod tests {
         let rules = "groups:\n- name: a\n  rules:\n  - record: job:http_requests:rate5m\n    expr: sum by (job) (rate(http_requests_total[5m]))\n";
         let alerts = "groups:\n- name: b\n  rules:\n  - alert: Busy\n    expr: job:http_requests:rate5n > 100\n  - alert: Fine\n    expr: job:http_requests:rate5m > 100\n";
         insta::assert_snapshot!(check_project(&UndefinedRecordingRule, &[("rules.yml", rules), ("alerts.yml", alerts)], "alerts.yml"));
+    }
+
+    #[test]
+    fn a_promtool_test_input_series_exists() {
+        let rules = "groups:\n- name: a\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n  - alert: Slow\n    expr: exporter:latency:seconds > 1\n";
+        let test = "rule_files: [rules.yml]\ntests:\n  - input_series:\n      - series: 'exporter:latency:seconds{job=\"a\"}'\n        values: 2\n    promql_expr_test:\n      - expr: exporter:latency:seconds + job:up:sum + job:up:summ\n        eval_time: 1m\n";
+        let files = [("rules.yml", rules), ("rules_test.yml", test)];
+        assert_eq!(check_project(&UndefinedRecordingRule, &files, "rules.yml"), "");
+        // The test's own expression is checked too: the typo reads nothing the test feeds.
+        insta::assert_snapshot!(check_project(&UndefinedRecordingRule, &files, "rules_test.yml"), @r"
+        rules_test.yml:7:55: warning[graph/undefined-recording-rule]: no recording rule writes `job:up:summ`: this selector in the `promql_expr_test` of test 1 matches nothing
+          |       - expr: exporter:latency:seconds + job:up:sum + job:up:summ
+          |                                                       ^^^^^^^^^^^
+          = help: did you mean `job:up:sum`?
+        ");
     }
 }

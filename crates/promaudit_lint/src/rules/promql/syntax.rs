@@ -1,13 +1,18 @@
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
+use promaudit_diagnostics::{Diagnostic, Span};
 use promaudit_promql::QueryErrorKind;
+use promaudit_source::artifact::Artifact;
+use promql_parser::label::MatchOp;
+use promql_parser::parser::Expr;
 
 declare_rule! {
     /// ## What it finds
     /// PromQL that does not parse, wherever it is: alerting and recording rules, dashboard
-    /// panels and variables, SLO specs. The error points at the token where parsing failed.
+    /// panels and variables, SLO specs, the expressions of `promtool test rules` files. The
+    /// error points at the token where parsing failed. The input series of a promtool test must
+    /// be a series: a metric name with `label="value"` pairs, as promtool reads them.
     ///
     /// ## Why it matters
     /// Prometheus refuses to load a rule group with an invalid expression, so every rule in
@@ -40,6 +45,34 @@ impl Rule for PromqlSyntax {
                 out.push(Self::META.diagnostic(query.file_span(error.span), message));
             }
         }
+        let tests = cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::PromtoolTests(t) = a { Some(t) } else { None });
+        for test in tests.flat_map(|t| &t.tests) {
+            for series in &test.input_series {
+                let Some((span, problem)) = series_problem(&series.value) else { continue };
+                out.push(Self::META.diagnostic(series.file_span(span), format!("invalid input series in {}: {problem}", test.label)));
+            }
+        }
+    }
+}
+
+/// Why `text` is not a series as promtool's `input_series` reads it, and where.
+fn series_problem(text: &str) -> Option<(Span, String)> {
+    let parsed = match promaudit_promql::parse(text) {
+        Ok(parsed) => parsed,
+        Err(error) if error.kind == QueryErrorKind::Syntax => return Some((error.span, error.message)),
+        Err(_) => return None,
+    };
+    let mut root = None;
+    parsed.walk(&mut |visit| {
+        root.get_or_insert(visit.spans.clone());
+    });
+    let root = root.unwrap_or_default();
+    match &parsed.expr {
+        Expr::VectorSelector(selector) if selector.offset.is_none() && selector.at.is_none() => {
+            let (matcher, at) = selector.matchers.matchers.iter().zip(&root.matchers).find(|(m, _)| m.op != MatchOp::Equal)?;
+            Some((at.op, format!("`{}` matches series, it does not name one: write `{}=\"…\"` with the label's value", matcher.op, matcher.name)))
+        }
+        _ => Some((parsed.root_span(), "this is a query, not a series: write a metric name with `label=\"value\"` pairs, as in `http_requests_total{job=\"api\"}`".into())),
     }
 }
 
@@ -91,6 +124,13 @@ mod tests {
     fn points_through_json_escapes_in_a_dashboard() {
         let text = r#"{"panels": [{"title": "Errors", "targets": [{"expr": "sum(rate(x{code=~\"5..\"}[5m])) by (job"}]}]}"#;
         insta::assert_snapshot!(snapshot(&PromqlSyntax, "dash.json", text));
+    }
+
+    const PROMTOOL_TEST: &str = "rule_files: [r.yml]\ntests:\n  - input_series:\n      - series: 'up{job=\"a\"}'\n        values: 1\n      - series: 'up{job=~\"a\"}'\n        values: 1\n      - series: 'rate(up[5m])'\n        values: 1\n      - series: \"up{job=\\\"a\\\",}\"\n        values: 1\n      - series: '{job=\"a\" x}'\n        values: 1\n    promql_expr_test:\n      - expr: sum(up{job=\"a\"}\n        eval_time: 1m\n";
+
+    #[test]
+    fn promtool_test_series_and_expressions() {
+        insta::assert_snapshot!(snapshot(&PromqlSyntax, "r_test.yml", PROMTOOL_TEST));
     }
 
     #[test]
