@@ -9,7 +9,8 @@ declare_rule! {
     /// `le="…"` (histogram bucket) and `quantile="…"` (summary) matchers whose value the server
     /// never stores for the metric. Prometheus 3 (the default; `prometheus_version` in the
     /// configuration) stores these bounds in float form whatever the client wrote (`le="1"` is
-    /// stored as `le="1.0"`); Prometheus 2 stores them as exposed.
+    /// stored as `le="1.0"`); Prometheus 2 stores them as exposed. A catalog read from a server
+    /// (live, or a dump whose samples carry `job`) already shows them as stored.
     ///
     /// ## Why it matters
     /// Bucket bounds are compared as strings. A bound that is not exactly one the server stores
@@ -49,7 +50,10 @@ impl Rule for UnknownBucket {
                 if visit.spans.matchers.len() != selector.matchers.matchers.len() {
                     return;
                 }
-                let normalises = cx.config.prometheus_version() >= 3;
+                // A catalog read from a server (a live one, or a dump whose samples carry `job`)
+                // shows the bounds as stored; an exporter's own output is normalised at ingestion.
+                let stored = family.origin.kind == promaudit_catalog::OriginKind::Live || family.labels.contains_key("job");
+                let normalises = cx.config.prometheus_version() >= 3 && !stored;
                 for (matcher, spans) in selector.matchers.matchers.iter().zip(&visit.spans.matchers) {
                     let mut bounds: Vec<String> = exposed_bounds(family, &matcher.name).into_iter().map(|b| if normalises { float_form(b) } else { b.clone() }).collect();
                     if bounds.is_empty() || matcher.op != MatchOp::Equal || bounds.contains(&matcher.value) {

@@ -92,7 +92,7 @@ mod tests {
         assert_eq!(check_project(&UndefinedRecordingRule, &files, "rules.yml"), "");
         // The test's own expression is checked too: the typo reads nothing the test feeds.
         insta::assert_snapshot!(check_project(&UndefinedRecordingRule, &files, "rules_test.yml"), @r"
-        rules_test.yml:7:55: warning[graph/undefined-recording-rule]: no recording rule writes `job:up:summ`: this selector in the `promql_expr_test` of test 1 matches nothing
+        rules_test.yml:7:55: warning[graph/undefined-recording-rule]: no recording rule writes `job:up:summ`, but `job:up:sum` is recorded: this selector in the `promql_expr_test` of test 1 matches nothing
           |       - expr: exporter:latency:seconds + job:up:sum + job:up:summ
           |                                                       ^^^^^^^^^^^
           = help: did you mean `job:up:sum`?
