@@ -106,3 +106,11 @@ fn panel_units_without_catalog() {
     assert!(found[0].contains("d.json:2:") && found[0].contains("`ms`") && found[0].contains("in seconds"), "{found:?}");
     assert!(found[1].contains("d.json:3:") && found[1].contains("`percent`"), "{found:?}");
 }
+
+/// Right findings once worded wrong (fixtures/precision/messages/).
+#[test]
+fn unless_join_message() {
+    let found = alarms_in("messages", "unless-join-message");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("error[join/missing-label]") && found[0].contains("the left-hand side passes unchanged") && !found[0].contains("always empty"), "{found:?}");
+}
