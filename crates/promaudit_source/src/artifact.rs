@@ -145,6 +145,9 @@ pub struct Panel {
     pub title: Option<Text>,
     pub kind: Option<Text>,
     pub unit: Option<Text>,
+    /// Some field override sets its own unit (`byRegexp` on a legend): which queries keep
+    /// `unit` is not known.
+    pub unit_overridden: bool,
     /// The color steps the author set and the panel shows, lowest first; none when the panel
     /// keeps Grafana's default steps or does not show them.
     pub thresholds: Vec<Threshold>,

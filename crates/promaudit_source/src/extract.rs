@@ -581,6 +581,7 @@ impl Cx<'_> {
             kind: self.text_of(panel, "type"),
             // The old graph panel keeps its unit as the left axis format.
             unit: defaults.and_then(|d| self.text_of(d, "unit")).or_else(|| panel.get("yaxes").and_then(|y| y.items().first().and_then(|axis| self.text_of(axis, "format")))),
+            unit_overridden: overrides_unit(panel),
             thresholds: defaults.map(|d| self.thresholds(d)).unwrap_or_default(),
             targets: targets.collect(),
             title,
@@ -666,6 +667,12 @@ fn last_top_level_comma(body: &str) -> Option<usize> {
         }
     }
     last
+}
+
+/// Whether a panel's field overrides set a unit of their own.
+fn overrides_unit(panel: &Node) -> bool {
+    let overrides = panel.path(&["fieldConfig", "overrides"]).map(Node::items).unwrap_or_default();
+    overrides.iter().flat_map(|o| o.get("properties").map(Node::items).unwrap_or_default()).any(|p| p.get_str("id") == Some("unit"))
 }
 
 fn datasource_kind(node: &Node) -> Option<&str> {
