@@ -73,7 +73,7 @@ fn red_region(steps: &[Threshold]) -> Option<Red<'_>> {
     let is_red = |t: &Threshold| t.color.as_deref().is_some_and(|c| c.to_ascii_lowercase().contains("red"));
     let finite = |t: &&Threshold| t.value.is_finite();
     if !steps.iter().any(is_red) {
-        return steps.iter().filter(finite).last().map(Red::Above);
+        return steps.iter().rev().find(finite).map(Red::Above);
     }
     if steps.last().is_some_and(is_red) {
         return steps.iter().rev().take_while(|t| is_red(t)).last().filter(finite).map(Red::Above);
