@@ -8,14 +8,15 @@ mod common;
 use common::{promaudit, repo};
 use std::path::PathBuf;
 
-fn case_dir(name: &str) -> PathBuf {
-    repo().join("fixtures/precision/false-positives").join(name)
+/// The findings at warning or error on one false-positive case, one
+/// `file:line:col: severity[code] message` line each.
+fn alarms(name: &str) -> Vec<String> {
+    alarms_in("false-positives", name)
 }
 
-/// The findings at warning or error on one case, one `file:line:col: severity[code] message`
-/// line each.
-fn alarms(name: &str) -> Vec<String> {
-    let dir = case_dir(name);
+/// The findings at warning or error on the case `name` of fixtures/precision/`group`/.
+fn alarms_in(group: &str, name: &str) -> Vec<String> {
+    let dir = repo().join("fixtures/precision").join(group).join(name);
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     let is_catalog = |p: &PathBuf| p.is_dir() && matches!(p.file_name().and_then(|n| n.to_str()), Some("cat" | "catalog"));
@@ -88,4 +89,28 @@ fn every_case_is_listed() {
         .filter(|name| !source.contains(&format!("\"{name}\"")))
         .collect();
     assert!(missing.is_empty(), "cases without a test: {missing:?}");
+}
+
+/// Real defects once missed (fixtures/precision/missed/): the finding each must now have.
+#[test]
+fn rate_on_node_exporter_gauge() {
+    let found = alarms_in("missed", "rate-on-node-exporter-gauge");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("warning[functions/rate-on-gauge]") && found[0].contains("node_memory_MemAvailable_bytes"), "{found:?}");
+}
+
+#[test]
+fn panel_units_without_catalog() {
+    let found = alarms_in("missed", "panel-units-without-catalog");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("d.json:2:") && found[0].contains("`ms`") && found[0].contains("in seconds"), "{found:?}");
+    assert!(found[1].contains("d.json:3:") && found[1].contains("`percent`"), "{found:?}");
+}
+
+/// Right findings once worded wrong (fixtures/precision/messages/).
+#[test]
+fn unless_join_message() {
+    let found = alarms_in("messages", "unless-join-message");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("error[join/missing-label]") && found[0].contains("the left-hand side passes unchanged") && !found[0].contains("always empty"), "{found:?}");
 }

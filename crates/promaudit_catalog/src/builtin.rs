@@ -1,5 +1,6 @@
 //! Built-in knowledge of widely used exporters (node_exporter, kube-state-metrics, cAdvisor,
-//! DCGM exporter, nvidia_gpu_exporter, Prometheus itself), so useful checks run with no catalog.
+//! DCGM exporter, nvidia_gpu_exporter, Prometheus itself) and of the standard metrics client
+//! libraries export (`process_*`, `go_*`), so useful checks run with no catalog.
 //! The table is generated once by `tools/gen_builtin.py` from exporter dumps and docs and
 //! embedded; families are marked [`OriginKind::BuiltIn`] since their label values are unknown.
 
@@ -77,6 +78,17 @@ mod tests {
         assert!(c.family("nvidia_smi_temperature_gpu").is_some());
         assert_eq!(c.resolve_series_name("prometheus_http_request_duration_seconds_bucket").map(|(_, r)| r), Some(SeriesRole::Bucket));
         assert!(c.family("up").is_some());
+    }
+
+    #[test]
+    fn knows_node_exporter_and_client_library_gauges() {
+        let c = builtin_catalog();
+        for gauge in ["node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes", "go_goroutines", "process_resident_memory_bytes", "process_open_fds"] {
+            assert_eq!(c.family(gauge).map(|f| f.kind), Some(MetricKind::Gauge), "{gauge}");
+        }
+        let cpu = c.family("process_cpu_seconds_total").unwrap();
+        assert_eq!((cpu.kind, cpu.unit), (MetricKind::Counter, Unit::Seconds));
+        assert_eq!(c.family("go_gc_duration_seconds").map(|f| f.kind), Some(MetricKind::Summary));
     }
 
     #[test]

@@ -25,6 +25,20 @@ pub use model::{
 };
 pub use promaudit_semantic::{Dimension, Unit};
 
+/// What the name of a metric the catalog does not know says by the naming conventions alone:
+/// its base unit (`_seconds`, `_bytes`), observations counted by `_count` and `_bucket` series.
+/// A counter only by `_total`: a `_count` may be a gauge of things.
+fn value_by_name(metric: &str) -> Option<promaudit_semantic::SeriesValue> {
+    let observed = Unit::from_conventional_name(metric);
+    if observed == Unit::Unknown {
+        return None;
+    }
+    let unit = if metric.ends_with("_count") || metric.ends_with("_bucket") { Unit::Count } else { observed };
+    let counter = metric.ends_with("_total");
+    let per_second = !counter && promaudit_semantic::unit::names_a_rate(metric);
+    Some(promaudit_semantic::SeriesValue { unit, observed, counter, per_second, range: None })
+}
+
 /// What a source yielded: the families it could read, and positioned errors for the rest.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -42,8 +56,10 @@ impl promaudit_semantic::MetricFacts for Catalog {
     }
 
     fn value_of(&self, metric: &str) -> Option<promaudit_semantic::SeriesValue> {
-        let (family, role) = self.resolve_series_name(metric)?;
-        Some(family.series_value(role))
+        match self.resolve_series_name(metric) {
+            Some((family, role)) => Some(family.series_value(role)),
+            None => value_by_name(metric),
+        }
     }
 
     fn series_count(&self, metric: &str) -> Option<u64> {
@@ -70,5 +86,23 @@ impl promaudit_semantic::MetricFacts for Catalog {
             None if family.labels_complete && !SCRAPE_LABELS.contains(&label) && !self.jobs.values().any(|j| j.target_labels.iter().any(|t| t == label)) => Some(0),
             None => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use promaudit_semantic::MetricFacts;
+
+    #[test]
+    fn unknown_names_give_their_conventional_units() {
+        let catalog = crate::Catalog::new();
+        let sum = catalog.value_of("http_request_duration_seconds_sum").unwrap();
+        assert_eq!((sum.unit, sum.counter), (crate::Unit::Seconds, false));
+        let count = catalog.value_of("http_request_duration_seconds_count").unwrap();
+        assert_eq!((count.unit, count.observed), (crate::Unit::Count, crate::Unit::Seconds));
+        assert!(catalog.value_of("net_bytes_total").unwrap().counter);
+        assert!(catalog.value_of("rx_bytes_per_second").unwrap().per_second);
+        assert_eq!(catalog.value_of("http_requests_total"), None);
+        assert_eq!(catalog.value_of("gpu_clock_mhz"), None);
     }
 }

@@ -249,7 +249,8 @@ impl MetricFamily {
         };
         // A counter with no unit counts events: requests, errors, restarts.
         let unit = if counter && unit == Unit::Unknown { Unit::Count } else { unit };
-        promaudit_semantic::SeriesValue { unit, observed: self.unit, counter, range: self.value_range(role) }
+        let per_second = role == SeriesRole::Sample && !counter && promaudit_semantic::unit::names_a_rate(&self.name);
+        promaudit_semantic::SeriesValue { unit, observed: self.unit, counter, per_second, range: self.value_range(role) }
     }
 
     /// The series names this family exposes, for "did you mean" and for listing.

@@ -41,8 +41,22 @@ def exposition(exporter, path, prefix):
         if name.startswith(prefix):
             add(exporter, name, kind, labels.get(name, ()), True, helps.get(name, ""))
 
-# node_exporter: the Linux end-to-end output covers every collector.
-exposition("node_exporter", corpus / "node_exporter/collector/fixtures/e2e-output.txt", "node_")
+# node_exporter: the Linux end-to-end output covers every collector; the other systems' add
+# their own names (the Linux rows, read first, win).
+fixtures = corpus / "node_exporter/collector/fixtures"
+exposition("node_exporter", fixtures / "e2e-output.txt", "node_")
+for dump in sorted(fixtures.glob("e2e-output-*.txt")):
+    exposition("node_exporter", dump, "node_")
+# /proc/meminfo fields of kernels newer than the e2e fixture's (MemAvailable is 3.14): the
+# meminfo collector exposes every field as a gauge, in bytes.
+for field in ["MemAvailable", "KReclaimable", "Percpu", "FileHugePages", "FilePmdMapped", "ShmemHugePages", "ShmemPmdMapped", "Hugetlb", "CmaTotal", "CmaFree"]:
+    add("node_exporter", f"node_memory_{field}_bytes", "gauge", [], True, f"Memory information field {field}_bytes.")
+
+# Client libraries' standard metrics (process_*, go_*, promhttp_*), from a Prometheus server's
+# own dump (a recent Go client) and node_exporter's.
+for dump in [corpus / "prometheus-testdata/exposition/alltypes.237mfs.prom.txt", fixtures / "e2e-output.txt"]:
+    for prefix in ("process_", "go_", "promhttp_"):
+        exposition("client_golang", dump, prefix)
 # nvidia_gpu_exporter: the largest real dumps (H100/H200 with MIG) plus the seeded demo.
 for f in ["linux-x86_64__nvidia-h200-mig__590.48.01__load.metrics", "linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics", "demo__seeded.metrics"]:
     exposition("nvidia_smi", corpus / "nvidia_gpu_exporter/internal/integration/testdata" / f, "nvidia_smi_")

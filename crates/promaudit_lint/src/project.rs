@@ -684,14 +684,12 @@ fn slo_objective(slo: &Slo, format: SloFormat, cache: &ParseCache) -> Option<(Qu
     if let Some((histogram, le)) = latency_bucket(&parsed.expr) {
         return Some((Quantity::Quantile { histogram, quantile: percent / 100.0 }, le));
     }
-    let counted = |text: &str| {
-        let substituted = promaudit_source::placeholders::substitute(text);
-        let outcome = cache.parse(&substituted.text);
-        let expr = &outcome.as_ref().as_ref().ok()?.expr;
-        promaudit_semantic::first_selector(expr).map(str::to_string)
-    };
-    let (numerator, denominator) = (counted(&numerator.query.value)?, counted(&total.query.value)?);
-    Some((Quantity::Ratio { numerator, denominator }, error_budget(percent)))
+    let total = promaudit_source::placeholders::substitute(&total.query.value);
+    let total = cache.parse(&total.text);
+    let quantity = promaudit_semantic::quantities::ratio_between(&parsed.expr, &total.as_ref().as_ref().ok()?.expr)?;
+    // The budget bounds the error ratio: a good-events ratio stands for its complement.
+    let errors = if matches!(numerator.role, QueryRole::SloQuery { part: SloPart::Good, .. }) { quantity.complement().unwrap_or(quantity) } else { quantity };
+    Some((errors, error_budget(percent)))
 }
 
 /// A Sloth SLO's `sloth_id` (`service-name`) and its error budget.

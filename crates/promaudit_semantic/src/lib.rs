@@ -48,6 +48,8 @@ pub struct SeriesValue {
     pub observed: Unit,
     /// Only goes up, resetting to zero on restart: meaningful through `rate()` or `increase()`.
     pub counter: bool,
+    /// A gauge whose value is already a rate of `unit` (a link speed in bytes per second).
+    pub per_second: bool,
     /// The values samples can take, when the type or unit bounds them.
     pub range: Option<(f64, f64)>,
 }

@@ -185,9 +185,10 @@ impl Unit {
 
     /// The unit a metric name declares by its suffix, ignoring the series suffixes that follow it
     /// (`_total`, `_bucket`, `_sum`, `_count`, `_created`).
+    /// A gauge that names a rate (`_bytes_per_second`) has the unit before `_per_second`.
     pub fn from_name(name: &str) -> Unit {
         let mut stem = name;
-        for suffix in ["_total", "_bucket", "_sum", "_count", "_created", "_gsum", "_gcount"] {
+        for suffix in ["_total", "_bucket", "_sum", "_count", "_created", "_gsum", "_gcount", "_per_second"] {
             stem = stem.strip_suffix(suffix).unwrap_or(stem);
         }
         let last = stem.rsplit('_').next().unwrap_or(stem);
@@ -199,6 +200,16 @@ impl Unit {
             "hz" => Unit::Hertz,
             "mhz" => Unit::Megahertz,
             "ms" => Unit::Milliseconds,
+            _ => Unit::Unknown,
+        }
+    }
+
+    /// The unit a name declares by the suffixes Prometheus's naming conventions prescribe (base
+    /// units only): what a name says when nothing else is known of its metric. Abbreviations
+    /// and `_percent` are left out, as exporters use them loosely.
+    pub fn from_conventional_name(name: &str) -> Unit {
+        match Unit::from_name(name) {
+            unit @ (Unit::Seconds | Unit::Bytes | Unit::Ratio | Unit::Celsius | Unit::Hertz | Unit::Joules | Unit::Watts | Unit::Volts) => unit,
             _ => Unit::Unknown,
         }
     }
@@ -219,6 +230,13 @@ impl Unit {
         }
         Unit::Unknown
     }
+}
+
+/// Whether a gauge's name says its value is already a rate of its unit: `_per_second`
+/// (`nvidia_smi_pcie_throughput_rx_bytes_per_second`), or a link's speed
+/// (`node_network_speed_bytes`, bytes per second).
+pub fn names_a_rate(name: &str) -> bool {
+    name.ends_with("_per_second") || name.ends_with("_speed_bytes") || name.ends_with("_speed_bits")
 }
 
 /// Help-text unit words; case matters (`mJ` vs `MJ`, `C` for Celsius only as a whole word).
@@ -265,6 +283,16 @@ mod tests {
         assert_eq!(Unit::from_name("nvidia_smi_clocks_current_sm_clock_hz"), Unit::Hertz);
         assert_eq!(Unit::from_name("http_requests_total"), Unit::Unknown);
         assert_eq!(Unit::from_name("foo_s"), Unit::Unknown);
+        assert_eq!(Unit::from_name("node_infiniband_rate_bytes_per_second"), Unit::Bytes);
+    }
+
+    #[test]
+    fn conventional_names_and_rates() {
+        assert_eq!(Unit::from_conventional_name("http_request_duration_seconds_sum"), Unit::Seconds);
+        assert_eq!(Unit::from_conventional_name("gpu_clock_mhz"), Unit::Unknown);
+        assert_eq!(Unit::from_conventional_name("disk_used_percent"), Unit::Unknown);
+        assert!(names_a_rate("node_network_speed_bytes") && names_a_rate("rx_bytes_per_second"));
+        assert!(!names_a_rate("node_memory_MemAvailable_bytes"));
     }
 
     #[test]

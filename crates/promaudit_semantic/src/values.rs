@@ -223,6 +223,11 @@ impl Quantity {
     fn derived(self) -> Quantity {
         Quantity { counter: false, constant: None, ..self }
     }
+
+    /// Always zero: a zero of any unit, which adds to anything (`x * 0` in a label join).
+    fn is_zero(self) -> bool {
+        self.range == Interval::point(0.0)
+    }
 }
 
 /// The quantity of every sub-expression of one parsed query.
@@ -276,7 +281,8 @@ impl Inference<'_> {
         });
         let Some(value) = name.and_then(|n| self.facts.value_of(&n)) else { return Quantity::UNKNOWN };
         let range = value.range.map_or(Interval::ANY, |(low, high)| Interval::new(low, high));
-        Quantity { measure: Measure::of(value.unit), range, constant: None, counter: value.counter }
+        let measure = Measure::of(value.unit).map(|m| if value.per_second { m.per_second() } else { m });
+        Quantity { measure, range, constant: None, counter: value.counter }
     }
 
     fn aggregate(&mut self, agg: &AggregateExpr) -> Quantity {
@@ -412,15 +418,19 @@ fn or(lhs: Quantity, rhs: Quantity) -> Quantity {
 fn additive(lhs: Quantity, rhs: Quantity) -> Quantity {
     let measure = match (lhs.measure, rhs.measure) {
         (Some(a), Some(b)) if a.same(b) => Some(a),
-        (m, None) if rhs.constant.is_some() => m,
-        (None, m) if lhs.constant.is_some() => m,
+        (m, None) if rhs.constant.is_some() || rhs.is_zero() => m,
+        (None, m) if lhs.constant.is_some() || lhs.is_zero() => m,
         _ => None,
     };
     Quantity::measured(measure, lhs.range.add(rhs.range))
 }
 
-/// Multiplying by a constant rescales; by a ratio or a count keeps the other side's dimension.
+/// Multiplying by a constant rescales; by a ratio or a count keeps the other side's dimension;
+/// by zero leaves a zero of no unit.
 fn product(lhs: Quantity, rhs: Quantity) -> Quantity {
+    if lhs.constant == Some(0.0) || rhs.constant == Some(0.0) {
+        return Quantity::measured(None, Interval::point(0.0));
+    }
     let range = lhs.range.mul(rhs.range);
     let measure = match (lhs.constant, rhs.constant) {
         (Some(c), _) => rhs.measure.and_then(|m| m.rescaled(1.0 / c)),
@@ -471,16 +481,17 @@ mod tests {
         }
 
         fn value_of(&self, metric: &str) -> Option<SeriesValue> {
-            let gauge = |unit, range| Some(SeriesValue { unit, observed: unit, counter: false, range });
+            let gauge = |unit, range| Some(SeriesValue { unit, observed: unit, counter: false, per_second: false, range });
             match metric {
                 "memory_used_bytes" => gauge(Unit::Bytes, Some((0.0, f64::INFINITY))),
                 "fb_used" => gauge(Unit::Mebibytes, None),
                 "utilization_ratio" => gauge(Unit::Ratio, Some((0.0, 1.0))),
                 "utilization_percent" => gauge(Unit::Percent, Some((0.0, 100.0))),
-                "requests_total" => Some(SeriesValue { unit: Unit::Count, observed: Unit::Count, counter: true, range: Some((0.0, f64::INFINITY)) }),
-                "latency_seconds_bucket" => Some(SeriesValue { unit: Unit::Count, observed: Unit::Seconds, counter: true, range: Some((0.0, f64::INFINITY)) }),
-                "latency_seconds_sum" => Some(SeriesValue { unit: Unit::Seconds, observed: Unit::Seconds, counter: true, range: Some((0.0, f64::INFINITY)) }),
-                "latency_seconds_count" => Some(SeriesValue { unit: Unit::Count, observed: Unit::Seconds, counter: true, range: Some((0.0, f64::INFINITY)) }),
+                "link_speed_bytes" => Some(SeriesValue { unit: Unit::Bytes, observed: Unit::Bytes, counter: false, per_second: true, range: None }),
+                "requests_total" => Some(SeriesValue { unit: Unit::Count, observed: Unit::Count, counter: true, per_second: false, range: Some((0.0, f64::INFINITY)) }),
+                "latency_seconds_bucket" => Some(SeriesValue { unit: Unit::Count, observed: Unit::Seconds, counter: true, per_second: false, range: Some((0.0, f64::INFINITY)) }),
+                "latency_seconds_sum" => Some(SeriesValue { unit: Unit::Seconds, observed: Unit::Seconds, counter: true, per_second: false, range: Some((0.0, f64::INFINITY)) }),
+                "latency_seconds_count" => Some(SeriesValue { unit: Unit::Count, observed: Unit::Seconds, counter: true, per_second: false, range: Some((0.0, f64::INFINITY)) }),
                 _ => None,
             }
         }
@@ -522,6 +533,7 @@ mod tests {
         assert_eq!(unit("histogram_quantile(0.9, sum by (le) (rate(latency_seconds_bucket[5m])))"), "seconds");
         assert_eq!(unit("sum(rate(requests_total[5m])) / sum(rate(requests_total[5m]))"), "a ratio (0-1)");
         assert_eq!(quantity("sum(rate(requests_total[5m]))").range, Interval::NON_NEGATIVE);
+        assert_eq!(unit("link_speed_bytes * 8"), "bits per second");
     }
 
     #[test]
@@ -529,6 +541,13 @@ mod tests {
         assert_eq!(unit("memory_used_bytes + fb_used"), "unknown");
         assert_eq!(unit("memory_used_bytes + 5"), "bytes");
         assert_eq!(unit("utilization_ratio or utilization_percent"), "unknown");
+    }
+
+    #[test]
+    fn times_zero_is_a_zero_of_no_unit() {
+        assert_eq!(unit("count(requests_total) * 0"), "unknown");
+        assert_eq!(quantity("0 * memory_used_bytes").range, Interval::new(0.0, 0.0));
+        assert_eq!(unit("rate(requests_total[5m]) + on() group_right() (count(memory_used_bytes) * 0)"), "a count per second");
     }
 
     #[test]

@@ -156,14 +156,22 @@ pub struct Panel {
     pub title: Option<Text>,
     pub kind: Option<Text>,
     pub unit: Option<Text>,
+    /// Some field override sets its own unit (`byRegexp` on a legend): which queries keep
+    /// `unit` is not known.
+    pub unit_overridden: bool,
+    /// The color steps the author set and the panel shows, lowest first; none when the panel
+    /// keeps Grafana's default steps or does not show them.
     pub thresholds: Vec<Threshold>,
     pub targets: Vec<QuerySite>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Threshold {
+    /// Where the step's color starts; minus infinity for the base step (`value: null`).
     pub value: f64,
+    /// The value's span; the whole step's for the base step.
     pub span: Span,
+    pub color: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -624,19 +624,42 @@ impl Cx<'_> {
             .filter(|e| e.as_str().is_some_and(|s| !s.trim().is_empty()))
             .filter_map(|e| self.query(e, QueryRole::PanelTarget { panel: panel_name.clone() }, true));
         let defaults = panel.path(&["fieldConfig", "defaults"]);
-        let steps = defaults.and_then(|d| d.path(&["thresholds", "steps"])).map(Node::items).unwrap_or_default();
-        let thresholds = steps
-            .iter()
-            .filter_map(|s| s.get("value"))
-            .filter_map(|v| Some(Threshold { value: v.as_str()?.parse().ok()?, span: self.span(v) }));
         Panel {
             span: self.span(panel),
             kind: self.text_of(panel, "type"),
             // The old graph panel keeps its unit as the left axis format.
             unit: defaults.and_then(|d| self.text_of(d, "unit")).or_else(|| panel.get("yaxes").and_then(|y| y.items().first().and_then(|axis| self.text_of(axis, "format")))),
-            thresholds: thresholds.collect(),
+            unit_overridden: overrides_unit(panel),
+            thresholds: defaults.map(|d| self.thresholds(d)).unwrap_or_default(),
             targets: targets.collect(),
             title,
+        }
+    }
+
+    /// A panel's color steps, lowest first. None for steps nobody sees: a time series that
+    /// neither draws them (`thresholdsStyle: off`) nor colors by them. None for Grafana's
+    /// default (green, red from 80), which every new panel gets whether or not its author
+    /// thought about thresholds.
+    fn thresholds(&self, defaults: &Node) -> Vec<Threshold> {
+        let mode = |path: &[&str]| defaults.path(path).and_then(Node::as_str);
+        let hidden = mode(&["custom", "thresholdsStyle", "mode"]) == Some("off") && mode(&["color", "mode"]) != Some("thresholds");
+        let steps = defaults.path(&["thresholds", "steps"]).map(Node::items).unwrap_or_default();
+        let mut steps: Vec<Threshold> = steps.iter().filter_map(|s| self.threshold(s)).collect();
+        steps.sort_by(|a, b| a.value.total_cmp(&b.value));
+        let grafana_default = matches!(steps.as_slice(), [base, red] if base.value == f64::NEG_INFINITY && red.value == 80.0
+            && base.color.as_deref() == Some("green") && red.color.as_deref() == Some("red"));
+        if hidden || grafana_default {
+            Vec::new()
+        } else {
+            steps
+        }
+    }
+
+    fn threshold(&self, step: &Node) -> Option<Threshold> {
+        let color = step.get_str("color").map(str::to_string);
+        match step.get("value") {
+            Some(value) if !value.is_null() => Some(Threshold { value: value.as_str()?.parse().ok()?, span: self.span(value), color }),
+            _ => Some(Threshold { value: f64::NEG_INFINITY, span: self.span(step), color }),
         }
     }
 
@@ -692,6 +715,12 @@ fn last_top_level_comma(body: &str) -> Option<usize> {
         }
     }
     last
+}
+
+/// Whether a panel's field overrides set a unit of their own.
+fn overrides_unit(panel: &Node) -> bool {
+    let overrides = panel.path(&["fieldConfig", "overrides"]).map(Node::items).unwrap_or_default();
+    overrides.iter().flat_map(|o| o.get("properties").map(Node::items).unwrap_or_default()).any(|p| p.get_str("id") == Some("unit"))
 }
 
 fn datasource_kind(node: &Node) -> Option<&str> {

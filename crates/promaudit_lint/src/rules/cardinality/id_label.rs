@@ -8,9 +8,12 @@ use promql_parser::parser::{Expr, LabelModifier};
 declare_rule! {
     /// ## What it finds
     /// Aggregations that keep a label whose values are unbounded by nature — request, trace,
-    /// span, session or user ids, client IP addresses, full URLs, and the labels
+    /// span, session, user or customer ids and client addresses, and the labels
     /// `cardinality.high_cardinality_labels` in `.promaudit.yaml` adds — in `by (…)`, or a label
-    /// the catalog counts over 1,000 distinct values for on the aggregated metric.
+    /// the catalog counts over 1,000 distinct values for on the aggregated metric. A name alone
+    /// is evidence only when it says the value is new for each request, trace, session, user or
+    /// client: `url`, `path` or `ip` are as often a handful of routes or nodes, and are reported
+    /// only from the catalog's count or the configuration.
     ///
     /// ## Why it matters
     /// Every distinct value becomes a series of the result. Grouped by a request id, a recording
@@ -33,11 +36,27 @@ declare_rule! {
     }
 }
 
-/// Label names whose values are one per request, user or client.
-const UNBOUNDED: &[&str] = &[
-    "request_id", "requestid", "trace_id", "traceid", "span_id", "spanid", "session_id", "sessionid", "user_id", "userid", "customer_id",
-    "client_ip", "remote_addr", "remote_ip", "source_ip", "ip_address", "url", "full_url", "email",
+/// Label names (lower case, without `_`) whose values are one per request, user or client, with
+/// what each value stands for. Only names that say so: instrumentation often fills `url` or `ip`
+/// with a route template or a node's address, which are bounded.
+const UNBOUNDED: &[(&str, &str)] = &[
+    ("requestid", "request"),
+    ("traceid", "trace"),
+    ("spanid", "span"),
+    ("sessionid", "session"),
+    ("userid", "user"),
+    ("customerid", "customer"),
+    ("clientip", "client address"),
+    ("remoteaddr", "client address"),
+    ("remoteip", "client address"),
+    ("sourceip", "client address"),
 ];
+
+/// What each value of `label` stands for when its name says it is a per-request or per-client id.
+fn id_kind(label: &str) -> Option<&'static str> {
+    let key: String = label.chars().filter(|&c| c != '_').map(|c| c.to_ascii_lowercase()).collect();
+    UNBOUNDED.iter().find(|(name, _)| *name == key).map(|&(_, kind)| kind)
+}
 
 /// Distinct values from which a label counts as high-cardinality in the catalog.
 const HIGH_CARDINALITY: u64 = 1000;
@@ -57,8 +76,8 @@ impl Rule for IdLabel {
                     let counted = metric.and_then(|m| cx.catalog.label_values_count(m, label)).filter(|&n| n >= HIGH_CARDINALITY);
                     let message = if let Some(values) = counted {
                         format!("grouping by `{label}` makes one series per distinct value, and `{}` has {values} of them", metric.unwrap_or_default())
-                    } else if UNBOUNDED.contains(&label.to_ascii_lowercase().as_str()) {
-                        format!("grouping by `{label}` makes one series per distinct value: unbounded, it grows until Prometheus runs out of memory")
+                    } else if let Some(kind) = id_kind(label) {
+                        format!("grouping by `{label}` makes one series per {kind}: its name says each {kind} brings a new value, so the result grows without bound")
                     } else if cx.config.high_cardinality_labels.contains(label) {
                         format!("grouping by `{label}` makes one series per distinct value, and the configuration lists it among the high-cardinality labels")
                     } else {
@@ -96,6 +115,20 @@ mod tests {
         let text = "groups:\n- name: a\n  rules:\n  - record: tenant:requests:rate5m\n    expr: sum by (tenant_id, route) (rate(requests_total[5m]))\n";
         insta::assert_snapshot!(crate::testing::snapshot_with_config(&IdLabel, "r.yml", text, "cardinality:\n  high_cardinality_labels: [tenant_id]\n"));
         assert!(snapshot(&IdLabel, "r.yml", text).is_empty());
+    }
+
+    #[test]
+    fn id_names_in_any_case() {
+        assert_eq!(id_kind("requestId"), Some("request"));
+        assert_eq!(id_kind("Client_IP"), Some("client address"));
+    }
+
+    #[test]
+    fn url_and_ip_are_not_ids_by_name() {
+        for label in ["url", "ip", "ip_address", "path", "email"] {
+            let text = format!("groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: sum by ({label}) (rate(requests_total[5m]))\n");
+            assert!(snapshot(&IdLabel, "r.yml", &text).is_empty(), "{label}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@ use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use crate::fixes::list_item_removal;
 use promaudit_diagnostics::{Diagnostic, Edit, Fix};
+use promql_parser::parser::token::{self, TokenId};
 use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality};
 
 declare_rule! {
@@ -15,7 +16,8 @@ declare_rule! {
     /// ## Why it matters
     /// Series are matched on the listed labels. A label one side lacks is empty there and set on
     /// the other side, so no pair ever matches: the result is always empty, and an alert built on
-    /// it can never fire.
+    /// it can never fire. `unless` then never excludes anything, and `or` adds every right-hand
+    /// series, even those the left-hand side already covers.
     ///
     /// ## Example
     /// ```yaml
@@ -54,7 +56,7 @@ impl Rule for JoinMissingLabel {
                             // A missing label is empty: absent on both sides, it still matches.
                             if labels.lacks(label) && sides[1 - at].1.certain.contains(label) {
                                 let diagnostic = Self::META
-                                    .diagnostic(query.file_span(span), format!("the {side} side never has the label `{label}`, so `on(…)` matches nothing and the result is always empty"))
+                                    .diagnostic(query.file_span(span), format!("the {side} side never has the label `{label}`, so `on(…)` matches nothing: {}", unmatched_consequence(binary.op.id())))
                                     .with_help(format!("match on labels both sides carry, or add `{label}` to the {side} side (label_replace, or a join with an info metric)"));
                                 // Emptying `on()` would match on no label at all: not a mechanical fix.
                                 out.push(if spans.len() > 1 {
@@ -90,6 +92,16 @@ impl Rule for JoinMissingLabel {
     }
 }
 
+/// What an operator's result becomes when its matching pairs no series.
+fn unmatched_consequence(op: TokenId) -> &'static str {
+    match op {
+        token::T_LUNLESS => "nothing is ever excluded, and the left-hand side passes unchanged",
+        token::T_LOR => "`or` adds every right-hand series, even those the left-hand side already covers",
+        // `and`, arithmetic and comparisons keep only matched pairs.
+        _ => "the result is always empty",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +126,13 @@ mod tests {
         // Prometheus treats a missing label as empty: `on(env)` pairs series lacking it on both sides.
         let text = "groups:\n- name: a\n  rules:\n  - record: a:b:c\n    expr: sum by (pod) (rate(requests_total[5m])) / on(env, pod) sum by (pod) (rate(requests_total[5m]))\n";
         assert!(snapshot_with_catalog(&JoinMissingLabel, "r.yml", text, CATALOG).is_empty());
+    }
+
+    #[test]
+    fn each_set_operator_says_its_own_consequence() {
+        let text = |op: &str| format!("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: kube_deployment_status_replicas > 1 {op} on(deployment) rate(requests_total[5m]) > 10\n");
+        let messages: Vec<String> = ["and", "or", "unless"].iter().map(|op| snapshot_with_catalog(&JoinMissingLabel, "r.yml", &text(op), CATALOG)).collect();
+        insta::assert_snapshot!(messages.join("\n"));
     }
 
     #[test]

@@ -67,12 +67,12 @@ fn disagreement(alert: &str, quantity: &Quantity, threshold: f64, objective: &Bo
             let what = quantity.describe();
             if threshold > bound * 1.0001 {
                 Some((
-                    format!("alert `{alert}` fires when the {what} exceeds {threshold}{unit}, but {source} promises it stays under {bound}{unit}: between the two the objective is missed and nobody is paged"),
+                    format!("alert `{alert}` fires when {what} exceeds {threshold}{unit}, but {source} promises it stays under {bound}{unit}: between the two the objective is missed and nobody is paged"),
                     format!("alert at the objective's {bound}{unit}, or on the SLO's error-budget burn rate"),
                 ))
             } else if threshold < bound * 0.9999 {
                 Some((
-                    format!("alert `{alert}` fires when the {what} exceeds {threshold}{unit}, below the {bound}{unit} {source} allows: it pages while the objective is met"),
+                    format!("alert `{alert}` fires when {what} exceeds {threshold}{unit}, below the {bound}{unit} {source} allows: it pages while the objective is met"),
                     format!("alert at the objective's {bound}{unit}"),
                 ))
             } else {

@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn same_units_after_conversion() {
-        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: fb_used * 1024 * 1024 > mem_available_bytes\n  - alert: B\n    expr: busy_ratio * 100 > util\n  - alert: C\n    expr: mem_available_bytes / 1024 / 1024 < fb_used\n  - alert: D\n    expr: rate(cpu_seconds_total[5m]) > busy_ratio\n  - alert: E\n    expr: util > 90\n";
+        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: fb_used * 1024 * 1024 > mem_available_bytes\n  - alert: B\n    expr: busy_ratio * 100 > util\n  - alert: C\n    expr: mem_available_bytes / 1024 / 1024 < fb_used\n  - alert: D\n    expr: rate(cpu_seconds_total[5m]) > busy_ratio\n  - alert: E\n    expr: util > 90\n  - alert: F\n    expr: rate(sent_bytes_total[5m]) + on() group_right() (count(util) * 0) > 0\n";
         assert_eq!(snapshot_with_catalog(&Mismatch, "r.yml", text, CATALOG), "");
     }
 }

@@ -46,7 +46,9 @@ impl Rule for PanelUnit {
         });
         for panel in panels.flatten() {
             // Table panels merge their queries into columns, each with its own override.
-            if panel.kind.as_ref().is_some_and(|k| k.value == "table") {
+            // Nor can a panel whose overrides give some of its series another unit be judged by
+            // its default one.
+            if panel.kind.as_ref().is_some_and(|k| k.value == "table") || panel.unit_overridden {
                 continue;
             }
             let Some(unit) = &panel.unit else { continue };
@@ -162,6 +164,20 @@ mod tests {
             ("sum(rate(requests_total[5m]))", "reqps"),
             ("sum(rate(requests_total[5m]))", "short"),
         ]);
+        assert_eq!(snapshot_with_catalog(&PanelUnit, "d.json", &text, CATALOG), "");
+    }
+
+    #[test]
+    fn names_say_the_unit_without_a_catalog() {
+        let text = dashboard(&[("rate(x_seconds_sum[5m]) / rate(x_seconds_count[5m])", "ms"), ("node_network_speed_bytes * 8", "bps")]);
+        let found = crate::testing::snapshot(&PanelUnit, "d.json", &text);
+        assert!(found.contains("`ms`") && !found.contains("`bps`"), "{found}");
+    }
+
+    #[test]
+    fn overridden_units_are_not_judged_by_the_default() {
+        let text = dashboard(&[("histogram_quantile(0.99, sum by (le) (rate(latency_seconds_bucket[5m])))", "ms")]);
+        let text = text.replace("\"defaults\"", "\"overrides\": [{\"matcher\": {\"id\": \"byRegexp\", \"options\": \"/p99/\"}, \"properties\": [{\"id\": \"unit\", \"value\": \"s\"}]}], \"defaults\"");
         assert_eq!(snapshot_with_catalog(&PanelUnit, "d.json", &text, CATALOG), "");
     }
 }
