@@ -42,6 +42,14 @@ fn grafana_logql_line_format_skips_dashboard() {
     assert!(found[0].contains("dashboard.json:6:") && found[0].contains("error[promql/syntax]"), "{found:?}");
 }
 
+/// The comment's apostrophe once opened a string that hid the query from the parser.
+#[test]
+fn grafana_comment_apostrophe_is_checked() {
+    let output = promaudit(&["check", "--format", "short", case_dir("grafana-comment-apostrophe").to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("promql/unsupported-syntax"), "{stdout}");
+}
+
 macro_rules! clean_cases {
     ($($test:ident => $case:literal,)*) => {$(
         #[test]

@@ -46,7 +46,7 @@ impl Rule for PromqlSyntax {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::snapshot;
+    use crate::testing::{check, snapshot};
 
     fn rule_file(expr_line: &str) -> String {
         format!("groups:\n- name: g\n  rules:\n  - alert: HighErrors\n    {expr_line}\n")
@@ -91,6 +91,16 @@ mod tests {
     fn points_through_json_escapes_in_a_dashboard() {
         let text = r#"{"panels": [{"title": "Errors", "targets": [{"expr": "sum(rate(x{code=~\"5..\"}[5m])) by (job"}]}]}"#;
         insta::assert_snapshot!(snapshot(&PromqlSyntax, "dash.json", text));
+    }
+
+    #[test]
+    fn a_comment_with_an_apostrophe_hides_nothing_after_its_line() {
+        let comment = r##"{"panels": [{"title": "P", "targets": [{"expr": "# what we're reading\nsum(rate(x[$__rate_interval]))"}]}]}"##;
+        assert!(check(&PromqlSyntax, "dash.json", comment).is_empty());
+        let broken = comment.replace("x[", "x{code=}[");
+        let found = check(&PromqlSyntax, "dash.json", &broken);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(&broken[found[0].span.start..found[0].span.end], "}");
     }
 
     #[test]
