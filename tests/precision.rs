@@ -15,8 +15,12 @@ fn case_dir(name: &str) -> PathBuf {
 /// The findings at warning or error on one case, one `file:line:col: severity[code] message`
 /// line each.
 fn alarms(name: &str) -> Vec<String> {
-    let dir = case_dir(name);
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    findings(&case_dir(name))
+}
+
+/// The findings at warning or error on the case in `dir`.
+fn findings(dir: &PathBuf) -> Vec<String> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     let is_catalog = |p: &PathBuf| p.is_dir() && matches!(p.file_name().and_then(|n| n.to_str()), Some("cat" | "catalog"));
     let mut args: Vec<String> = vec!["check".into(), "--format".into(), "short".into(), "--fail-on".into(), "error".into()];
@@ -48,6 +52,26 @@ fn grafana_comment_apostrophe_is_checked() {
     let output = promaudit(&["check", "--format", "short", case_dir("grafana-comment-apostrophe").to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains("promql/unsupported-syntax"), "{stdout}");
+}
+
+/// Real defects once missed (fixtures/precision/missed/), each reported now.
+fn missed(name: &str) -> Vec<String> {
+    findings(&repo().join("fixtures/precision/missed").join(name))
+}
+
+#[test]
+fn missed_go_template_dot_field_skips_file() {
+    let found = missed("go-template-dot-field-skips-file");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("rules.yaml:10:87: error[rulefmt/invalid-template]") && found[0].contains("`.labels`"), "{found:?}");
+    assert!(found[1].contains("rules.yaml:12:") && found[1].contains("error[promql/syntax]"), "{found:?}");
+}
+
+#[test]
+fn missed_static_label_in_annotation() {
+    let found = missed("static-label-in-annotation");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("rules.yaml:11:58: warning[alerts/template-label]") && found[0].contains("`stage` is only a static label"), "{found:?}");
 }
 
 macro_rules! clean_cases {
