@@ -114,3 +114,27 @@ fn unless_join_message() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("error[join/missing-label]") && found[0].contains("the left-hand side passes unchanged") && !found[0].contains("always empty"), "{found:?}");
 }
+
+/// The comment's apostrophe once opened a string that hid the query from the parser.
+#[test]
+fn grafana_comment_apostrophe_is_checked() {
+    let dir = repo().join("fixtures/precision/false-positives/grafana-comment-apostrophe");
+    let output = promaudit(&["check", "--format", "short", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("promql/unsupported-syntax"), "{stdout}");
+}
+
+#[test]
+fn missed_go_template_dot_field_skips_file() {
+    let found = alarms_in("missed", "go-template-dot-field-skips-file");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("rules.yaml:10:87: error[rulefmt/invalid-template]") && found[0].contains("`.labels`"), "{found:?}");
+    assert!(found[1].contains("rules.yaml:12:") && found[1].contains("error[promql/syntax]"), "{found:?}");
+}
+
+#[test]
+fn missed_static_label_in_annotation() {
+    let found = alarms_in("missed", "static-label-in-annotation");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("rules.yaml:11:58: warning[alerts/template-label]") && found[0].contains("`stage` is only a static label"), "{found:?}");
+}

@@ -197,11 +197,11 @@ fn read_duration(node: &Node, at: &mut Positions) -> Option<Duration> {
     parsed
 }
 
-/// A Prometheus duration: `30s`, `1m30s`, `500ms`, `1h`, `1d`, `1w`, `1y`.
+/// A Prometheus duration: `30s`, `1m30s`, `500ms`, `1h`, `1d`, `1w`, `1y`, and `0` alone.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let mut rest = text.trim();
-    if rest.is_empty() {
-        return None;
+    if rest.is_empty() || rest == "0" {
+        return (rest == "0").then_some(Duration::ZERO);
     }
     let mut total_ms: u128 = 0;
     while !rest.is_empty() {

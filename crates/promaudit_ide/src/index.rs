@@ -96,7 +96,7 @@ fn value_span(file: &SourceFile, token: Span, value: &str) -> Span {
 
 /// The series names a query selects and their file spans; queries that do not parse give none.
 fn selector_names(site: &QuerySite, cache: &ParseCache) -> Vec<(String, Span)> {
-    let substituted = site.templated.then(|| promaudit_source::placeholders::substitute(&site.query.value));
+    let substituted = site.templated.then(|| site.substituted());
     let (text, map) = match &substituted {
         Some(s) => (s.text.as_str(), Some(&s.map)),
         None => (site.query.value.as_str(), None),

@@ -7,7 +7,7 @@ use crate::config::FileSettings;
 use crate::registry::all_rules;
 use promaudit_diagnostics::{Diagnostic, Span};
 use promaudit_source::artifact::{Extraction, QuerySite};
-use promaudit_source::placeholders::{self, PlaceholderKind};
+use promaudit_source::placeholders::PlaceholderKind;
 use promaudit_source::{OffsetMap, SourceFile};
 use std::path::Path;
 
@@ -133,7 +133,7 @@ fn check_query<'a>(site: &'a QuerySite, cache: &ParseCache) -> CheckedQuery<'a> 
     if !site.templated {
         return CheckedQuery::new(site, OffsetMap::identity(0, text.len()), Vec::new(), cache.parse(text));
     }
-    let substituted = placeholders::substitute(text);
+    let substituted = site.substituted();
     let unknown_placeholders = substituted
         .placeholders
         .iter()

@@ -17,6 +17,38 @@ pub const FUNCTIONS: &[&str] = &[
 
 const KEYWORDS: &[&str] = &["if", "else", "end", "range", "with", "define", "template", "block", "break", "continue", "nil", "true", "false"];
 
+/// What the dot holds where an action stands, which decides the fields it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dot {
+    /// The alert's template data: `.Labels`, `.Value`, `.ExternalLabels`, `.ExternalURL`.
+    Alert,
+    /// One sample of `{{ range query "…" }}`: `.Labels`, `.Value`.
+    Sample,
+    /// Whatever `with`, another `range` or a `define` bound it to.
+    Unknown,
+}
+
+impl Dot {
+    /// The dot inside a block opened by `keyword` with the words of its pipeline.
+    fn inside(self, keyword: &str, pipeline: &[&str]) -> Dot {
+        // `range $i, $s := query …` ranges over what follows the assignment.
+        let source = pipeline.iter().position(|w| *w == ":=").map_or(pipeline.first(), |at| pipeline.get(at + 1));
+        match keyword {
+            "if" => self,
+            "range" if source == Some(&"query") => Dot::Sample,
+            _ => Dot::Unknown,
+        }
+    }
+
+    fn fields(self) -> (&'static [&'static str], &'static str) {
+        match self {
+            Dot::Alert => (&["Labels", "Value", "ExternalLabels", "ExternalURL"], "the alert's template data"),
+            Dot::Sample => (&["Labels", "Value"], "a query result"),
+            Dot::Unknown => (&[], ""),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {
     pub message: String,
@@ -26,7 +58,7 @@ pub struct TemplateError {
 
 /// Checks a template; the first error found, if any.
 pub fn check(text: &str) -> Option<TemplateError> {
-    let mut checker = Checker { scopes: vec![PREDEFINED.iter().map(|v| v.to_string()).collect()], blocks: Vec::new() };
+    let mut checker = Checker { scopes: vec![PREDEFINED.iter().map(|v| v.to_string()).collect()], blocks: Vec::new(), dots: vec![Dot::Alert] };
     let mut pos = 0;
     while let Some(open) = text[pos..].find("{{").map(|i| pos + i) {
         let Some(close) = find_action_end(text, open + 2) else {
@@ -84,6 +116,8 @@ struct Checker {
     scopes: Vec<Vec<String>>,
     /// Open blocks: keyword and its span.
     blocks: Vec<(String, Span)>,
+    /// The dot at the top level and inside each open block.
+    dots: Vec<Dot>,
 }
 
 impl Checker {
@@ -98,10 +132,14 @@ impl Checker {
             return Err(error(start.saturating_sub(2), end + 2, "empty action `{{}}`"));
         };
         let first_text = &text[first.start..first.end];
+        // The block's own pipeline still reads the enclosing dot.
+        let dot = self.dot();
         match first_text {
             "if" | "range" | "with" | "define" | "block" => {
+                let pipeline: Vec<&str> = tokens[1..].iter().map(|t| &text[t.start..t.end]).collect();
                 self.blocks.push((first_text.to_string(), *first));
                 self.scopes.push(Vec::new());
+                self.dots.push(dot.inside(first_text, &pipeline));
             }
             "else" if self.blocks.is_empty() => {
                 return Err(error(first.start, first.end, "`{{else}}` outside `{{if}}`, `{{range}}` or `{{with}}`"));
@@ -111,14 +149,19 @@ impl Checker {
                     return Err(error(first.start, first.end, "`{{end}}` without an open `{{if}}`, `{{range}}` or `{{with}}`"));
                 }
                 self.scopes.pop();
+                self.dots.pop();
                 return Ok(());
             }
             _ => {}
         }
-        self.check_tokens(text, &tokens)
+        self.check_tokens(text, &tokens, dot)
     }
 
-    fn check_tokens(&mut self, text: &str, tokens: &[Span]) -> Result<(), TemplateError> {
+    fn dot(&self) -> Dot {
+        self.dots.last().copied().unwrap_or(Dot::Unknown)
+    }
+
+    fn check_tokens(&mut self, text: &str, tokens: &[Span], dot: Dot) -> Result<(), TemplateError> {
         // `$x := …` and `range $i, $v := …` declare every variable before the assignment.
         let assignment = tokens.iter().position(|t| matches!(&text[t.start..t.end], ":=" | "="));
         for (index, token) in tokens.iter().enumerate() {
@@ -132,6 +175,8 @@ impl Checker {
                     let hint = if name == "$label" { "; did you mean `$labels`?" } else { "" };
                     return Err(error(token.start, token.start + name.len(), format!("undefined variable `{name}`{hint}")));
                 }
+            } else if word.starts_with('.') {
+                check_field(word, token.start, dot)?;
             } else if is_identifier(word) && !KEYWORDS.contains(&word) && !FUNCTIONS.contains(&word) {
                 // Fields (`.Labels`), numbers and literals start otherwise and are not checked.
                 return Err(error(token.start, token.end, format!("function `{word}` is not defined")));
@@ -139,6 +184,20 @@ impl Checker {
         }
         Ok(())
     }
+}
+
+/// The first field of `.Field…` must exist on what the dot holds, or expanding the template
+/// fails and the notification carries the error text. Map keys after it (`.Labels.x`) are free.
+fn check_field(word: &str, start: usize, dot: Dot) -> Result<(), TemplateError> {
+    let name = word[1..].split('.').next().unwrap_or_default();
+    let (fields, holder) = dot.fields();
+    if fields.is_empty() || !is_identifier(name) || fields.contains(&name) {
+        return Ok(());
+    }
+    let listed = fields.iter().map(|f| format!("`.{f}`")).collect::<Vec<_>>().join(", ");
+    let hint = fields.iter().find(|f| f.eq_ignore_ascii_case(name)).map(|f| format!("; did you mean `.{f}`?")).unwrap_or_default();
+    let message = format!("`.{name}` is not a field of {holder} ({listed}): expanding the template fails{hint}");
+    Err(error(start, start + 1 + name.len(), message))
 }
 
 fn is_identifier(word: &str) -> bool {
@@ -177,12 +236,14 @@ fn tokenize(text: &str, start: usize, end: usize) -> Result<Vec<Span>, TemplateE
 /// whole reference.
 pub fn label_references(text: &str) -> Vec<(String, Span)> {
     let mut found = Vec::new();
-    for (start, end) in actions(text) {
+    for (start, end, dot) in actions_with_dot(text) {
         let action = &text[start..end];
         for prefix in ["$labels.", ".Labels."] {
             for (at, _) in action.match_indices(prefix) {
-                // `.Labels.` inside `$foo.Labels.` is not the alert's labels.
-                if prefix == ".Labels." && action[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                // `.Labels.` inside `$foo.Labels.` is not the alert's labels, nor is the
+                // `.Labels.` of a `range query` sample; `$.Labels.` always is.
+                let rooted = action[..at].ends_with('$');
+                if prefix == ".Labels." && !rooted && (action[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') || dot != Dot::Alert) {
                     continue;
                 }
                 let name_start = at + prefix.len();
@@ -200,16 +261,34 @@ pub fn label_references(text: &str) -> Vec<(String, Span)> {
 /// `$value` and `.Value` inside `{{ … }}` actions.
 pub fn value_references(text: &str) -> Vec<Span> {
     let mut found = Vec::new();
-    for (start, end) in actions(text) {
+    for (start, end, dot) in actions_with_dot(text) {
         let action = &text[start..end];
         for word in ["$value", ".Value"] {
             for (at, _) in action.match_indices(word) {
                 let after = action[at + word.len()..].chars().next();
-                if !after.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                let alerts = word == "$value" || dot == Dot::Alert || action[..at].ends_with('$');
+                if alerts && !after.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                     found.push(Span::new(start + at, start + at + word.len()));
                 }
             }
         }
+    }
+    found
+}
+
+/// The actions with the dot each reads (`range` and `with` rebind it inside their blocks).
+fn actions_with_dot(text: &str) -> Vec<(usize, usize, Dot)> {
+    let mut dots = vec![Dot::Alert];
+    let mut found = Vec::new();
+    for (start, end) in actions(text) {
+        let words: Vec<&str> = text[start..end].trim_matches('-').split_whitespace().collect();
+        let dot = dots.last().copied().unwrap_or(Dot::Unknown);
+        match words.first().copied() {
+            Some(keyword @ ("if" | "range" | "with" | "define" | "block")) => dots.push(dot.inside(keyword, &words[1..])),
+            Some("end") if dots.len() > 1 => drop(dots.pop()),
+            _ => {}
+        }
+        found.push((start, end, dot));
     }
     found
 }
@@ -258,6 +337,30 @@ mod tests {
         assert_eq!(message("x {{ end }}"), Some(("`{{end}}` without an open `{{if}}`, `{{range}}` or `{{with}}`".into(), "end")));
         assert_eq!(message("a {{ $value "), Some(("unclosed action: `{{` has no matching `}}`".into(), "{{")));
         assert_eq!(message("{{ $x }}"), Some(("undefined variable `$x`".into(), "$x")));
+    }
+
+    #[test]
+    fn fields_must_exist_on_what_the_dot_holds() {
+        let bad = "{{ range query \"up == 0\" }}{{ .labels.fqdn }} {{ end }}";
+        assert_eq!(message(bad).map(|m| m.1), Some(".labels"));
+        assert!(message(bad).unwrap().0.contains("a query result (`.Labels`, `.Value`)"));
+        assert_eq!(message("{{ .ExternalUrl }}").map(|m| m.1), Some(".ExternalUrl"));
+        for ok in [
+            "{{ range query \"up\" }}{{ .Labels.instance }}={{ .Value }}{{ end }}",
+            "{{ range $i, $s := query \"up\" }}{{ .Labels.job }}{{ end }}",
+            "{{ with $labels.instance }}{{ .anything }}{{ end }}",
+            "{{ .Labels.instance }} {{ .ExternalURL }} {{ if .Value }}{{ .Labels.job }}{{ end }}",
+        ] {
+            assert_eq!(message(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn references_inside_range_query_are_the_samples() {
+        let text = "{{ $labels.job }}: {{ range query \"up\" }}{{ .Labels.instance }} {{ $.Labels.env }} {{ .Value }}{{ end }} {{ .Labels.pod }}";
+        let names: Vec<String> = label_references(text).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["job", "env", "pod"]);
+        assert_eq!(value_references(text), Vec::new());
     }
 
     #[test]

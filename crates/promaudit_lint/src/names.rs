@@ -12,13 +12,14 @@ pub fn is_legacy_metric_name(name: &str) -> bool {
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
-/// A Prometheus duration: one or more `<number><unit>` with units y w d h m s ms, largest first.
+/// A Prometheus duration: one or more `<number><unit>` with units y w d h m s ms, largest first,
+/// or `0` alone (model.ParseDuration's one unit-less value).
 pub fn is_duration(text: &str) -> bool {
     const UNITS: [&str; 7] = ["y", "w", "d", "h", "m", "s", "ms"];
     let mut rest = text;
     let mut last_unit = None;
-    if rest.is_empty() {
-        return false;
+    if rest.is_empty() || rest == "0" {
+        return rest == "0";
     }
     while !rest.is_empty() {
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
@@ -55,10 +56,10 @@ mod tests {
 
     #[test]
     fn durations() {
-        for ok in ["5m", "1h30m", "0s", "100ms", "2w", "1y2w3d4h5m6s7ms"] {
+        for ok in ["5m", "1h30m", "0s", "0", "100ms", "2w", "1y2w3d4h5m6s7ms"] {
             assert!(is_duration(ok), "{ok}");
         }
-        for bad in ["", "5", "m", "5 m", "1m1h", "5min", "-5m", "1.5h", "5mm"] {
+        for bad in ["", "5", "00", "1", "m", "5 m", "1m1h", "5min", "-5m", "1.5h", "5mm"] {
             assert!(!is_duration(bad), "{bad}");
         }
     }
@@ -68,6 +69,7 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Some(std::time::Duration::from_secs(90)));
         assert_eq!(parse_duration("15s"), Some(std::time::Duration::from_secs(15)));
         assert_eq!(parse_duration("250ms"), Some(std::time::Duration::from_millis(250)));
+        assert_eq!(parse_duration("0"), Some(std::time::Duration::ZERO));
         assert_eq!(parse_duration("5 min"), None);
     }
 

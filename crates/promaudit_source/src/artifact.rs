@@ -92,6 +92,15 @@ pub struct QuerySite {
     pub role: QueryRole,
     /// The query language is known to be templated (Grafana, Sloth), so placeholders are expected.
     pub templated: bool,
+    /// A value of each variable whose values the dashboard lists (custom, constant, interval).
+    pub values: Vec<(String, String)>,
+}
+
+impl QuerySite {
+    /// The query with its placeholders replaced by PromQL that parses.
+    pub fn substituted(&self) -> crate::placeholders::Substituted {
+        crate::placeholders::substitute_with(&self.query.value, &self.values)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -41,7 +41,7 @@ fn is_markdown(file: &SourceFile) -> bool {
     by_name || (!markdown::fenced_blocks(&file.text).is_empty() && file.text.trim_start().starts_with('#') && !looks_like_json(&file.text))
 }
 
-fn looks_like_json(text: &str) -> bool {
+pub(crate) fn looks_like_json(text: &str) -> bool {
     matches!(text.trim_start_matches('\u{feff}').trim_start().as_bytes().first(), Some(b'{' | b'['))
 }
 
@@ -243,7 +243,7 @@ impl Cx<'_> {
 
     fn query(&self, node: &Node, role: QueryRole, templated: bool) -> Option<QuerySite> {
         node.scalar()?;
-        Some(QuerySite { query: self.mapped(node), role, templated })
+        Some(QuerySite { query: self.mapped(node), role, templated, values: Vec::new() })
     }
 
     fn shape(&self, out: &mut Extraction, node: &Node, message: impl Into<String>) {
@@ -593,36 +593,38 @@ impl Cx<'_> {
     }
 
     fn dashboard(&self, dash: &Node) -> Dashboard {
+        let templating = Templating::of(dash);
         let mut panels = Vec::new();
-        self.collect_panels(dash, &mut panels);
+        self.collect_panels(dash, &templating, &mut panels);
         let variables = dash.path(&["templating", "list"]).map(Node::items).unwrap_or_default();
-        let variables = variables.iter().filter(|v| v.get_str("type") == Some("query")).filter_map(|v| self.variable_query(v));
+        let variables = variables.iter().filter(|v| v.get_str("type") == Some("query")).filter_map(|v| self.variable_query(v, &templating));
         Dashboard { span: self.span(dash), title: self.text_of(dash, "title"), variables: variables.collect(), panels }
     }
 
     /// Panels nest in collapsed rows (`panels[].panels`) and in the old `rows[].panels` layout.
-    fn collect_panels(&self, container: &Node, panels: &mut Vec<Panel>) {
+    fn collect_panels(&self, container: &Node, templating: &Templating, panels: &mut Vec<Panel>) {
         for key in ["panels", "rows"] {
             for panel in container.get(key).map(Node::items).unwrap_or_default() {
                 if panel.get("targets").is_some() {
-                    panels.push(self.panel(panel));
+                    panels.push(self.panel(panel, templating));
                 }
-                self.collect_panels(panel, panels);
+                self.collect_panels(panel, templating, panels);
             }
         }
     }
 
-    fn panel(&self, panel: &Node) -> Panel {
+    fn panel(&self, panel: &Node, templating: &Templating) -> Panel {
         let title = self.text_of(panel, "title");
         let panel_name = title.as_ref().map(|t| t.value.clone()).unwrap_or_else(|| "untitled".into());
-        let panel_source = datasource_kind(panel);
+        let panel_source = templating.source_kind(panel);
         let targets = panel.get("targets").map(Node::items).unwrap_or_default();
         let targets = targets
             .iter()
-            .filter(|t| is_prometheus_kind(datasource_kind(t).or(panel_source)))
+            .filter(|t| is_prometheus_kind(templating.source_kind(t).or(panel_source)))
             .filter_map(|t| t.get("expr"))
             .filter(|e| e.as_str().is_some_and(|s| !s.trim().is_empty()))
-            .filter_map(|e| self.query(e, QueryRole::PanelTarget { panel: panel_name.clone() }, true));
+            .filter_map(|e| self.query(e, QueryRole::PanelTarget { panel: panel_name.clone() }, true))
+            .map(|site| QuerySite { values: templating.values.clone(), ..site });
         let defaults = panel.path(&["fieldConfig", "defaults"]);
         Panel {
             span: self.span(panel),
@@ -664,8 +666,8 @@ impl Cx<'_> {
     }
 
     /// Query variables hold `label_values(expr, label)`, `query_result(expr)` or a bare expression.
-    fn variable_query(&self, variable: &Node) -> Option<QuerySite> {
-        if !is_prometheus_kind(datasource_kind(variable)) {
+    fn variable_query(&self, variable: &Node, templating: &Templating) -> Option<QuerySite> {
+        if !is_prometheus_kind(templating.source_kind(variable)) {
             return None;
         }
         let node = variable.get("query").map(|q| q.get("query").unwrap_or(q))?;
@@ -723,9 +725,55 @@ fn overrides_unit(panel: &Node) -> bool {
     overrides.iter().flat_map(|o| o.get("properties").map(Node::items).unwrap_or_default()).any(|p| p.get_str("id") == Some("unit"))
 }
 
-fn datasource_kind(node: &Node) -> Option<&str> {
-    let ds = node.get("datasource")?;
-    ds.get_str("type").or_else(|| ds.as_str())
+/// What a dashboard's `templating` says about its variables.
+#[derive(Default)]
+struct Templating {
+    /// Data source variables and the plugin each selects (`loki`, `prometheus`).
+    sources: Vec<(String, String)>,
+    /// A value of each variable whose values the dashboard lists.
+    values: Vec<(String, String)>,
+}
+
+impl Templating {
+    fn of(dash: &Node) -> Templating {
+        let mut templating = Templating::default();
+        for variable in dash.path(&["templating", "list"]).map(Node::items).unwrap_or_default() {
+            let (Some(name), Some(kind)) = (variable.get_str("name"), variable.get_str("type")) else { continue };
+            let known = match kind {
+                "datasource" => (&mut templating.sources, variable.get_str("query").map(str::to_string)),
+                "custom" | "constant" | "interval" | "textbox" => (&mut templating.values, listed_value(variable)),
+                _ => continue,
+            };
+            known.0.extend(known.1.map(|value| (name.to_string(), value)));
+        }
+        templating
+    }
+
+    /// The data source a panel, target or variable reads: its `type`, else the plugin of the
+    /// data source variable it names (`"datasource": "$loki"`), else the name itself.
+    fn source_kind<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
+        let ds = node.get("datasource")?;
+        if let Some(kind) = ds.get_str("type") {
+            return Some(kind);
+        }
+        let variable = ds.as_str().or_else(|| ds.get_str("uid")).and_then(placeholders::sole_variable);
+        let plugin = variable.and_then(|v| self.sources.iter().find(|(name, _)| *name == v));
+        plugin.map(|(_, plugin)| plugin.as_str()).or_else(|| ds.as_str())
+    }
+}
+
+/// A listed variable's current value, else its first: `custom` and `interval` list `a,b` or
+/// `text : value,…`; `constant` and `textbox` hold one value.
+fn listed_value(variable: &Node) -> Option<String> {
+    if let Some(current) = variable.path(&["current", "value"]).and_then(Node::as_str).filter(|v| !v.is_empty()) {
+        return Some(current.to_string());
+    }
+    let query = variable.get_str("query")?;
+    let first = match variable.get_str("type") {
+        Some("custom" | "interval") => query.split(',').next()?.rsplit(" : ").next()?,
+        _ => query,
+    };
+    Some(first.trim().to_string())
 }
 
 /// Unknown and templated (`$datasource`, `${DS_PROMETHEUS}`) data sources count as Prometheus.
@@ -857,6 +905,20 @@ mod tests {
         let out = artifacts("t.yml", "tests:\n  - name: a\n    steps: [1]\n");
         assert!(out.artifacts.is_empty());
         assert!(matches!(out.problems.as_slice(), [Problem::Skipped { .. }]), "{:?}", out.problems);
+    }
+
+    #[test]
+    fn dashboard_templating_names_sources_and_values() {
+        let json = r#"{"panels": [
+          {"datasource": "$logs", "targets": [{"expr": "{job=\"x\"} |= \"e\""}]},
+          {"datasource": {"uid": "${metrics}"}, "targets": [{"expr": "topk($k, up)"}]}],
+         "templating": {"list": [{"name": "logs", "type": "datasource", "query": "loki"},
+           {"name": "metrics", "type": "datasource", "query": "prometheus"},
+           {"name": "k", "type": "custom", "query": "Two : 2, Four : 4"}]}}"#;
+        let out = artifacts("d.json", json);
+        let [Artifact::Dashboard(dashboard)] = out.artifacts.as_slice() else { panic!("{out:?}") };
+        assert!(dashboard.panels[0].targets.is_empty());
+        assert_eq!(dashboard.panels[1].targets[0].values, vec![("k".to_string(), "2".to_string())]);
     }
 
     #[test]

@@ -46,20 +46,29 @@ const DURATION_MACROS: &[&str] = &["__rate_interval", "__interval", "__range", "
 const NUMBER_MACROS: &[&str] = &["__interval_ms", "__range_s", "__range_ms", "__from", "__to"];
 
 pub fn substitute(query: &str) -> Substituted {
+    substitute_with(query, &[])
+}
+
+/// Like [`substitute`], with the values of variables the dashboard defines (`name`, `value`):
+/// where the place does not say what a variable stands for (`topk by (job) ($k, …)`,
+/// `up $op on (job) …`), its value does.
+pub fn substitute_with(query: &str, values: &[(String, String)]) -> Substituted {
     let mut out = Substituted { text: String::with_capacity(query.len()), map: OffsetMap::default(), placeholders: Vec::new() };
     let bytes = query.as_bytes();
     let mut scanner = ContextScanner::default();
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let Some((len, name, kind)) = placeholder_at(query, i, scanner.in_string.is_some()) else {
+        // A placeholder in a `#` comment is never expanded into the query Prometheus reads.
+        let found = if scanner.in_comment { None } else { placeholder_at(query, i, scanner.in_string.is_some()) };
+        let Some((len, name, kind)) = found else {
             scanner.advance(query, i);
             i += query[i..].chars().next().map_or(1, char::len_utf8);
             continue;
         };
         out.text.push_str(&query[run_start..i]);
         out.map.push_verbatim(i - run_start, run_start);
-        let replacement = replacement(scanner.context(), &name, kind);
+        let replacement = replacement(scanner.context(), &name, kind, values);
         out.text.push_str(&replacement);
         out.map.push_replaced(replacement.len(), i, len);
         out.placeholders.push(Placeholder { name, span: Span::new(i, i + len), kind });
@@ -72,16 +81,32 @@ pub fn substitute(query: &str) -> Substituted {
     out
 }
 
-fn replacement(context: Context, name: &str, kind: PlaceholderKind) -> String {
+fn replacement(context: Context, name: &str, kind: PlaceholderKind, values: &[(String, String)]) -> String {
     let is_number_macro = kind == PlaceholderKind::Builtin && NUMBER_MACROS.contains(&name);
-    match context {
+    let value = values.iter().find(|(n, v)| n == name && is_promql_token(v)).map(|(_, v)| v);
+    match (context, value) {
         _ if is_number_macro => "1".into(),
-        Context::Duration => "5m".into(),
-        Context::Number => "1".into(),
-        Context::String => identifier(name),
-        Context::Identifier if kind == PlaceholderKind::Unknown => "unknown_placeholder".into(),
-        Context::Identifier => identifier(name),
+        (Context::Identifier, Some(value)) if kind == PlaceholderKind::Variable => value.clone(),
+        (Context::Duration, _) => "5m".into(),
+        (Context::Number, _) => "1".into(),
+        (Context::String, _) => identifier(name),
+        (Context::Identifier, _) if kind == PlaceholderKind::Unknown => "unknown_placeholder".into(),
+        (Context::Identifier, _) => identifier(name),
     }
+}
+
+/// A value that stands as one PromQL token: a number, a name or keyword (`or`, `sum`), an
+/// operator. Anything else (`$__all`, `a|b`) would make a syntax error of its own.
+fn is_promql_token(value: &str) -> bool {
+    const OPERATORS: &[&str] = &["==", "!=", ">=", "<=", ">", "<", "+", "-", "*", "/", "%", "^"];
+    let word = !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
+    word || value.parse::<f64>().is_ok() || OPERATORS.contains(&value)
+}
+
+/// The variable a whole text names (`$ds`, `${ds}`, `[[ds]]`), as data source fields do.
+pub fn sole_variable(text: &str) -> Option<String> {
+    let (len, name, kind) = placeholder_at(text, 0, false)?;
+    (len == text.len() && kind == PlaceholderKind::Variable).then_some(name)
 }
 
 /// A valid PromQL identifier derived from a variable name.
@@ -136,6 +161,8 @@ fn kind_of(name: &str) -> PlaceholderKind {
 #[derive(Default)]
 struct ContextScanner {
     in_string: Option<u8>,
+    /// In a `#` comment, which runs to the end of its line.
+    in_comment: bool,
     escaped: bool,
     bracket_depth: usize,
     /// The last significant character outside strings, and the last word.
@@ -147,6 +174,10 @@ struct ContextScanner {
 impl ContextScanner {
     fn advance(&mut self, query: &str, at: usize) {
         let b = query.as_bytes()[at];
+        if self.in_comment {
+            self.in_comment = b != b'\n';
+            return;
+        }
         if let Some(quote) = self.in_string {
             if self.escaped {
                 self.escaped = false;
@@ -168,6 +199,10 @@ impl ContextScanner {
         }
         match b {
             b'"' | b'\'' | b'`' => self.in_string = Some(b),
+            b'#' => {
+                self.in_comment = true;
+                return;
+            }
             b'[' => self.bracket_depth += 1,
             b']' => self.bracket_depth = self.bracket_depth.saturating_sub(1),
             _ => {}
@@ -206,21 +241,35 @@ impl ContextScanner {
 /// opposed to a rule file whose annotations hold alert templates like `{{ $labels.job }}`.
 pub fn looks_like_go_template(text: &str) -> bool {
     const HELM_ACTIONS: &[&str] = &[".Values", ".Release", ".Chart", ".Capabilities", "include ", "template ", "toYaml", "tpl ", "$.Values"];
+    // JSON holds templates only in strings, whose reader owns them (LogQL's `line_format "{{.msg}}"`).
+    let json = crate::extract::looks_like_json(text);
+    // Open blocks, each true for `range`/`with`, which rebind the dot to a value of their own.
+    let mut blocks: Vec<bool> = Vec::new();
     let mut from = 0;
     while let Some(open) = text[from..].find("{{").map(|i| from + i) {
         let after = &text[open + 2..];
         let Some(close) = after.find("}}") else { break };
         let action = after[..close].trim_start_matches('-').trim();
+        let keyword = action.split_whitespace().next().unwrap_or_default();
         // A template that writes a template (`{{"{{$labels.x}}"}}`, `{{ printf "{{ … }}" }}`).
         let writes_template = action.contains("\"{{") || after[..close].contains("{{");
         let helm = HELM_ACTIONS.iter().any(|a| action.starts_with(a) || action.contains(&format!(" {a}")));
         // `{{ .version }}`: a lowercase data field; Prometheus and Alertmanager data is `.Labels`,
         // `.Value`, `.GroupLabels`, and Sloth's query window is `{{.window}}`.
-        let lowercase_field = action.strip_prefix('.').is_some_and(|f| f.starts_with(|c: char| c.is_ascii_lowercase()) && f != "window");
+        // Inside `range`/`with` the field is the element's (`{{ range query "…" }}{{ .labels.x }}`):
+        // the alert template's own business.
+        let rebound = blocks.contains(&true);
+        let lowercase_field = !json && !rebound && action.strip_prefix('.').is_some_and(|f| f.starts_with(|c: char| c.is_ascii_lowercase()) && f != "window");
         // `{{- if … }}` on a line of its own templates the YAML structure itself.
         let line_start = text[..open].rsplit('\n').next().is_some_and(|l| l.trim().is_empty()) && after[..close].starts_with('-');
         if writes_template || helm || lowercase_field || line_start {
             return true;
+        }
+        match keyword {
+            "range" | "with" => blocks.push(true),
+            "if" | "define" | "block" => blocks.push(false),
+            "end" => drop(blocks.pop()),
+            _ => {}
         }
         from = open + 2 + close + 2;
     }
@@ -243,6 +292,32 @@ mod tests {
         assert_eq!(substituted("[[metric]]{a=~\"${re:regex}\"}"), "metric{a=~\"re\"}");
         assert_eq!(substituted("x / $__interval_ms"), "x / 1");
         assert_eq!(substituted("label_replace(x, \"a\", \"$1\", \"b\", \"(.*)\")"), "label_replace(x, \"a\", \"$1\", \"b\", \"(.*)\")");
+    }
+
+    #[test]
+    fn known_values_stand_where_the_place_says_nothing() {
+        let values = [("k".to_string(), "4".to_string()), ("op".to_string(), "unless".to_string()), ("all".to_string(), "$__all".to_string())];
+        let with = |query: &str| substitute_with(query, &values).text;
+        assert_eq!(with("topk by (job) ($k, x)"), "topk by (job) (4, x)");
+        assert_eq!(with("up $op on (job) x"), "up unless on (job) x");
+        // Strings and brackets keep their shape; a value that is no token falls back.
+        assert_eq!(with("x{a=\"$k\"}[$k] > $k"), "x{a=\"k\"}[5m] > 1");
+        assert_eq!(with("sum by ($all) (x)"), "sum by (all) (x)");
+    }
+
+    #[test]
+    fn comments_run_to_the_end_of_their_line() {
+        assert_eq!(substituted("# what we're reading $x\nrate(x[$__rate_interval])"), "# what we're reading $x\nrate(x[5m])");
+        assert_eq!(substitute("# {{ if .a }}\nx").placeholders, Vec::new());
+        assert_eq!(substituted("x{a=\"#$b\"}"), "x{a=\"#b\"}");
+    }
+
+    #[test]
+    fn a_data_source_field_names_one_variable() {
+        assert_eq!(sole_variable("$loki_ds").as_deref(), Some("loki_ds"));
+        assert_eq!(sole_variable("${ds}").as_deref(), Some("ds"));
+        assert_eq!(sole_variable("$ds-2"), None);
+        assert_eq!(sole_variable("prometheus"), None);
     }
 
     #[test]
@@ -272,5 +347,13 @@ mod tests {
         assert!(!looks_like_go_template("error_query: sum(rate(x[{{.window}}]))\n"));
         assert!(!looks_like_go_template("description: \"{{ with $labels.cluster -}} on {{ . }} {{- end }}\"\n"));
         assert!(!looks_like_go_template("subject: '{{ .GroupLabels.alertname }}'\n"));
+    }
+
+    #[test]
+    fn a_dot_field_of_a_range_element_or_a_json_string_is_no_go_templated_file() {
+        assert!(!looks_like_go_template("summary: '{{ range query \"up\" }}{{ .labels.fqdn }} {{ end }}'\n"));
+        assert!(looks_like_go_template("summary: '{{ range query \"up\" }}{{ end }}{{ .version }}'\n"));
+        assert!(!looks_like_go_template("{\"expr\": \"{job=\\\"x\\\"} | line_format \\\"{{.msg}}\\\"\"}"));
+        assert!(looks_like_go_template("{\"expr\": \"{{ .Values.metric }}\"}"));
     }
 }

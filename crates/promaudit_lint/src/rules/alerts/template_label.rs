@@ -3,13 +3,15 @@ use crate::declare_rule;
 use crate::gotemplate::label_references;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
+use promaudit_semantic::LabelSet;
 
 declare_rule! {
     /// ## What it finds
     /// Alert labels and annotations that use `{{ $labels.x }}` where no series of the alert's
     /// expression can carry `x`: an aggregation dropped it (`sum by (job)` keeps only `job`),
-    /// a join kept only the `on(…)` labels, or the metric never had it. Labels the rule sets in
-    /// `labels:` count as present.
+    /// a join kept only the `on(…)` labels, or the metric never had it. Also `$labels.x` where
+    /// `x` is only a static label of the rule (`labels:`): Prometheus adds those after expanding
+    /// the templates, so `$labels` holds only the series' own labels.
     ///
     /// ## Why it matters
     /// The template renders an empty string. The page says "instance  is down" or "high error
@@ -25,7 +27,7 @@ declare_rule! {
     ///
     /// ## Fix
     /// Keep the label in the expression (`sum by (service) (…) / sum by (service) (…)`), or drop
-    /// it from the template.
+    /// it from the template. For a static label, write its value in the template directly.
     pub TemplateLabel {
         code: "alerts/template-label",
         category: Correctness,
@@ -44,20 +46,33 @@ impl Rule for TemplateLabel {
             let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
             let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
             let labels = cx.labels(query, &parsed.expr);
-            let set_by_rule = |name: &str| rule.labels.iter().any(|(key, _)| key.value == name);
             for (key, template) in rule.labels.iter().chain(&rule.annotations) {
                 for (name, span) in label_references(&template.value) {
-                    if !labels.lacks(&name) || set_by_rule(&name) {
+                    if !labels.lacks(&name) {
                         continue;
                     }
-                    let kept = labels.possible.as_ref().map(|p| p.iter().filter(|l| *l != "__name__").map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")).unwrap_or_default();
-                    let kept = if kept.is_empty() { "no labels".to_string() } else { kept };
-                    let message = format!("`{}` of alert `{}` uses `$labels.{name}`, but the alert's series carry only {kept}: it renders empty", key.value, alert.value);
-                    out.push(Self::META.diagnostic(template.file_span(span), message).with_help(format!("keep `{name}` in the expression (add it to `by (…)` or `on (…)`), or drop it from the template")));
+                    let uses = format!("`{}` of alert `{}` uses `$labels.{name}`", key.value, alert.value);
+                    // A label copying itself (`team: '{{ $labels.team }}'`) only hopes for the series' own.
+                    let static_label = rule.labels.iter().find(|(label, _)| label.value == name && label.span != key.span);
+                    let diagnostic = match static_label {
+                        Some((_, value)) => Self::META
+                            .diagnostic(template.file_span(span), format!("{uses}, but `{name}` is only a static label of the rule: `labels:` are added after templates are expanded, so it renders empty"))
+                            .with_help(format!("write the value directly: `{}`", value.value)),
+                        None => Self::META
+                            .diagnostic(template.file_span(span), format!("{uses}, but the alert's series carry only {}: it renders empty", kept(&labels)))
+                            .with_help(format!("keep `{name}` in the expression (add it to `by (…)` or `on (…)`), or drop it from the template")),
+                    };
+                    out.push(diagnostic);
                 }
             }
         }
     }
+}
+
+/// The labels the series can carry, for a message: "`job`, `instance`" or "no labels".
+fn kept(labels: &LabelSet) -> String {
+    let kept: Vec<String> = labels.possible.iter().flatten().filter(|l| *l != "__name__").map(|l| format!("`{l}`")).collect();
+    if kept.is_empty() { "no labels".to_string() } else { kept.join(", ") }
 }
 
 #[cfg(test)]
@@ -69,6 +84,14 @@ mod tests {
     fn labels_dropped_by_aggregation() {
         let text = "groups:\n- name: a\n  rules:\n  - alert: HighErrorRate\n    expr: sum by (job) (rate(errors_total[5m])) > 1\n    labels:\n      team: '{{ $labels.team }}'\n    annotations:\n      summary: \"errors on {{ $labels.job }}/{{ $labels.instance }}\"\n";
         insta::assert_snapshot!(snapshot(&TemplateLabel, "r.yml", text));
+    }
+
+    #[test]
+    fn static_labels_are_not_in_labels() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: QueueStuck\n    expr: sum by (queue) (rate(jobs_total[30m])) == 0\n    labels:\n      stage: main\n    annotations:\n      summary: \"{{ $labels.queue }} in {{ $labels.stage }} is stuck\"\n";
+        insta::assert_snapshot!(snapshot(&TemplateLabel, "r.yml", text));
+        // Series that may carry `stage` themselves win over the static label: nothing to say.
+        assert_eq!(snapshot(&TemplateLabel, "r.yml", &text.replace("sum by (queue) ", "")), "");
     }
 
     #[test]

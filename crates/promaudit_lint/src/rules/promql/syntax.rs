@@ -79,7 +79,7 @@ fn series_problem(text: &str) -> Option<(Span, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::snapshot;
+    use crate::testing::{check, snapshot};
 
     fn rule_file(expr_line: &str) -> String {
         format!("groups:\n- name: g\n  rules:\n  - alert: HighErrors\n    {expr_line}\n")
@@ -131,6 +131,16 @@ mod tests {
     #[test]
     fn promtool_test_series_and_expressions() {
         insta::assert_snapshot!(snapshot(&PromqlSyntax, "r_test.yml", PROMTOOL_TEST));
+    }
+
+    #[test]
+    fn a_comment_with_an_apostrophe_hides_nothing_after_its_line() {
+        let comment = r##"{"panels": [{"title": "P", "targets": [{"expr": "# what we're reading\nsum(rate(x[$__rate_interval]))"}]}]}"##;
+        assert!(check(&PromqlSyntax, "dash.json", comment).is_empty());
+        let broken = comment.replace("x[", "x{code=}[");
+        let found = check(&PromqlSyntax, "dash.json", &broken);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(&broken[found[0].span.start..found[0].span.end], "}");
     }
 
     #[test]

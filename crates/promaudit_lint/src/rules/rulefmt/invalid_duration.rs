@@ -64,4 +64,10 @@ mod tests {
     fn real_durations() {
         assert!(snapshot(&InvalidDuration, "r.yml", "groups:\n  - name: a\n    interval: 30s\n    rules:\n      - alert: A\n        expr: up == 0\n        for: 1h30m\n").is_empty());
     }
+
+    #[test]
+    fn zero_alone_needs_no_unit() {
+        assert!(snapshot(&InvalidDuration, "r.yml", "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: up == 0\n        for: \"0\"\n").is_empty());
+        assert!(!snapshot(&InvalidDuration, "r.yml", "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: up == 0\n        for: 10\n").is_empty());
+    }
 }
