@@ -20,6 +20,15 @@ pub struct FileContext<'a> {
     pub series_limit: u64,
     pub project: &'a crate::project::ProjectFacts,
     pub config: &'a crate::config::Config,
+    /// The servers of this file's rule groups (with their spans) and of its other queries,
+    /// worked out at the first question.
+    pub scopes: std::cell::OnceCell<FileScopes>,
+}
+
+/// Which server evaluates each part of one file.
+pub struct FileScopes {
+    groups: Vec<(Span, crate::servers::Scope)>,
+    file: crate::servers::Scope,
 }
 
 impl<'a> FileContext<'a> {
@@ -139,18 +148,25 @@ pub fn selector_of(expr: &promql_parser::parser::Expr) -> Option<&promql_parser:
 }
 
 impl FileContext<'_> {
+    fn scopes(&self) -> &FileScopes {
+        self.scopes.get_or_init(|| {
+            let (servers, display) = (&self.project.servers, self.file.display_path());
+            let groups = self.rule_files().flat_map(|f| &f.groups).map(|g| (g.span, servers.scope_of(&self.file.path, &display, g.partial_response_strategy.is_some()))).collect();
+            FileScopes { groups, file: crate::servers::Scope::File(display) }
+        })
+    }
+
     /// The server evaluating `group` of this file.
     pub fn scope_of(&self, group: &promaudit_source::artifact::RuleGroup) -> crate::servers::Scope {
-        self.project.servers.scope_of(&self.file.path, &self.file.display_path(), group.partial_response_strategy.is_some())
+        let scopes = self.scopes();
+        scopes.groups.iter().find(|(span, _)| *span == group.span).map_or_else(|| scopes.file.clone(), |(_, scope)| scope.clone())
     }
 
     /// The server evaluating a query: its rule group's; a dashboard's or an SLO's is its file's.
     pub fn scope_of_site(&self, site: &QuerySite) -> crate::servers::Scope {
         let at = site.query.map.map_span(Span::empty(0)).start;
-        match self.rule_files().flat_map(|f| &f.groups).find(|g| g.span.start <= at && at <= g.span.end) {
-            Some(group) => self.scope_of(group),
-            None => crate::servers::Scope::File(self.file.display_path()),
-        }
+        let scopes = self.scopes();
+        scopes.groups.iter().find(|(span, _)| span.start <= at && at <= span.end).map_or_else(|| scopes.file.clone(), |(_, scope)| scope.clone())
     }
 
     /// The catalog as the server evaluating `site` sees it.

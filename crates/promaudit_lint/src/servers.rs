@@ -65,6 +65,8 @@ pub struct Servers {
     root: PathBuf,
     /// Files that load rule files into one server: a prometheus.yml, a promtool test.
     loaders: Vec<Loader>,
+    /// The external label names the configuration and the loaders name.
+    named_external_labels: Vec<String>,
 }
 
 /// A file naming the rule files one server loads (a prometheus.yml's or a promtool test's
@@ -99,7 +101,12 @@ impl Loader {
 
 impl Servers {
     pub fn new(configured: Vec<ServerConfig>, root: PathBuf, loaders: Vec<Loader>) -> Servers {
-        Servers { configured, root, loaders }
+        let configured_labels = configured.iter().flat_map(|s| s.external_labels.keys());
+        let loaded_labels = loaders.iter().filter_map(|l| l.external_labels.as_ref()).flat_map(|l| l.keys());
+        let mut named_external_labels: Vec<String> = configured_labels.chain(loaded_labels).cloned().collect();
+        named_external_labels.sort();
+        named_external_labels.dedup();
+        Servers { configured, root, loaders, named_external_labels }
     }
 
     /// The scope of a group in the file at `path` (shown as `display`); `thanos` when the group
@@ -141,15 +148,10 @@ impl Servers {
     /// Labels that may be external labels for a reader in `scope`: those the configured servers
     /// and prometheus.yml files name, and, unless the reader is a configured server (whose
     /// configuration names them all), the names setups conventionally use.
-    pub fn external_label_names(&self, scope: &Scope) -> Vec<String> {
-        let configured = self.configured.iter().flat_map(|s| s.external_labels.keys());
-        let loaded = self.loaders.iter().filter_map(|l| l.external_labels.as_ref()).flat_map(|l| l.keys());
-        let mut names: Vec<String> = configured.chain(loaded).cloned().collect();
+    pub fn external_label_names(&self, scope: &Scope) -> impl Iterator<Item = &str> {
         let known = matches!(scope, Scope::Server(name) if self.configured.iter().any(|s| &s.name == name));
-        if !known {
-            names.extend(CONVENTIONAL_EXTERNAL_LABELS.iter().map(|l| l.to_string()));
-        }
-        names
+        let conventional = if known { &[][..] } else { CONVENTIONAL_EXTERNAL_LABELS };
+        self.named_external_labels.iter().map(String::as_str).chain(conventional.iter().copied())
     }
 
     /// The external labels of a server; `None` when unknown.
@@ -201,7 +203,7 @@ impl promaudit_semantic::MetricFacts for SeenFrom<'_> {
         }?;
         let servers = &self.project.servers;
         if servers.sees_external_labels(&self.reader) {
-            labels.extend(servers.external_label_names(&self.reader));
+            labels.extend(servers.external_label_names(&self.reader).map(str::to_string));
         }
         Some(labels)
     }

@@ -43,12 +43,11 @@ impl Rule for GroupingMismatch {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for slo in cx.slo_specs().flat_map(|s| &s.slos) {
-            let (Some((part, part_parse)), Some((_, total_parse))) = (cx.slo_query(slo, &[SloPart::Errors, SloPart::Bad, SloPart::Good]), cx.slo_query(slo, &[SloPart::Total])) else { continue };
+            let (Some((part, part_parse)), Some((total, total_parse))) = (cx.slo_query(slo, &[SloPart::Errors, SloPart::Bad, SloPart::Good]), cx.slo_query(slo, &[SloPart::Total])) else { continue };
             let (Some((labels, at)), Some((total_labels, _))) = (grouping(part_parse, &part_parse.expr), grouping(total_parse, &total_parse.expr)) else { continue };
             if labels == total_labels {
                 continue;
             }
-            let (total, _) = cx.slo_query(slo, &[SloPart::Total]).expect("found above");
             let proven = extra_label_present(&labels, &total_labels, &cx.labels(part, &part_parse.expr)) || extra_label_present(&total_labels, &labels, &cx.labels(total, &total_parse.expr));
             let message = format!("this query aggregates {}, but the total query aggregates {}: one-to-one division matches no series, so the SLO's ratio is empty", shown(&labels), shown(&total_labels));
             out.push(graded(Self::META.diagnostic(part.file_span(at), message).with_help("aggregate both queries by the same labels (in the SLO tool's division, labels must be equal to match)"), proven));
