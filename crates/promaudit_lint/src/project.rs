@@ -62,7 +62,7 @@ pub struct RuleReads {
     pub filters: Vec<(String, Vec<promql_parser::label::Matcher>)>,
     /// The rule's `labels:`, which every series it writes carries.
     pub labels: Vec<(String, String)>,
-    pub at: RuleAt,
+    pub at: std::sync::Arc<RuleAt>,
 }
 
 /// The file and group of a rule, all that decides which server evaluates it.
@@ -75,8 +75,10 @@ pub struct RuleAt {
 }
 
 impl RuleAt {
-    pub fn of(file: &SourceFile, group: &promaudit_source::artifact::RuleGroup) -> RuleAt {
-        RuleAt { path: file.path.clone(), display: file.display_path(), thanos: group.partial_response_strategy.is_some() }
+    /// The places of one file's rules: in plain groups, and in Thanos ruler groups.
+    fn of_file(file: &SourceFile) -> [std::sync::Arc<RuleAt>; 2] {
+        let at = |thanos| std::sync::Arc::new(RuleAt { path: file.path.clone(), display: file.display_path(), thanos });
+        [at(false), at(true)]
     }
 }
 
@@ -144,7 +146,7 @@ pub struct ProjectFacts {
     pub graph: promaudit_semantic::graph::RuleGraph,
     /// Recorded series on a dependency cycle within one server, by that server, each with its
     /// cycle: a proof.
-    pub cycles: HashMap<(Scope, String), Vec<String>>,
+    pub cycles: HashMap<Scope, HashMap<String, Vec<String>>>,
     /// Recorded series on a cycle only if files nothing ties to one server are loaded together.
     pub cycles_if_loaded_together: HashMap<String, Vec<String>>,
     /// The servers evaluating the checked rule files.
@@ -256,8 +258,9 @@ pub struct ErrorBudget {
 #[derive(Debug, Default)]
 pub struct Recordings {
     by_computation: HashMap<(String, Labels), Definition>,
-    /// By the server writing, so that two servers may record one name each their own way.
-    by_series: HashMap<(Scope, String, Labels), FirstRecording>,
+    /// By the server writing, so that two servers may record one name each their own way; then
+    /// by name, with each set of `labels:` the name is written with.
+    by_series: HashMap<Scope, HashMap<String, Vec<(Labels, FirstRecording)>>>,
 }
 
 /// The key all files nothing assigns to a server share, for what would happen if they were
@@ -284,23 +287,26 @@ impl Recordings {
 
     /// The first rule of server `scope` writing the series `name` with `labels`.
     pub fn first_writing(&self, scope: &Scope, name: &str, labels: &Labels) -> Option<&FirstRecording> {
-        self.by_series.get(&(scope.clone(), name.to_string(), labels.clone()))
+        self.by_series.get(scope)?.get(name)?.iter().find(|(l, _)| l == labels).map(|(_, first)| first)
     }
 
     /// The first rule writing `name` with `labels` among the files nothing assigns to a server,
     /// were they all loaded by one.
     pub fn first_writing_if_loaded_together(&self, name: &str, labels: &Labels) -> Option<&FirstRecording> {
-        self.by_series.get(&(Scope::File(String::new()), name.to_string(), labels.clone()))
+        self.first_writing(&Scope::File(String::new()), name, labels)
     }
 
     fn add(&mut self, rule: &Recorded, scope: Scope) {
         let definition = Definition { name: rule.name.clone(), location: format!("{}:{}", rule.source, rule.line) };
         self.by_computation.entry((rule.canonical.clone(), rule.labels.clone())).or_insert(definition);
         let first = FirstRecording { canonical: rule.canonical.clone(), at: Place { file: rule.source.clone(), line: rule.line, span: rule.span } };
-        if let Some(pool) = pooled(&scope) {
-            self.by_series.entry((pool, rule.name.clone(), rule.labels.clone())).or_insert_with(|| first.clone());
+        let pool = pooled(&scope);
+        for scope in pool.into_iter().chain([scope]) {
+            let writers = self.by_series.entry(scope).or_default().entry(rule.name.clone()).or_default();
+            if !writers.iter().any(|(l, _)| *l == rule.labels) {
+                writers.push((rule.labels.clone(), first.clone()));
+            }
         }
-        self.by_series.entry((scope, rule.name.clone(), rule.labels.clone())).or_insert(first);
     }
 }
 
@@ -443,7 +449,7 @@ struct Recorded {
     labels: Vec<(String, String)>,
     source: String,
     line: usize,
-    at: RuleAt,
+    at: std::sync::Arc<RuleAt>,
 }
 
 /// Cheap test on the raw text: can this file hold anything [`learn`] looks for? Most files
@@ -480,11 +486,12 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     facts.recording_groups.extend(group.rules.iter().filter(|r| r.alert.is_none()).filter_map(|r| Some((r.record.as_ref()?.value.clone(), at.clone()))));
                 }
                 facts.alert_thresholds.extend(alert_thresholds(file, &rules, cache));
+                let places = RuleAt::of_file(file);
                 for (group, rule) in rules.groups.iter().flat_map(|g| g.rules.iter().map(move |r| (g, r))) {
                     let (Some(expr), Some(record), None) = (&rule.expr, &rule.record, &rule.alert) else { continue };
                     let outcome = cache.parse(&expr.query.value);
                     let parsed = outcome.as_ref().as_ref().ok();
-                    let at = RuleAt::of(file, group);
+                    let at = places[usize::from(group.partial_response_strategy.is_some())].clone();
                     let reads = parsed.map(|p| series_read(p, &record.value, at.thanos)).unwrap_or_default();
                     let filters = parsed.map(recorded_filters).unwrap_or_default();
                     facts.definitions.push(RuleReads { record: record.value.clone(), reads, filters, labels: static_labels(rule), at: at.clone() });
@@ -565,19 +572,45 @@ pub fn static_labels(rule: &promaudit_source::artifact::Rule) -> Vec<(String, St
 /// Cycles among the rules `members` (indices into `reads`) by what each rule can read of the
 /// others: for each rule on a cycle, its name and the names along the cycle back to it.
 fn rule_cycles(reads: &[RuleReads], members: &[usize]) -> HashMap<String, Vec<String>> {
-    let mut writers: HashMap<&str, Vec<usize>> = HashMap::new();
+    // A node is a series a server writes: a name and its rule's `labels:`. Copies of one rule
+    // (the same file checked twice, per-cluster copies) are one node, so the graph grows with
+    // distinct definitions, not with copies.
+    let node = |record: &str, labels: &[(String, String)]| {
+        let mut key = record.to_string();
+        for (label, value) in labels {
+            key.push('\u{0}');
+            key.push_str(label);
+            key.push('=');
+            key.push_str(value);
+        }
+        key
+    };
+    let mut writers: HashMap<&str, Vec<&[(String, String)]>> = HashMap::new();
     for &index in members {
-        writers.entry(reads[index].record.as_str()).or_default().push(index);
+        let known = writers.entry(reads[index].record.as_str()).or_default();
+        if !known.contains(&reads[index].labels.as_slice()) {
+            known.push(&reads[index].labels);
+        }
     }
+    // Only rules reading another rule of the same server can be on a cycle: most read none.
     let mut graph = promaudit_semantic::graph::RuleGraph::default();
     for &index in members {
         let rule = &reads[index];
-        let read = rule.reads.iter().flat_map(|name| writers.get(name.as_str()).into_iter().flatten().filter(move |&&w| sees_writer(rule, name, &reads[w].labels)));
-        let read: Vec<String> = read.map(|w| w.to_string()).collect();
-        graph.add_definition(&index.to_string(), &read);
+        let read: Vec<String> = rule
+            .reads
+            .iter()
+            .filter_map(|name| writers.get(name.as_str()).map(|w| (name, w)))
+            .flat_map(|(name, w)| w.iter().filter(move |labels| sees_writer(rule, name, labels)).map(move |labels| node(name, labels)))
+            .collect();
+        if !read.is_empty() {
+            graph.add_definition(&node(&rule.record, &rule.labels), &read);
+        }
     }
-    let name = |id: &String| id.parse::<usize>().ok().and_then(|i| reads.get(i)).map_or_else(|| id.clone(), |r| r.record.clone());
-    graph.cycles().into_iter().map(|(id, cycle)| (name(&id), cycle.iter().map(name).collect())).collect()
+    if !graph.has_definitions() {
+        return HashMap::new();
+    }
+    let name = |key: &String| key.split('\u{0}').next().unwrap_or_default().to_string();
+    graph.cycles().into_iter().map(|(key, cycle)| (name(&key), cycle.iter().map(name).collect())).collect()
 }
 
 /// Whether some selector of `name` in `rule` can select what a writer with these `labels:`
@@ -885,15 +918,27 @@ impl Checker {
     fn find_cycles(&mut self) {
         let reads = std::mem::take(&mut self.project.rule_reads);
         let servers = &self.project.servers;
-        let mut scopes: HashMap<&RuleAt, Scope> = HashMap::new();
-        for rule in &reads {
-            scopes.entry(&rule.at).or_insert_with(|| servers.scope_of(&rule.at.path, &rule.at.display, rule.at.thanos));
-        }
-        let mut members: HashMap<&Scope, Vec<usize>> = HashMap::new();
-        let mut unassigned = Vec::new();
+        // Rules come file by file: a file's groups share their server, asked once.
+        let (mut unique, mut ids): (Vec<Scope>, HashMap<Scope, usize>) = Default::default();
+        let mut scope_ids: Vec<usize> = Vec::with_capacity(reads.len());
         for (index, rule) in reads.iter().enumerate() {
-            let scope = &scopes[&rule.at];
-            members.entry(scope).or_default().push(index);
+            let id = match index.checked_sub(1) {
+                Some(previous) if std::sync::Arc::ptr_eq(&reads[previous].at, &rule.at) => scope_ids[previous],
+                _ => {
+                    let scope = servers.scope_of(&rule.at.path, &rule.at.display, rule.at.thanos);
+                    *ids.entry(scope.clone()).or_insert_with(|| {
+                        unique.push(scope);
+                        unique.len() - 1
+                    })
+                }
+            };
+            scope_ids.push(id);
+        }
+        let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut unassigned = Vec::new();
+        for (index, (rule, &id)) in reads.iter().zip(&scope_ids).enumerate() {
+            members.entry(id).or_default().push(index);
+            let scope = &unique[id];
             if matches!(scope, Scope::File(_)) {
                 unassigned.push(index);
             }
@@ -902,10 +947,13 @@ impl Checker {
                 writers.push(scope.clone());
             }
         }
-        for (scope, rules) in members {
-            self.project.cycles.extend(rule_cycles(&reads, &rules).into_iter().map(|(name, cycle)| ((scope.clone(), name), cycle)));
+        for (id, rules) in members {
+            let found = rule_cycles(&reads, &rules);
+            if !found.is_empty() {
+                self.project.cycles.insert(unique[id].clone(), found);
+            }
         }
-        let proven: HashSet<&str> = self.project.cycles.keys().map(|(_, name)| name.as_str()).collect();
+        let proven: HashSet<&str> = self.project.cycles.values().flat_map(|c| c.keys()).map(String::as_str).collect();
         let unproven: Vec<_> = rule_cycles(&reads, &unassigned).into_iter().filter(|(name, _)| !proven.contains(name.as_str())).collect();
         self.project.cycles_if_loaded_together.extend(unproven);
     }

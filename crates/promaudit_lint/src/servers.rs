@@ -112,6 +112,9 @@ impl Servers {
     /// The scope of a group in the file at `path` (shown as `display`); `thanos` when the group
     /// has `partial_response_strategy`.
     pub fn scope_of(&self, path: &Path, display: &str, thanos: bool) -> Scope {
+        if self.configured.is_empty() && self.loaders.is_empty() {
+            return if thanos { Scope::ThanosRuler } else { Scope::File(display.to_string()) };
+        }
         let path = &normalized(path);
         let relative = path.strip_prefix(&self.root).unwrap_or(path);
         if let Some(server) = self.configured.iter().find(|s| s.paths.iter().any(|p| p.matches_path(relative) || p.matches_path(path))) {

@@ -39,15 +39,19 @@ impl Rule for Cycle {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        if cx.project.cycles.is_empty() && cx.project.cycles_if_loaded_together.is_empty() {
+            return;
+        }
         for group in cx.rule_files().flat_map(|f| &f.groups) {
             let scope = cx.scope_of(group);
+            let cycles = cx.project.cycles.get(&scope);
             for rule in &group.rules {
                 let Some(record) = rule.record.as_ref().filter(|_| rule.alert.is_none()) else { continue };
                 let path = |cycle: &[String]| cycle.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
                 // Of several rules recording one name, only those reading the next series of the
                 // cycle are on it.
                 let on_cycle = |cycle: &&Vec<String>| cycle.get(1).is_some_and(|next| reads(cx, rule).contains(next.as_str()));
-                if let Some(cycle) = cx.project.cycles.get(&(scope.clone(), record.value.clone())).filter(on_cycle) {
+                if let Some(cycle) = cycles.and_then(|c| c.get(&record.value)).filter(on_cycle) {
                     out.push(Self::META.diagnostic(record.span, format!("recording rule `{}` reads its own output: {}", record.value, path(cycle))).with_help("compute it from raw series or from rules upstream of it"));
                 } else if let Some(cycle) = cx.project.cycles_if_loaded_together.get(&record.value).filter(on_cycle).filter(|_| matches!(scope, crate::servers::Scope::File(_))) {
                     let mut diagnostic = Self::META
