@@ -44,26 +44,28 @@ impl Rule for TemplateLabel {
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
             let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
+            let references: Vec<_> = rule.labels.iter().chain(&rule.annotations).flat_map(|(key, template)| label_references(&template.value).into_iter().map(move |r| (key, template, r))).collect();
+            if references.is_empty() {
+                continue;
+            }
             let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
             let labels = cx.labels(query, &parsed.expr);
-            for (key, template) in rule.labels.iter().chain(&rule.annotations) {
-                for (name, span) in label_references(&template.value) {
-                    if !labels.lacks(&name) {
-                        continue;
-                    }
-                    let uses = format!("`{}` of alert `{}` uses `$labels.{name}`", key.value, alert.value);
-                    // A label copying itself (`team: '{{ $labels.team }}'`) only hopes for the series' own.
-                    let static_label = rule.labels.iter().find(|(label, _)| label.value == name && label.span != key.span);
-                    let diagnostic = match static_label {
-                        Some((_, value)) => Self::META
-                            .diagnostic(template.file_span(span), format!("{uses}, but `{name}` is only a static label of the rule: `labels:` are added after templates are expanded, so it renders empty"))
-                            .with_help(format!("write the value directly: `{}`", value.value)),
-                        None => Self::META
-                            .diagnostic(template.file_span(span), format!("{uses}, but the alert's series carry only {}: it renders empty", kept(&labels)))
-                            .with_help(format!("keep `{name}` in the expression (add it to `by (…)` or `on (…)`), or drop it from the template")),
-                    };
-                    out.push(diagnostic);
+            for (key, template, (name, span)) in references {
+                if !labels.lacks(&name) {
+                    continue;
                 }
+                let uses = format!("`{}` of alert `{}` uses `$labels.{name}`", key.value, alert.value);
+                // A label copying itself (`team: '{{ $labels.team }}'`) only hopes for the series' own.
+                let static_label = rule.labels.iter().find(|(label, _)| label.value == name && label.span != key.span);
+                let diagnostic = match static_label {
+                    Some((_, value)) => Self::META
+                        .diagnostic(template.file_span(span), format!("{uses}, but `{name}` is only a static label of the rule: `labels:` are added after templates are expanded, so it renders empty"))
+                        .with_help(format!("write the value directly: `{}`", value.value)),
+                    None => Self::META
+                        .diagnostic(template.file_span(span), format!("{uses}, but the alert's series carry only {}: it renders empty", kept(&labels)))
+                        .with_help(format!("keep `{name}` in the expression (add it to `by (…)` or `on (…)`), or drop it from the template")),
+                };
+                out.push(diagnostic);
             }
         }
     }
