@@ -497,8 +497,9 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     facts.definitions.push(RuleReads { record: record.value.clone(), reads, filters, labels: static_labels(rule), at: at.clone() });
                     let quantity = parsed.and_then(|p| measured_quantity(&p.expr)).filter(|(_, factor)| *factor == 1.0).map(|(quantity, _)| quantity);
                     facts.recorded_quantities.push((record.value.clone(), quantity));
-                    if let Some((id, days)) = generated_sloth_constant(rule, "slo:time_period:days", cache) {
-                        facts.sloth_id_periods.push((id, Duration::from_secs_f64(days * 86400.0)));
+                    // A hand-edited constant can be negative or infinite: no period, not a panic.
+                    if let Some((id, Ok(period))) = generated_sloth_constant(rule, "slo:time_period:days", cache).map(|(id, days)| (id, Duration::try_from_secs_f64(days * 86400.0))) {
+                        facts.sloth_id_periods.push((id, period));
                     }
                     if let Some(budget) = generated_sloth_budget(rule, cache) {
                         let (owner, origin) = (format!("SLO `{}`", budget.0), format!("`slo:objective:ratio` at {}", location(record.span)));

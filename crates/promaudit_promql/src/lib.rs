@@ -1,9 +1,10 @@
 //! PromQL parsing for promaudit: promql-parser's AST, plus what it lacks — the span of every node
 //! and of its parts, syntax errors at the token where parsing fails, a clear "unsupported" for
-//! valid syntax it cannot parse yet, and guards that keep pathological input from hanging or
-//! overflowing the stack.
+//! valid syntax it cannot parse yet, and guards that keep pathological input from hanging,
+//! overflowing the stack or panicking inside the parser.
 
 pub mod lexer;
+mod limits;
 pub mod spans;
 
 use lexer::{lex, Tok, Token};
@@ -119,6 +120,7 @@ pub fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
     }
     let tokens = lex(text).map_err(|e| QueryError { kind: QueryErrorKind::Syntax, message: e.message, span: e.span, related: None })?;
     check_complexity(&tokens)?;
+    limits::check(text, &tokens)?;
     let rewritten = rewrite_raw_strings(text, &tokens);
     let (parse_text, tokens) = match &rewritten {
         Some(rewrite) => (rewrite.text.as_str(), lex(&rewrite.text).map_err(|e| syntax(e.message, e.span))?),

@@ -126,7 +126,7 @@ proptest! {
     fn never_panics_on_token_soup(parts in proptest::collection::vec(prop_oneof![
         Just("sum"), Just("rate"), Just("by"), Just("on"), Just("("), Just(")"), Just("{"), Just("}"), Just("["), Just("]"),
         Just("5m"), Just(":"), Just("x"), Just("=~"), Just("\"a\""), Just(","), Just("+"), Just("-"), Just(">"), Just("bool"),
-        Just("offset"), Just("@"), Just("1"), Just("group_left"), Just("`\\d`"), Just("and"), Just("^"),
+        Just("offset"), Just("@"), Just("1"), Just("1e30"), Just("99999999999999999999"), Just("293y"), Just("NaN"), Just("topk"), Just("group_left"), Just("`\\d`"), Just("and"), Just("^"),
     ], 0..24)) {
         check_bounds(&parts.join(" "));
     }

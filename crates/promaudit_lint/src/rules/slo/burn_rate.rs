@@ -472,6 +472,14 @@ mod tests {
     }
 
     #[test]
+    fn a_generated_period_out_of_range_is_no_period() {
+        for days in ["-28", "1e309", "NaN"] {
+            let rules = format!("{}  - record: slo:time_period:days\n    expr: vector({days})\n    labels:\n      sloth_id: api-availability\n", sloth_pair("5m", "1h", "(14.4 * 0.005)"));
+            assert_eq!(check_with_slo(&rules), "", "{days}");
+        }
+    }
+
+    #[test]
     fn rates_are_not_burn_rates() {
         assert_eq!(snapshot(&BurnRate, "r.yml", &alert("job:request_rate5m > 100 and job:request_rate1h > 50")), "");
     }

@@ -152,7 +152,10 @@ fn openslo_duration(text: &str) -> Option<Option<Duration>> {
         'M' | 'Q' | 'Y' => None,
         _ => return None,
     };
-    Some(seconds.map(|s| Duration::from_secs(count * s)))
+    match seconds {
+        Some(s) => count.checked_mul(s).map(|total| Some(Duration::from_secs(total))),
+        None => Some(None),
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +179,12 @@ mod tests {
         assert_eq!(snapshot(&Window, "openslo.yaml", openslo), "");
         let template = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: string\nspec:\n  timeWindow:\n    - duration: duration-shorthand\n      isRolling: true\n    - duration: duration-shorthand\n      isRolling: false\n";
         assert_eq!(snapshot(&Window, "schema.yaml", template), "", "a schema's placeholders");
+    }
+
+    #[test]
+    fn an_openslo_duration_too_long_to_count() {
+        let openslo = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: a\nspec:\n  timeWindow:\n    - duration: 18446744073709551615w\n      isRolling: true\n";
+        assert!(snapshot(&Window, "openslo.yaml", openslo).contains("is not an OpenSLO duration"));
     }
 
     const SLOTH_7D: &str = "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata:\n  name: api\nspec:\n  service: api\n  objectives:\n    - ratioMetrics:\n        good:\n          source: prometheus\n          queryType: promql\n          query: sum(rate(http_requests_total{code!~\"5..\"}[{{.window}}]))\n        total:\n          source: prometheus\n          queryType: promql\n          query: sum(rate(http_requests_total[{{.window}}]))\n      target: 0.999\n  timeWindows:\n    - count: 7\n      unit: Day\n";

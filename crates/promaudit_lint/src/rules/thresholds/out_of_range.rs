@@ -48,25 +48,27 @@ impl Rule for OutOfRange {
                 let Some((value, threshold, op)) = compared(binary, &|e| values.of(e)) else { return };
                 let quantity = values.of(value);
                 let Some(verdict) = verdict(op, quantity.range, threshold) else { return };
+                let Some(description) = describe(quantity) else { return };
                 let span = parsed.span_of(if std::ptr::eq(value, binary.lhs.as_ref()) { &binary.rhs } else { &binary.lhs });
                 let subject = expr_label(value);
-                let message = format!("{subject} {}, so this comparison with {threshold} {verdict}", describe(quantity));
+                let message = format!("{subject} {description}, so this comparison with {threshold} {verdict}");
                 out.push(Self::META.diagnostic(query.file_span(span), message).with_help(help(value, quantity, threshold)));
             });
         }
     }
 }
 
-/// The vector side of a comparison with a constant, the constant, and the operator as if the
-/// vector were on the left.
+/// The vector side of a comparison with a finite constant, the constant, and the operator as if
+/// the vector were on the left. `> +Inf` and `< -Inf` are the idioms for an alert switched off,
+/// not unit mix-ups, and NaN compares false with everything.
 fn compared<'e>(binary: &'e BinaryExpr, quantity: &dyn Fn(&Expr) -> Quantity) -> Option<(&'e Expr, f64, token::TokenId)> {
     if !binary.op.is_comparison_operator() {
         return None;
     }
     let (lhs, rhs) = (quantity(&binary.lhs), quantity(&binary.rhs));
     match (lhs.constant, rhs.constant) {
-        (None, Some(t)) => Some((&binary.lhs, t, binary.op.id())),
-        (Some(t), None) => Some((&binary.rhs, t, mirrored(binary.op.id()))),
+        (None, Some(t)) if t.is_finite() => Some((&binary.lhs, t, binary.op.id())),
+        (Some(t), None) if t.is_finite() => Some((&binary.rhs, t, mirrored(binary.op.id()))),
         _ => None,
     }
 }
@@ -101,20 +103,22 @@ fn verdict(op: token::TokenId, range: Interval, t: f64) -> Option<&'static str> 
     }
 }
 
-fn describe(quantity: Quantity) -> String {
+/// What the range says about the value; `None` for a value that is always infinite
+/// (`clamp_max(x, -Inf)`), too odd to explain as a unit mistake.
+fn describe(quantity: Quantity) -> Option<String> {
     let Interval { low, high } = quantity.range;
     let measure = quantity.measure.filter(|m| !m.per_second);
     if let Some(m) = measure.filter(|m| m.dimension == Dimension::Fraction && low == 0.0 && high * m.scale == 1.0) {
-        return format!("is {}", m.describe());
+        return Some(format!("is {}", m.describe()));
     }
     let unit = quantity.measure.filter(|m| !matches!(m.dimension, Dimension::Count | Dimension::Fraction)).map(|m| format!(" (in {})", m.describe())).unwrap_or_default();
-    match (low.is_finite(), high.is_finite()) {
+    Some(match (low.is_finite(), high.is_finite()) {
         (true, true) if low == high => format!("is always {low}{unit}"),
         (true, true) => format!("ranges from {low} to {high}{unit}"),
         (true, false) => format!("is never below {low}{unit}"),
         (false, true) => format!("is never above {high}{unit}"),
-        (false, false) => unreachable!("an unbounded range decides no comparison"),
-    }
+        _ => return None,
+    })
 }
 
 fn help(value: &Expr, quantity: Quantity, t: f64) -> String {
@@ -161,5 +165,11 @@ mod tests {
     fn ranges_through_arithmetic_and_aggregation() {
         let text = "groups:\n- name: a\n  rules:\n  - alert: Scaled\n    expr: (1 - avg(gpu_utilization_ratio)) * 100 > 100\n  - alert: Gone\n    expr: count(requests_total{job=\"api\"}) == 0\n  - alert: Negative\n    expr: 0 > sum(rate(requests_total[5m]))\n  - alert: Night\n    expr: hour() > 24\n";
         insta::assert_snapshot!(snapshot_with_catalog(&OutOfRange, "r.yml", text, CATALOG));
+    }
+
+    #[test]
+    fn infinite_thresholds_and_values_are_not_judged() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: foo > Inf\n  - alert: B\n    expr: x > 1e309\n  - alert: C\n    expr: clamp_max(x, -Inf) > 0\n  - alert: D\n    expr: -Inf < x\n  - alert: E\n    expr: x > NaN\n";
+        assert!(snapshot_with_catalog(&OutOfRange, "r.yml", text, CATALOG).is_empty());
     }
 }
