@@ -3,12 +3,14 @@
 //! valid syntax it cannot parse yet, and guards that keep pathological input from hanging,
 //! overflowing the stack or panicking inside the parser.
 
+mod go_regexp;
 pub mod lexer;
 mod limits;
 pub mod spans;
 
 use lexer::{lex, Tok, Token};
 use promaudit_diagnostics::Span;
+use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::Expr;
 pub use spans::{Clause, MatcherSpan, NodeSpans};
 use spans::{Kind, SpanNode};
@@ -134,7 +136,8 @@ pub fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
             let mut spans = Vec::new();
             let paired = tree.as_ref().is_ok_and(|tree| pair(&expr, tree, &mut spans));
             let spans = if paired { spans.into_iter().map(|s| map_node_spans(s, &to_original)).collect() } else { vec![NodeSpans::whole(root)] };
-            Ok(ParsedQuery { expr, spans, root, canonical: Default::default() })
+            let parsed = ParsedQuery { expr, spans, root, canonical: Default::default() };
+            go_rejected_regex(&parsed, text).map_or(Ok(parsed), Err)
         }
         Err(message) => {
             if let Some((feature, span)) = unsupported_feature(parse_text, &tokens, &message) {
@@ -146,6 +149,32 @@ pub fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
             })
         }
     }
+}
+
+/// The first regex matcher Prometheus would refuse to compile (Go's RE2 syntax) though Rust's
+/// regex crate accepted it, at the matcher's value.
+fn go_rejected_regex(parsed: &ParsedQuery, text: &str) -> Option<QueryError> {
+    let mut found = None;
+    parsed.walk(&mut |visit| {
+        let selector = match visit.expr {
+            Expr::VectorSelector(vs) => vs,
+            Expr::MatrixSelector(ms) => &ms.vs,
+            _ => return,
+        };
+        let matchers = selector.matchers.matchers.iter().chain(selector.matchers.or_matchers.iter().flatten());
+        let regexes = matchers.filter(|m| matches!(m.op, MatchOp::Re(_) | MatchOp::NotRe(_)));
+        if let Some((matcher, message)) = regexes.filter_map(|m| Some((m, go_regexp::go_rejects(&m.value)?))).next() {
+            found.get_or_insert_with(|| syntax(message, matcher_value_span(visit.spans, matcher, text)));
+        }
+    });
+    found
+}
+
+/// The span of a regex matcher's value: the first `=~`/`!~` matcher with its label name.
+fn matcher_value_span(spans: &NodeSpans, matcher: &Matcher, text: &str) -> Span {
+    let slice = |span: Span| text.get(span.start..span.end).unwrap_or_default();
+    let same = |m: &&MatcherSpan| matches!(slice(m.op), "=~" | "!~") && slice(m.name).trim_matches(['"', '\'', '`']) == matcher.name;
+    spans.matchers.iter().find(same).map_or(spans.node, |m| m.value)
 }
 
 fn syntax(message: String, span: Span) -> QueryError {

@@ -140,3 +140,10 @@ fn check_bounds(text: &str) {
         Err(error) => assert!(error.span.end <= text.len() && text.is_char_boundary(error.span.start)),
     }
 }
+
+#[test]
+fn regexes_go_rejects_are_syntax_errors_at_the_matcher_value() {
+    assert_eq!(error("x{a=~\"a{99999}\"}"), "Syntax: error parsing regexp: invalid repeat count: `{99999}`\nx{a=~\"a{99999}\"}\n     ^^^^^^^^^^");
+    assert_eq!(error("rate(x{b=\"c\", \"a\"!~`(?x) a`}[5m])"), "Syntax: error parsing regexp: invalid or unsupported Perl syntax: `(?x`\nrate(x{b=\"c\", \"a\"!~`(?x) a`}[5m])\n                   ^^^^^^^^");
+    assert!(parse("x{a=~\"a{1000}\"}").is_ok());
+}

@@ -408,7 +408,8 @@ impl Artifact {
     /// Every PromQL expression this artifact holds, in file order within the artifact.
     pub fn queries(&self) -> Vec<&QuerySite> {
         match self {
-            Artifact::RuleFile(file) => file.groups.iter().flat_map(|g| &g.rules).filter_map(|r| r.expr.as_ref()).collect(),
+            // A blank `expr` is rulefmt/missing-expr's finding; parsing it would only repeat it.
+            Artifact::RuleFile(file) => file.groups.iter().flat_map(|g| &g.rules).filter_map(|r| r.expr.as_ref()).filter(|e| !e.query.value.trim().is_empty()).collect(),
             Artifact::Dashboard(d) => d.variables.iter().chain(d.panels.iter().flat_map(|p| &p.targets)).collect(),
             Artifact::SloSpec(spec) => spec.slos.iter().flat_map(|s| &s.queries).collect(),
             Artifact::SliList(slis) => slis.iter().filter_map(|s| s.query.as_ref()).collect(),
@@ -427,6 +428,8 @@ pub enum Problem {
     Shape { message: String, span: Span },
     /// A document or file that is deliberately not checked, and why.
     Skipped { reason: String, span: Span },
+    /// A YAML mapping key set twice (`span`), first set at `first`.
+    DuplicateKey { key: String, span: Span, first: Span },
 }
 
 /// Everything extraction found in one file.

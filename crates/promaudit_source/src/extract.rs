@@ -14,14 +14,6 @@ const MAX_EMBEDDING_DEPTH: usize = 4;
 pub fn extract(file: &SourceFile) -> Extraction {
     let mut out = Extraction::default();
     let text = &file.text;
-    let whole = Span::new(0, text.len());
-    if placeholders::looks_like_go_template(text) {
-        out.problems.push(Problem::Skipped {
-            reason: "Go-templated file (Helm chart or template output): render it first, then check the result".into(),
-            span: whole,
-        });
-        return out;
-    }
     let identity = OffsetMap::identity(0, text.len());
     if is_markdown(file) {
         extract_markdown(text, &mut out);
@@ -32,7 +24,37 @@ pub fn extract(file: &SourceFile) -> Extraction {
     } else {
         extract_text(text.clone(), identity, 0, &mut out);
     }
+    if placeholders::looks_like_go_template(text) && !templates_only_in_alert_text(text, &out) {
+        return Extraction {
+            problems: vec![Problem::Skipped {
+                reason: "Go-templated file (Helm chart or template output): render it first, then check the result".into(),
+                span: Span::new(0, text.len()),
+            }],
+            ..Extraction::default()
+        };
+    }
     out
+}
+
+/// Whether every `{{` of a file that loaded stands in the label or annotation value of a rule:
+/// alert templates, which the rule checks judge (a `{{ .value }}` is a mistake in one rule, not
+/// a sign that the file is a Helm chart, whose templating stands outside scalars).
+fn templates_only_in_alert_text(text: &str, out: &Extraction) -> bool {
+    if out.problems.iter().any(|p| matches!(p, Problem::Syntax { .. })) {
+        return false;
+    }
+    let rules = out.artifacts.iter().filter_map(|a| match a {
+        Artifact::RuleFile(file) => Some(file),
+        _ => None,
+    });
+    let rules = rules.flat_map(|f| &f.groups).flat_map(|g| &g.rules);
+    let mut spans: Vec<Span> = rules.flat_map(|r| r.labels.iter().chain(&r.annotations)).map(|(_, value)| value.span).collect();
+    // Scalars do not overlap: the one a `{{` could stand in is the last that starts before it.
+    spans.sort_by_key(|span| span.start);
+    text.match_indices("{{").all(|(at, _)| {
+        let before = spans.partition_point(|span| span.start <= at);
+        before > 0 && at + 2 <= spans[before - 1].end
+    })
 }
 
 fn is_markdown(file: &SourceFile) -> bool {
@@ -93,6 +115,10 @@ fn extract_text(text: Arc<str>, to_file: OffsetMap, depth: usize, out: &mut Extr
     out.comments.extend(stream.comments.iter().map(|c| to_file.map_span(c.span)));
     if let Some(error) = &stream.error {
         out.problems.push(Problem::Syntax { language: "YAML", message: error.message.clone(), span: to_file.map_span(error.span) });
+    }
+    for duplicate in &stream.duplicate_keys {
+        let (span, first) = (to_file.map_span(duplicate.span), to_file.map_span(duplicate.first));
+        out.problems.push(Problem::DuplicateKey { key: duplicate.key.clone(), span, first });
     }
     for root in stream.documents {
         detect(&Document { text: text.clone(), to_file: to_file.clone(), root }, depth, out);
@@ -317,7 +343,7 @@ impl Cx<'_> {
         Rule {
             span: self.span(rule),
             expr_key: expr_entry.map(|(k, _)| self.span(k)),
-            expr: expr_entry.and_then(|(_, v)| self.query(v, role, false)),
+            expr: expr_entry.and_then(|(_, v)| self.rule_expr(v, role)),
             record,
             alert,
             for_: self.text_of(rule, "for"),
@@ -326,6 +352,16 @@ impl Cx<'_> {
             annotations: self.string_map(rule.get("annotations")),
             unknown_fields: self.unknown_fields(rule, KNOWN),
         }
+    }
+
+    /// A null `expr` (`expr:`, `expr: ~`) is an empty expression, as Prometheus reads it, not
+    /// the text `~`.
+    fn rule_expr(&self, node: &Node, role: QueryRole) -> Option<QuerySite> {
+        let mut site = self.query(node, role, false)?;
+        if node.is_null() {
+            site.query.value.clear();
+        }
+        Some(site)
     }
 
     fn string_map(&self, node: Option<&Node>) -> Vec<(Text, MappedText)> {
@@ -925,5 +961,26 @@ mod tests {
     fn json_lines_are_skipped_not_a_syntax_error() {
         let out = artifacts("dump-series.prom", "{\"__name__\":\"x\",\"a\":\"b\"}\n{\"__name__\":\"y\"}\n");
         assert!(matches!(out.problems.as_slice(), [Problem::Skipped { .. }]), "{:?}", out.problems);
+    }
+
+    #[test]
+    fn alert_templates_keep_a_rule_file_a_rule_file() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      summary: '{{ .value }}'\n";
+        let out = artifacts("r.yml", text);
+        assert!(matches!(out.artifacts.as_slice(), [Artifact::RuleFile(_)]), "{out:?}");
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+    }
+
+    #[test]
+    fn helm_templating_outside_alert_text_skips_the_file() {
+        let cases = [
+            "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up{job=\"{{ .Values.job }}\"} == 0\n    annotations:\n      summary: '{{ .value }}'\n",
+            "groups:\n{{- if .Values.rules }}\n- name: a\n  rules: []\n{{- end }}\n",
+            "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n    labels:\n      {{ .Values.key }}: x\n",
+        ];
+        for text in cases {
+            let out = artifacts("r.yml", text);
+            assert!(out.artifacts.is_empty() && matches!(out.problems.as_slice(), [Problem::Skipped { .. }]), "{text}: {out:?}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::scalar::whole_token;
 use crate::tree::{Node, Scalar, ScalarStyle, Value};
 use crate::{LoadError, OffsetMap};
 use promaudit_diagnostics::Span;
+use std::collections::HashMap;
 
 /// Real dashboards nest a dozen levels; this is far beyond any of them.
 const MAX_DEPTH: usize = 512;
@@ -91,7 +92,7 @@ impl JsonParser<'_> {
                             Some(b'}') => {
                                 let (start, entries) = (*start, std::mem::take(entries));
                                 stack.pop();
-                                value = Some(Node { span: Span::new(start, self.pos), value: Value::Map(entries) });
+                                value = Some(Node { span: Span::new(start, self.pos), value: Value::Map(last_wins(entries)) });
                             }
                             _ => return Err(self.error_before("expected `,` or `}` after object entry")),
                         }
@@ -183,6 +184,17 @@ impl JsonParser<'_> {
     fn error_before(&self, message: &str) -> LoadError {
         LoadError { message: message.to_string(), span: point(self.text, self.pos.saturating_sub(1)) }
     }
+}
+
+/// The entries without those whose key a later entry sets again. Grafana reads dashboards with
+/// JavaScript's `JSON.parse` and Go's `encoding/json`, where the last value of a repeated key wins.
+fn last_wins(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let last: HashMap<&str, usize> = entries.iter().enumerate().filter_map(|(i, (k, _))| Some((k.as_str()?, i))).collect();
+    if last.len() == entries.len() {
+        return entries;
+    }
+    let keep: Vec<bool> = entries.iter().enumerate().map(|(i, (k, _))| k.as_str().is_none_or(|k| last[k] == i)).collect();
+    entries.into_iter().zip(keep).filter_map(|(entry, keep)| keep.then_some(entry)).collect()
 }
 
 fn plain(text: &str, start: usize, end: usize) -> Node {
@@ -310,6 +322,15 @@ mod tests {
             assert_eq!(error.message, message, "{text}");
             assert_eq!(&text[error.span.start..error.span.end], at, "{text}");
         }
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value() {
+        let text = r#"{"expr": "up", "legend": "x", "expr": "down"}"#;
+        let root = load_json(text).unwrap();
+        assert_eq!(root.get_str("expr"), Some("down"));
+        assert_eq!(root.entries().len(), 2);
+        assert_eq!(root.get("expr").unwrap().span.start, text.find("\"down").unwrap());
     }
 
     #[test]

@@ -29,7 +29,8 @@ pub struct Scalar {
 pub enum Value {
     Scalar(Scalar),
     Seq(Vec<Node>),
-    /// Entries in file order; duplicate keys are kept so that rules can report them.
+    /// Entries in file order. A YAML key set twice is kept twice (the loader reports it); JSON
+    /// keeps only a repeated key's last entry, as Grafana does.
     Map(Vec<(Node, Node)>),
 }
 

@@ -21,6 +21,19 @@ pub struct YamlStream {
     pub comments: Vec<Comment>,
     /// The first error; documents before it are kept.
     pub error: Option<LoadError>,
+    /// Keys set twice in one mapping. Prometheus' YAML reader (yaml.v3) rejects them; loading
+    /// goes on so that the rest of the file is still checked.
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// A mapping key that repeats an earlier key of the same mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// The repeated key.
+    pub span: Span,
+    /// The key's first occurrence.
+    pub first: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,7 +113,13 @@ impl Builder<'_> {
                 let open = self.stack.pop().expect("granit pairs start and end events");
                 let end = open.items.last().map_or(span.end, |last| last.span.end.max(span.end.min(self.text.len())));
                 let end = if span.end > open.start { span.end } else { end };
-                let value = if open.is_map { Value::Map(merge_keys(pairs(open.items))) } else { Value::Seq(open.items) };
+                let value = if open.is_map {
+                    let entries = pairs(open.items);
+                    self.stream.duplicate_keys.extend(duplicate_keys(&entries));
+                    Value::Map(merge_keys(entries))
+                } else {
+                    Value::Seq(open.items)
+                };
                 self.finish(Node { span: Span::new(open.start, end.max(open.start)), value }, open.anchor, 1)
             }
             Event::Alias(id) => {
@@ -176,6 +195,22 @@ fn pairs(items: Vec<Node>) -> Vec<(Node, Node)> {
     let mut out = Vec::new();
     while let (Some(key), Some(value)) = (items.next(), items.next()) {
         out.push((key, value));
+    }
+    out
+}
+
+/// Scalar keys that an earlier key of the same mapping already set. Merge keys (`<<`) may repeat:
+/// they are resolved, not set.
+fn duplicate_keys(entries: &[(Node, Node)]) -> Vec<DuplicateKey> {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut out = Vec::new();
+    for (key, _) in entries {
+        let Some(text) = key.as_str().filter(|_| !is_merge_key(key)) else { continue };
+        if let Some(first) = seen.get(text) {
+            out.push(DuplicateKey { key: text.to_string(), span: key.span, first: *first });
+        } else {
+            seen.insert(text, key.span);
+        }
     }
     out
 }
@@ -287,6 +322,17 @@ mod tests {
         assert_eq!(rule.get_str("expr"), Some("up"));
         assert_eq!(rule.get_str("for"), Some("1m"));
         assert!(rule.get("<<").is_none());
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_the_second_key() {
+        let text = "rules:\n  - alert: A\n    expr: up\n    expr: down\n    <<: {for: 1m}\n    <<: {for: 2m}\n";
+        let stream = load_yaml(text);
+        let [duplicate] = stream.duplicate_keys.as_slice() else { panic!("{:?}", stream.duplicate_keys) };
+        assert_eq!(duplicate.key, "expr");
+        assert_eq!(duplicate.first.start, text.find("expr").unwrap());
+        assert_eq!(duplicate.span.start, text.rfind("expr").unwrap());
+        assert!(load_yaml("a: {x: 1}\nb: {x: 1}\n").duplicate_keys.is_empty());
     }
 
     #[test]

@@ -72,6 +72,12 @@ mod tests {
     }
 
     #[test]
+    fn a_lowercase_field_is_reported_in_its_rule_not_by_skipping_the_file() {
+        let text = "groups:\n  - name: alerts\n    rules:\n      - alert: X\n        expr: up == 0\n        annotations:\n          summary: '{{ .value }}'\n";
+        insta::assert_snapshot!(snapshot(&InvalidTemplate, "r.yml", text));
+    }
+
+    #[test]
     fn valid_templates() {
         let text = "groups:\n  - name: alerts\n    rules:\n      - alert: X\n        expr: up == 0\n        labels:\n          instance: '{{ $labels.instance }}'\n        annotations:\n          summary: '{{ $value | humanizePercentage }}'\n";
         assert!(snapshot(&InvalidTemplate, "r.yml", text).is_empty());

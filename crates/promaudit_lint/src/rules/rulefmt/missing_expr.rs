@@ -36,7 +36,11 @@ impl Rule for MissingExpr {
             let name = rule.name().map_or("rule".to_string(), |n| format!("rule `{}`", n.value));
             match (&rule.expr, rule.expr_key) {
                 (Some(expr), _) if !expr.query.value.trim().is_empty() => {}
-                (Some(expr), _) => out.push(Self::META.diagnostic(expr.query.span, format!("{name} has an empty `expr`"))),
+                (Some(expr), key) => {
+                    let at = key.map_or(expr.query.span, |key| key.cover(expr.query.span));
+                    let message = format!("{name} has an empty `expr`; Prometheus rejects the whole file");
+                    out.push(Self::META.diagnostic(at, message).with_help("write the PromQL expression to evaluate after `expr:`"));
+                }
                 (None, Some(key)) => out.push(Self::META.diagnostic(key, format!("{name} has an `expr:` that is not a string"))),
                 (None, None) => {
                     let at = rule.name().map_or(Span::empty(rule.span.start), |n| n.span);
@@ -60,6 +64,17 @@ mod tests {
     #[test]
     fn empty() {
         insta::assert_snapshot!(snapshot(&MissingExpr, "r.yml", "groups:\n  - name: yolo\n    rules:\n      - record: ylo\n        expr: ''\n"));
+    }
+
+    #[test]
+    fn null() {
+        insta::assert_snapshot!(snapshot(&MissingExpr, "r.yml", "groups:\n  - name: yolo\n    rules:\n      - alert: A\n        expr:\n      - alert: B\n        expr: ~\n"));
+    }
+
+    #[test]
+    fn an_empty_expr_is_no_syntax_error_too() {
+        let text = "groups:\n  - name: yolo\n    rules:\n      - alert: A\n        expr: ''\n      - alert: B\n        expr:\n";
+        assert!(crate::testing::check(&crate::rules::promql::syntax::PromqlSyntax, "r.yml", text).is_empty());
     }
 
     #[test]

@@ -1,13 +1,16 @@
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_diagnostics::Diagnostic;
+use promaudit_diagnostics::{Diagnostic, Span};
 use promaudit_source::artifact::Problem;
 
 declare_rule! {
     /// ## What it finds
     /// YAML or JSON that does not parse, at the character where parsing stopped — also inside
     /// documents embedded in strings (a dashboard in a ConfigMap) and Markdown code blocks.
+    /// Also a YAML key set twice in one mapping (two `expr:` in a rule), which Go's YAML reader
+    /// rejects. (JSON dashboards may repeat a key: Grafana keeps the last value, and so does
+    /// promaudit.)
     ///
     /// ## Why it matters
     /// Prometheus refuses to load a rule file that is not valid YAML, and with it every rule in
@@ -41,11 +44,21 @@ impl Rule for Syntax {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for problem in &cx.extraction.problems {
-            if let Problem::Syntax { language, message, span } = problem {
-                out.push(Self::META.diagnostic(*span, format!("invalid {language}: {message}")));
+            match problem {
+                Problem::Syntax { language, message, span } => out.push(Self::META.diagnostic(*span, format!("invalid {language}: {message}"))),
+                Problem::DuplicateKey { key, span, first } => out.push(duplicate_key(cx, key, *span, *first)),
+                _ => {}
             }
         }
     }
+}
+
+/// Go's YAML reader, which Prometheus uses, rejects the file ("mapping key already defined");
+/// other readers silently keep one of the values, so the file means different things to each.
+fn duplicate_key(cx: &FileContext, key: &str, span: Span, first: Span) -> Diagnostic {
+    let line = cx.file.line_col(first.start).line;
+    let message = format!("invalid YAML: mapping key `{key}` already defined at line {line}; Prometheus rejects the file");
+    Syntax::META.diagnostic(span, message).with_label(first, format!("`{key}` first defined here")).with_help("keep one of the two entries")
 }
 
 #[cfg(test)]
@@ -63,6 +76,12 @@ mod tests {
     fn json_error_points_at_the_offending_character() {
         let text = "{\n  \"panels\": [\n    {\"targets\": [{\"expr\": \"up\"},]}\n  ]\n}\n";
         insta::assert_snapshot!(snapshot(&Syntax, "dash.json", text));
+    }
+
+    #[test]
+    fn duplicate_yaml_key_is_reported_at_the_second_key() {
+        let text = "groups:\n  - name: a\n    rules:\n    - alert: X\n      expr: up == 0\n      expr: up == 1\n";
+        insta::assert_snapshot!(snapshot(&Syntax, "rules.yml", text));
     }
 
     #[test]
