@@ -51,11 +51,13 @@ pub struct CheckedQuery<'a> {
     pub outcome: Arc<ParsedOutcome>,
     /// Units and value ranges of every node, inferred when a rule first asks.
     values: std::cell::OnceCell<promaudit_semantic::ValueFacts>,
+    /// The labels of every node, inferred when a rule first asks.
+    labels: std::cell::OnceCell<promaudit_semantic::LabelFacts>,
 }
 
 impl<'a> CheckedQuery<'a> {
     pub fn new(site: &'a QuerySite, substitution: OffsetMap, unknown_placeholders: Vec<(String, Span)>, outcome: Arc<ParsedOutcome>) -> Self {
-        CheckedQuery { site, substitution, unknown_placeholders, outcome, values: std::cell::OnceCell::new() }
+        CheckedQuery { site, substitution, unknown_placeholders, outcome, values: std::cell::OnceCell::new(), labels: std::cell::OnceCell::new() }
     }
 
     /// The unit and value range of every node of `parsed`, this query's parse.
@@ -176,7 +178,12 @@ impl FileContext<'_> {
 
     /// The labels of `expr`, a node of `query`, as the server evaluating the query sees them.
     pub fn labels(&self, query: &CheckedQuery, expr: &promql_parser::parser::Expr) -> promaudit_semantic::LabelSet {
-        promaudit_semantic::infer_labels(expr, &self.seen_from(query.site))
+        let parsed = query.outcome.as_ref().as_ref().ok();
+        let all = parsed.map(|parsed| query.labels.get_or_init(|| promaudit_semantic::infer_all_labels(&parsed.expr, &self.seen_from(query.site))));
+        match all.and_then(|all| all.of(expr)) {
+            Some(labels) => labels.clone(),
+            None => promaudit_semantic::infer_labels(expr, &self.seen_from(query.site)),
+        }
     }
 
     /// Names the checked file itself defines as recording rules.

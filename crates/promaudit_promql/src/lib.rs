@@ -19,7 +19,8 @@ use spans::{Kind, SpanNode};
 pub const MAX_LENGTH: usize = 256 * 1024;
 /// Nesting of `(`, `[`, `{` beyond this is never hand-written.
 pub const MAX_NESTING: usize = 128;
-/// Binary and unary operators; promql-parser's time grows quadratically with flat chains.
+/// Binary, unary and set (`and`, `or`, `unless`) operators; promql-parser's time grows
+/// quadratically with flat chains.
 pub const MAX_OPERATORS: usize = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,7 +122,7 @@ pub fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
         return Err(too_complex(format!("the expression is {} KiB, over the {} KiB promaudit analyzes", text.len() / 1024, MAX_LENGTH / 1024), Span::new(0, 0)));
     }
     let tokens = lex(text).map_err(|e| QueryError { kind: QueryErrorKind::Syntax, message: e.message, span: e.span, related: None })?;
-    check_complexity(&tokens)?;
+    check_complexity(text, &tokens)?;
     limits::check(text, &tokens)?;
     let rewritten = rewrite_raw_strings(text, &tokens);
     let (parse_text, tokens) = match &rewritten {
@@ -185,10 +186,17 @@ fn too_complex(message: String, span: Span) -> QueryError {
     QueryError { kind: QueryErrorKind::TooComplex, message, span, related: None }
 }
 
-fn check_complexity(tokens: &[Token]) -> Result<(), QueryError> {
+fn check_complexity(text: &str, tokens: &[Token]) -> Result<(), QueryError> {
     let mut depth = 0usize;
     let mut operators = 0usize;
-    for token in tokens {
+    for (i, token) in tokens.iter().enumerate() {
+        if is_set_operator(text, tokens, i) {
+            operators += 1;
+            if operators > MAX_OPERATORS {
+                return Err(too_complex(format!("more than {MAX_OPERATORS} operators; split it into recording rules"), token.span));
+            }
+            continue;
+        }
         match token.kind {
             Tok::LParen | Tok::LBracket | Tok::LBrace => {
                 depth += 1;
@@ -207,6 +215,13 @@ fn check_complexity(tokens: &[Token]) -> Result<(), QueryError> {
         }
     }
     Ok(())
+}
+
+/// `and`, `or` or `unless` right after an operand; elsewhere (`by (or)`) the word is a label.
+fn is_set_operator(text: &str, tokens: &[Token], i: usize) -> bool {
+    let token = &tokens[i];
+    let after_operand = i > 0 && matches!(tokens[i - 1].kind, Tok::Ident | Tok::Number | Tok::Duration | Tok::String | Tok::RParen | Tok::RBrace | Tok::RBracket);
+    after_operand && token.kind == Tok::Ident && matches!(&text[token.span.start..token.span.end], "and" | "or" | "unless")
 }
 
 /// Pairs the AST with the span tree in pre-order; false when their shapes disagree.

@@ -106,11 +106,19 @@ fn pathological_input_is_refused_quickly() {
     assert_fast(&format!("up{{a=\"{}\"}} +", "x".repeat(1 << 20)), QueryErrorKind::TooComplex);
     assert_fast(&"- ".repeat(50_000), QueryErrorKind::TooComplex);
     assert_fast(&"2 ^ ".repeat(20_000), QueryErrorKind::TooComplex);
+    assert_fast(&"up or ".repeat(20_000), QueryErrorKind::TooComplex);
+    assert_fast(&"up and on(x) up unless ".repeat(1000), QueryErrorKind::TooComplex);
+}
+
+#[test]
+fn set_operator_words_as_labels_are_not_operators() {
+    let labels = vec!["or"; MAX_OPERATORS + 1].join(", ");
+    assert!(parse(&format!("sum by ({labels}) (up)")).is_ok());
 }
 
 #[test]
 fn long_but_reasonable_chains_parse() {
-    let text = vec!["up"; MAX_OPERATORS].join(" + ");
+    let text = vec!["up"; MAX_OPERATORS / 2].join(" + ") + " or " + &vec!["up"; MAX_OPERATORS / 2].join(" or ");
     let start = Instant::now();
     assert!(parse(&text).is_ok());
     assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());

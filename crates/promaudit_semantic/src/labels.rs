@@ -4,7 +4,8 @@
 use crate::MetricFacts;
 use promql_parser::label::{MatchOp, METRIC_NAME};
 use promql_parser::parser::{token, Expr, LabelModifier, VectorMatchCardinality};
-use std::collections::BTreeSet;
+use promql_parser::parser::value::ValueType;
+use std::collections::{BTreeSet, HashMap};
 
 /// `certain ⊆ actual labels ⊆ possible`; `possible: None` means any label may occur.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -78,16 +79,67 @@ fn names(labels: &promql_parser::label::Labels) -> BTreeSet<String> {
 
 /// The labels of `expr`'s result. Scalars and strings have none.
 pub fn infer_labels(expr: &Expr, facts: &dyn MetricFacts) -> LabelSet {
-    match expr {
-        Expr::VectorSelector(vs) => selector_labels(vs, facts),
-        Expr::MatrixSelector(ms) => selector_labels(&ms.vs, facts),
-        Expr::Paren(p) => infer_labels(&p.expr, facts),
-        Expr::Subquery(s) => infer_labels(&s.expr, facts),
-        Expr::Unary(u) => infer_labels(&u.expr, facts).without_name(),
-        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => LabelSet::exactly(BTreeSet::new()),
-        Expr::Aggregate(agg) => aggregate_labels(agg, facts),
-        Expr::Call(call) => call_labels(call, facts),
-        Expr::Binary(binary) => binary_labels(binary, facts),
+    infer_all_labels(expr, facts).of(expr).cloned().unwrap_or_default()
+}
+
+/// The labels of every sub-expression of one parsed query.
+pub struct LabelFacts {
+    by_node: HashMap<*const Expr, Node>,
+}
+
+/// One node's labels and whether it is a scalar, which its parents' labels depend on.
+struct Node {
+    labels: LabelSet,
+    scalar: bool,
+}
+
+impl LabelFacts {
+    /// The labels of `expr`, a node of the expression the facts were inferred over.
+    pub fn of(&self, expr: &Expr) -> Option<&LabelSet> {
+        self.by_node.get(&(expr as *const Expr)).map(|node| &node.labels)
+    }
+}
+
+/// Infers the labels of `expr` and of every node below it, bottom-up, once: asking each node's
+/// parents separately would redo the whole subtree per ancestor, cubic on long `or` chains.
+pub fn infer_all_labels(expr: &Expr, facts: &dyn MetricFacts) -> LabelFacts {
+    let mut inference = Inference { facts, by_node: HashMap::new() };
+    inference.infer(expr);
+    LabelFacts { by_node: inference.by_node }
+}
+
+struct Inference<'a> {
+    facts: &'a dyn MetricFacts,
+    by_node: HashMap<*const Expr, Node>,
+}
+
+impl Inference<'_> {
+    fn infer(&mut self, expr: &Expr) -> &Node {
+        let node = match expr {
+            Expr::VectorSelector(vs) => Node { labels: selector_labels(vs, self.facts), scalar: false },
+            Expr::MatrixSelector(ms) => Node { labels: selector_labels(&ms.vs, self.facts), scalar: false },
+            Expr::Paren(p) => self.same_as(&p.expr),
+            Expr::Subquery(s) => Node { labels: self.labels(&s.expr), scalar: false },
+            Expr::Unary(u) => {
+                let inner = self.infer(&u.expr);
+                Node { labels: inner.labels.without_name(), scalar: inner.scalar }
+            }
+            Expr::NumberLiteral(_) => Node { labels: LabelSet::exactly(BTreeSet::new()), scalar: true },
+            Expr::StringLiteral(_) | Expr::Extension(_) => Node { labels: LabelSet::exactly(BTreeSet::new()), scalar: false },
+            Expr::Aggregate(agg) => Node { labels: self.aggregate(agg), scalar: false },
+            Expr::Call(call) => Node { labels: self.call(call), scalar: call.func.return_type == ValueType::Scalar },
+            Expr::Binary(binary) => self.binary(binary),
+        };
+        self.by_node.entry(expr as *const Expr).insert_entry(node).into_mut()
+    }
+
+    fn labels(&mut self, expr: &Expr) -> LabelSet {
+        self.infer(expr).labels.clone()
+    }
+
+    fn same_as(&mut self, expr: &Expr) -> Node {
+        let inner = self.infer(expr);
+        Node { labels: inner.labels.clone(), scalar: inner.scalar }
     }
 }
 
@@ -134,58 +186,97 @@ impl LabelSet {
     }
 }
 
-fn aggregate_labels(agg: &promql_parser::parser::AggregateExpr, facts: &dyn MetricFacts) -> LabelSet {
-    let input = infer_labels(&agg.expr, facts);
-    // topk, bottomk and limitk select series; they keep all their labels.
-    if matches!(agg.op.id(), token::T_TOPK | token::T_BOTTOMK | token::T_LIMITK | token::T_LIMIT_RATIO) {
-        return input;
-    }
-    let grouped = match &agg.modifier {
-        Some(LabelModifier::Include(labels)) => input.keep(&names(labels)),
-        Some(LabelModifier::Exclude(labels)) => input.drop(&names(labels)).without_name(),
-        None => LabelSet::exactly(BTreeSet::new()),
-    };
-    if agg.op.id() == token::T_COUNT_VALUES {
-        if let Some(Expr::StringLiteral(label)) = agg.param.as_deref() {
-            return grouped.add(&label.val);
+impl Inference<'_> {
+    fn aggregate(&mut self, agg: &promql_parser::parser::AggregateExpr) -> LabelSet {
+        if let Some(param) = &agg.param {
+            self.infer(param);
         }
+        let input = self.labels(&agg.expr);
+        // topk, bottomk and limitk select series; they keep all their labels.
+        if matches!(agg.op.id(), token::T_TOPK | token::T_BOTTOMK | token::T_LIMITK | token::T_LIMIT_RATIO) {
+            return input;
+        }
+        let grouped = match &agg.modifier {
+            Some(LabelModifier::Include(labels)) => input.keep(&names(labels)),
+            Some(LabelModifier::Exclude(labels)) => input.drop(&names(labels)).without_name(),
+            None => LabelSet::exactly(BTreeSet::new()),
+        };
+        if agg.op.id() == token::T_COUNT_VALUES {
+            if let Some(Expr::StringLiteral(label)) = agg.param.as_deref() {
+                return grouped.add(&label.val);
+            }
+        }
+        grouped
     }
-    grouped
-}
 
-fn call_labels(call: &promql_parser::parser::Call, facts: &dyn MetricFacts) -> LabelSet {
-    let args = &call.args.args;
-    // The vector argument: `quantile_over_time(0.5, v)` has a scalar first.
-    let vector_arg = args.iter().find(|a| matches!(a.value_type(), promql_parser::parser::value::ValueType::Vector | promql_parser::parser::value::ValueType::Matrix));
-    let first = || vector_arg.map_or_else(LabelSet::default, |a| infer_labels(a, facts));
-    let string_arg = |i: usize| match args.get(i).map(|a| a.as_ref()) {
-        Some(Expr::StringLiteral(s)) => Some(s.val.clone()),
-        _ => None,
-    };
-    match call.func.name {
-        "vector" | "scalar" | "time" | "pi" => LabelSet::exactly(BTreeSet::new()),
-        // Date functions default to `vector(time())`: no labels without an argument.
-        "day_of_month" | "day_of_week" | "day_of_year" | "days_in_month" | "hour" | "minute" | "month" | "year" if args.is_empty() => {
-            LabelSet::exactly(BTreeSet::new())
+    fn call(&mut self, call: &promql_parser::parser::Call) -> LabelSet {
+        let args = &call.args.args;
+        for arg in args {
+            self.infer(arg);
         }
-        "label_replace" => match string_arg(1) {
-            Some(dst) => first().add(&dst),
-            None => first(),
-        },
-        "label_join" => match string_arg(1) {
-            Some(dst) => first().add(&dst),
-            None => first(),
-        },
-        "histogram_quantile" | "histogram_fraction" => args.last().map_or_else(LabelSet::default, |a| infer_labels(a, facts)).drop(&BTreeSet::from(["le".to_string()])).without_name(),
-        "absent" | "absent_over_time" => {
-            // The result carries the equality matchers' labels, nothing else.
-            let equalities = args.first().and_then(|a| selector_of(a)).map(|vs| {
-                vs.matchers.matchers.iter().filter(|m| m.op == MatchOp::Equal && m.name != METRIC_NAME).map(|m| m.name.clone()).collect()
-            });
-            LabelSet::exactly(equalities.unwrap_or_default())
+        // The vector argument: `quantile_over_time(0.5, v)` has a scalar first.
+        let vector_arg = args.iter().find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
+        let first = vector_arg.map_or_else(LabelSet::default, |a| self.labels(a));
+        let string_arg = |i: usize| match args.get(i).map(|a| a.as_ref()) {
+            Some(Expr::StringLiteral(s)) => Some(s.val.clone()),
+            _ => None,
+        };
+        match call.func.name {
+            "vector" | "scalar" | "time" | "pi" => LabelSet::exactly(BTreeSet::new()),
+            // Date functions default to `vector(time())`: no labels without an argument.
+            "day_of_month" | "day_of_week" | "day_of_year" | "days_in_month" | "hour" | "minute" | "month" | "year" if args.is_empty() => {
+                LabelSet::exactly(BTreeSet::new())
+            }
+            "label_replace" => match string_arg(1) {
+                Some(dst) => first.add(&dst),
+                None => first,
+            },
+            "label_join" => match string_arg(1) {
+                Some(dst) => first.add(&dst),
+                None => first,
+            },
+            "histogram_quantile" | "histogram_fraction" => args.last().map_or_else(LabelSet::default, |a| self.labels(a)).drop(&BTreeSet::from(["le".to_string()])).without_name(),
+            "absent" | "absent_over_time" => {
+                // The result carries the equality matchers' labels, nothing else.
+                let equalities = args.first().and_then(|a| selector_of(a)).map(|vs| {
+                    vs.matchers.matchers.iter().filter(|m| m.op == MatchOp::Equal && m.name != METRIC_NAME).map(|m| m.name.clone()).collect()
+                });
+                LabelSet::exactly(equalities.unwrap_or_default())
+            }
+            "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc" | "last_over_time" | "first_over_time" => first,
+            _ => first.without_name(),
         }
-        "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc" | "last_over_time" | "first_over_time" => first(),
-        _ => first().without_name(),
+    }
+
+    fn binary(&mut self, binary: &promql_parser::parser::BinaryExpr) -> Node {
+        let Node { labels: lhs, scalar: lhs_scalar } = self.same_as(&binary.lhs);
+        let Node { labels: rhs, scalar: rhs_scalar } = self.same_as(&binary.rhs);
+        let op = binary.op.id();
+        let is_comparison_filter = matches!(op, token::T_EQLC | token::T_NEQ | token::T_LSS | token::T_LTE | token::T_GTR | token::T_GTE)
+            && !binary.modifier.as_ref().is_some_and(|m| m.return_bool);
+        let drop_name = |set: LabelSet| if is_comparison_filter { set } else { set.without_name() };
+        match (lhs_scalar, rhs_scalar) {
+            (true, true) => return Node { labels: LabelSet::exactly(BTreeSet::new()), scalar: true },
+            (true, false) => return Node { labels: drop_name(rhs), scalar: false },
+            (false, true) => return Node { labels: drop_name(lhs), scalar: false },
+            (false, false) => {}
+        }
+        match op {
+            token::T_LAND | token::T_LUNLESS => return Node { labels: lhs, scalar: false },
+            token::T_LOR => return Node { labels: lhs.union(&rhs), scalar: false },
+            _ => {}
+        }
+        let modifier = binary.modifier.as_ref();
+        let result = match modifier.map(|m| &m.card) {
+            Some(VectorMatchCardinality::ManyToOne(include)) => with_included(lhs, &rhs, include),
+            Some(VectorMatchCardinality::OneToMany(include)) => with_included(rhs, &lhs, include),
+            _ => match modifier.and_then(|m| m.matching.as_ref()) {
+                Some(LabelModifier::Include(on)) => lhs.keep(&names(on)),
+                Some(LabelModifier::Exclude(ignoring)) => lhs.drop(&names(ignoring)),
+                None => lhs,
+            },
+        };
+        Node { labels: drop_name(result), scalar: false }
     }
 }
 
@@ -198,46 +289,9 @@ fn selector_of(expr: &Expr) -> Option<&promql_parser::parser::VectorSelector> {
     }
 }
 
-fn binary_labels(binary: &promql_parser::parser::BinaryExpr, facts: &dyn MetricFacts) -> LabelSet {
-    let lhs = infer_labels(&binary.lhs, facts);
-    let rhs = infer_labels(&binary.rhs, facts);
-    let lhs_scalar = is_scalar(&binary.lhs);
-    let rhs_scalar = is_scalar(&binary.rhs);
-    let op = binary.op.id();
-    let is_comparison_filter = matches!(op, token::T_EQLC | token::T_NEQ | token::T_LSS | token::T_LTE | token::T_GTR | token::T_GTE)
-        && !binary.modifier.as_ref().is_some_and(|m| m.return_bool);
-    let drop_name = |set: LabelSet| if is_comparison_filter { set } else { set.without_name() };
-    match (lhs_scalar, rhs_scalar) {
-        (true, true) => return LabelSet::exactly(BTreeSet::new()),
-        (true, false) => return drop_name(rhs),
-        (false, true) => return drop_name(lhs),
-        (false, false) => {}
-    }
-    match op {
-        token::T_LAND | token::T_LUNLESS => return lhs,
-        token::T_LOR => return lhs.union(&rhs),
-        _ => {}
-    }
-    let modifier = binary.modifier.as_ref();
-    let result = match modifier.map(|m| &m.card) {
-        Some(VectorMatchCardinality::ManyToOne(include)) => with_included(lhs, &rhs, include),
-        Some(VectorMatchCardinality::OneToMany(include)) => with_included(rhs, &lhs, include),
-        _ => match modifier.and_then(|m| m.matching.as_ref()) {
-            Some(LabelModifier::Include(on)) => lhs.keep(&names(on)),
-            Some(LabelModifier::Exclude(ignoring)) => lhs.drop(&names(ignoring)),
-            None => lhs,
-        },
-    };
-    drop_name(result)
-}
-
 /// group_left/group_right: the many side's labels plus the listed labels from the one side.
 fn with_included(many: LabelSet, one: &LabelSet, include: &promql_parser::label::Labels) -> LabelSet {
     include.labels.iter().fold(many, |set, label| if one.lacks(label) { set } else { set.add(label) })
-}
-
-fn is_scalar(expr: &Expr) -> bool {
-    expr.value_type() == promql_parser::parser::value::ValueType::Scalar
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ pub mod series;
 pub mod unit;
 pub mod values;
 
-pub use labels::{infer_labels, LabelSet};
+pub use labels::{infer_all_labels, infer_labels, LabelFacts, LabelSet};
 pub use series::{estimate_series, first_selector};
 pub use unit::{Dimension, Unit};
 pub use values::{infer_values, Interval, Measure, Quantity, ValueFacts};

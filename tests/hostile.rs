@@ -1,0 +1,45 @@
+//! End-to-end tests of hostile input: what once took time or memory growing faster than the
+//! input, or never returned, now takes bounded work.
+
+mod common;
+
+use common::{promaudit, temp_dir};
+use std::time::{Duration, Instant};
+
+/// Checks `dir` and returns the run's JSON document, failing when it takes longer than `limit`
+/// (a debug build on a busy machine: generous, yet far below what the old behaviour took).
+fn check_within(path: &std::path::Path, limit: Duration) -> serde_json::Value {
+    let start = Instant::now();
+    let output = promaudit(&["check", "--format", "json", path.to_str().unwrap()]);
+    assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("stdout is one JSON document; stderr: {}", String::from_utf8_lossy(&output.stderr)))
+}
+
+fn rule_file(expr: &str) -> String {
+    format!("groups:\n- name: g\n  rules:\n  - record: job:x:sum\n    expr: {expr}\n")
+}
+
+fn codes(document: &serde_json::Value) -> Vec<&str> {
+    document["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn a_long_or_chain_is_analyzed_in_linear_time() {
+    // 999 `or`s: just under the operator limit. Label inference per ancestor took 9 s here.
+    let dir = temp_dir("or-chain");
+    let path = dir.join("chain.yml");
+    let terms: Vec<String> = (0..1000).map(|i| format!("m{i}")).collect();
+    std::fs::write(&path, rule_file(&terms.join(" or "))).unwrap();
+    let document = check_within(&path, Duration::from_secs(4));
+    assert!(!codes(&document).contains(&"promql/too-complex"));
+}
+
+#[test]
+fn set_operators_count_towards_the_operator_limit() {
+    let dir = temp_dir("or-limit");
+    let path = dir.join("chain.yml");
+    let terms: Vec<String> = (0..5000).map(|i| format!("m{i}")).collect();
+    std::fs::write(&path, rule_file(&terms.join(" or "))).unwrap();
+    let document = check_within(&path, Duration::from_secs(4));
+    assert!(codes(&document).contains(&"promql/too-complex"), "{document}");
+}
