@@ -93,12 +93,14 @@ mod slo {
 mod units {
     pub mod mismatch;
     pub mod panel_unit;
+    pub mod record_name;
     pub mod threshold_scale;
 }
 
 mod naming {
     pub mod alert_name;
     pub mod metric_name;
+    pub mod misspelt_unit;
     pub mod record_window;
     pub mod recording_rule_name;
 }
@@ -215,9 +217,11 @@ pub static ALL: &[&dyn Rule] = &[
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
+    &units::record_name::RecordName,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,
+    &naming::misspelt_unit::MisspeltUnit,
     &naming::record_window::RecordWindow,
     &config::invalid::ConfigInvalid,
     &suppression::malformed::SuppressionMalformed,
