@@ -15,6 +15,7 @@ mod alertmanager {
 }
 
 mod alerts {
+    pub mod constant_result;
     pub mod for_within_range;
     pub mod no_condition;
     pub mod required_annotation;
@@ -194,6 +195,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::required_annotation::RequiredAnnotation,
     &alerts::unformatted_value::UnformattedValue,
     &alerts::no_condition::NoCondition,
+    &alerts::constant_result::ConstantResult,
     &alerts::for_within_range::ForWithinRange,
     &alerts::short_for::ShortFor,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
