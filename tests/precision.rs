@@ -138,3 +138,25 @@ fn missed_static_label_in_annotation() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("rules.yaml:11:58: warning[alerts/template-label]") && found[0].contains("`stage` is only a static label"), "{found:?}");
 }
+
+/// The assorted missed defects. The case's catalog applies to both files, so the selectors it
+/// does not list (`errs_total`, `queue_depth`, …) are rightly reported as unknown: left aside.
+#[test]
+fn missed_assorted() {
+    let found: Vec<String> = alarms_in("missed", "assorted").into_iter().filter(|l| !l.contains("[catalog/unknown-metric]")).collect();
+    let expected = [
+        ("rules.yaml:5:13: warning[units/record-name]", "`DCGM_FI_DEV_FB_TOTAL` is in MiB"),
+        ("rules.yaml:7:13: warning[units/record-name]", "`DCGM_FI_DEV_MEM_COPY_UTIL` is a percentage (0-100)"),
+        ("rules.yaml:9:13: warning[units/record-name]", "`DCGM_FI_DEV_SM_CLOCK` is in MHz"),
+        ("rules.yaml:12:13: warning[naming/misspelt-unit]", "misspells `celsius` as `celcius`"),
+        ("rules.yaml:19:42: warning[alerts/template-label]", "drops `job`"),
+        ("rules.yaml:25:42: warning[alerts/template-label]", "drops `job`"),
+        ("rules.yaml:34:31: error[alerts/constant-result]", "always fires"),
+        ("rules.yaml:40:59: error[alerts/constant-result]", "`vector(0) > 0` compares two constants and is always false"),
+        ("rules.yaml:47:13: warning[rulefmt/duplicate-rule]", "`job:up:sum` repeats an earlier rule"),
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+    for (line, (at, says)) in found.iter().zip(expected) {
+        assert!(line.contains(at) && line.contains(says), "expected {at} … {says}, found {line}");
+    }
+}

@@ -7,25 +7,28 @@ use promql_parser::parser::{token, Expr, LabelModifier, VectorMatchCardinality};
 use promql_parser::parser::value::ValueType;
 use std::collections::{BTreeSet, HashMap};
 
-/// `certain ⊆ actual labels ⊆ possible`; `possible: None` means any label may occur.
+/// `certain ⊆ actual labels ⊆ possible`; `possible: None` means any label may occur, except
+/// those in `absent`: labels the expression itself removed (`without (job)`, `ignoring(job)`),
+/// absent whatever its input carries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabelSet {
     pub certain: BTreeSet<String>,
     pub possible: Option<BTreeSet<String>>,
+    pub absent: BTreeSet<String>,
 }
 
 impl LabelSet {
     fn exactly(labels: BTreeSet<String>) -> Self {
-        LabelSet { certain: labels.clone(), possible: Some(labels) }
+        LabelSet { certain: labels.clone(), possible: Some(labels), absent: BTreeSet::new() }
     }
 
     fn unknown_with(certain: BTreeSet<String>) -> Self {
-        LabelSet { certain, possible: None }
+        LabelSet { certain, possible: None, absent: BTreeSet::new() }
     }
 
     /// No series of this set can carry `label`.
     pub fn lacks(&self, label: &str) -> bool {
-        self.possible.as_ref().is_some_and(|p| !p.contains(label))
+        self.absent.contains(label) || self.possible.as_ref().is_some_and(|p| !p.contains(label))
     }
 
     pub fn is_exact(&self) -> bool {
@@ -37,8 +40,9 @@ impl LabelSet {
             certain: self.certain.intersection(labels).cloned().collect(),
             possible: Some(match &self.possible {
                 Some(p) => p.intersection(labels).cloned().collect(),
-                None => labels.clone(),
+                None => labels.difference(&self.absent).cloned().collect(),
             }),
+            absent: BTreeSet::new(),
         }
     }
 
@@ -46,11 +50,13 @@ impl LabelSet {
         LabelSet {
             certain: self.certain.difference(labels).cloned().collect(),
             possible: self.possible.as_ref().map(|p| p.difference(labels).cloned().collect()),
+            absent: self.absent.union(labels).cloned().collect(),
         }
     }
 
     fn add(&self, label: &str) -> Self {
         let mut out = self.clone();
+        out.absent.remove(label);
         out.certain.insert(label.to_string());
         if let Some(p) = out.possible.as_mut() {
             p.insert(label.to_string());
@@ -65,6 +71,7 @@ impl LabelSet {
                 (Some(a), Some(b)) => Some(a.union(b).cloned().collect()),
                 _ => None,
             },
+            absent: self.absent.intersection(&other.absent).cloned().collect(),
         }
     }
 
@@ -366,5 +373,17 @@ mod tests {
         let grouped = labels("requests_total * on(namespace) group_left(deployment) kube_deployment_status_replicas");
         assert!(!grouped.lacks("deployment"));
         assert!(labels("requests_total > 10").certain.contains(METRIC_NAME));
+    }
+
+    #[test]
+    fn dropped_labels_are_absent_even_from_unknown_metrics() {
+        assert!(labels("sum without (job) (rate(errs_total[5m])) > 0").lacks("job"));
+        assert!(labels("errs_a * ignoring(job) errs_b > 0").lacks("job"));
+        assert!(!labels("errs_a * ignoring(job) errs_b").lacks("instance"));
+        // `or` keeps a label either side may carry; a relabelling puts it back.
+        assert!(!labels("sum without (job) (errs_a) or errs_b").lacks("job"));
+        assert!(labels("sum without (job) (errs_a) or sum without (job, pod) (errs_b)").lacks("job"));
+        assert!(!labels("label_replace(sum without (job) (errs_a), \"job\", \"x\", \"\", \"\")").lacks("job"));
+        assert!(labels("sum by (job) (sum without (job) (errs_a))").lacks("job"));
     }
 }

@@ -15,6 +15,7 @@ mod alertmanager {
 }
 
 mod alerts {
+    pub mod constant_result;
     pub mod for_within_range;
     pub mod no_condition;
     pub mod required_annotation;
@@ -93,12 +94,14 @@ mod slo {
 mod units {
     pub mod mismatch;
     pub mod panel_unit;
+    pub mod record_name;
     pub mod threshold_scale;
 }
 
 mod naming {
     pub mod alert_name;
     pub mod metric_name;
+    pub mod misspelt_unit;
     pub mod record_window;
     pub mod recording_rule_name;
 }
@@ -192,6 +195,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::required_annotation::RequiredAnnotation,
     &alerts::unformatted_value::UnformattedValue,
     &alerts::no_condition::NoCondition,
+    &alerts::constant_result::ConstantResult,
     &alerts::for_within_range::ForWithinRange,
     &alerts::short_for::ShortFor,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
@@ -215,9 +219,11 @@ pub static ALL: &[&dyn Rule] = &[
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
+    &units::record_name::RecordName,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,
+    &naming::misspelt_unit::MisspeltUnit,
     &naming::record_window::RecordWindow,
     &config::invalid::ConfigInvalid,
     &suppression::malformed::SuppressionMalformed,

@@ -61,6 +61,9 @@ impl Rule for TemplateLabel {
                     Some((_, value)) => Self::META
                         .diagnostic(template.file_span(span), format!("{uses}, but `{name}` is only a static label of the rule: `labels:` are added after templates are expanded, so it renders empty"))
                         .with_help(format!("write the value directly: `{}`", value.value)),
+                    None if labels.possible.is_none() => Self::META
+                        .diagnostic(template.file_span(span), format!("{uses}, but the expression drops `{name}` (`without (…)` or `ignoring (…)`): it renders empty"))
+                        .with_help(format!("keep `{name}` in the expression (take it out of `without (…)` or `ignoring (…)`), or drop it from the template")),
                     None => Self::META
                         .diagnostic(template.file_span(span), format!("{uses}, but the alert's series carry only {}: it renders empty", kept(&labels)))
                         .with_help(format!("keep `{name}` in the expression (add it to `by (…)` or `on (…)`), or drop it from the template")),
@@ -100,5 +103,11 @@ mod tests {
     fn labels_the_series_keep() {
         let text = "groups:\n- name: a\n  rules:\n  - alert: Down\n    expr: up == 0\n    labels:\n      severity: page\n    annotations:\n      summary: \"{{ $labels.instance }} of {{ $labels.job }} is down ({{ $labels.severity }})\"\n  - alert: Absent\n    expr: absent(up{job=\"node\"})\n    annotations:\n      summary: \"{{ $labels.job }} is gone\"\n";
         assert_eq!(snapshot(&TemplateLabel, "r.yml", text), "");
+    }
+
+    #[test]
+    fn labels_dropped_from_unknown_metrics() {
+        let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: sum without (job) (rate(errs_total[5m])) > 0\n    annotations:\n      summary: \"errors in {{ $labels.job }} on {{ $labels.instance }}\"\n  - alert: B\n    expr: errs_a * ignoring(job) errs_b > 0\n    annotations:\n      summary: \"errors in {{ $labels.job }}\"\n";
+        insta::assert_snapshot!(snapshot(&TemplateLabel, "r.yml", text));
     }
 }

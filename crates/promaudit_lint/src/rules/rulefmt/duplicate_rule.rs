@@ -7,7 +7,8 @@ use std::collections::HashMap;
 declare_rule! {
     /// ## What it finds
     /// Rules in one file that repeat another rule: the same name, the same labels and the same
-    /// expression (`promtool check rules --lint=duplicate-rules`).
+    /// expression (`promtool check rules --lint=duplicate-rules`). Expressions are compared as
+    /// the parser prints them, so `sum(up) by (job)` repeats `sum by (job) (up)`.
     ///
     /// ## Why it matters
     /// Duplicate recording rules write the same series twice per evaluation, with conflicting
@@ -43,7 +44,9 @@ impl Rule for DuplicateRule {
                 let (Some(name), Some(expr)) = (rule.name(), &rule.expr) else { continue };
                 let mut labels: Vec<(&str, &str)> = rule.labels.iter().map(|(k, v)| (k.value.as_str(), v.value.as_str())).collect();
                 labels.sort_unstable();
-                let key = (name.value.as_str(), labels, expr.query.value.trim());
+                // Compared as the parser prints them: `sum(up) by (job)` is `sum by (job) (up)`.
+                let canonical = cx.parsed_query_of(expr).map(|(_, parsed)| parsed.canonical().to_string());
+                let key = (name.value.as_str(), labels, canonical.unwrap_or_else(|| expr.query.value.trim().to_string()));
                 match seen.get(&key) {
                     Some(&first) => out.push(
                         Self::META
@@ -69,6 +72,13 @@ mod tests {
     fn repeated_in_and_across_groups() {
         let text = "groups:\n  - name: base\n    rules:\n      - record: job:t:c\n        expr: sum(t)\n      - record: job:t:c\n        expr: sum(t)\n  - name: dup\n    rules:\n      - record: job:t:c\n        expr: sum(t)\n";
         insta::assert_snapshot!(snapshot(&DuplicateRule, "r.yml", text));
+    }
+
+    #[test]
+    fn same_expression_other_formatting() {
+        let text = "groups:\n  - name: base\n    rules:\n      - record: job:up:sum\n        expr: sum(up) by (job)\n      - record: job:up:sum\n        expr: sum by (job) (up)\n";
+        let found = snapshot(&DuplicateRule, "r.yml", text);
+        assert!(found.starts_with("r.yml:6:17: "), "{found}");
     }
 
     #[test]

@@ -100,7 +100,7 @@ fn fix(a: Measure, b: Measure) -> String {
 }
 
 /// 1048576 as `1024 * 1024`, 1000 as `1000`: the form people write in PromQL.
-fn format_factor(factor: f64) -> String {
+pub(crate) fn format_factor(factor: f64) -> String {
     let rounded = factor.round();
     let mut powers = 0;
     let mut rest = rounded;
