@@ -9,12 +9,14 @@ pub use suppression::{malformed::SuppressionMalformed, unused::SuppressionUnused
 
 mod alertmanager {
     pub mod deprecated_match;
+    pub mod shadowed_route;
     pub mod undefined_receiver;
     pub mod unrouted_alert;
     pub mod unused_receiver;
 }
 
 mod alerts {
+    pub mod down_without_absent;
     pub mod for_within_range;
     pub mod no_condition;
     pub mod required_annotation;
@@ -36,6 +38,10 @@ mod cardinality {
 
 mod config {
     pub mod invalid;
+}
+
+mod dashboards {
+    pub mod deprecated_panel_type;
 }
 
 mod catalog {
@@ -101,6 +107,7 @@ mod naming {
     pub mod metric_name;
     pub mod record_window;
     pub mod recording_rule_name;
+    pub mod service_prefix;
 }
 
 mod promql {
@@ -184,6 +191,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alertmanager::unused_receiver::UnusedReceiver,
     &alertmanager::deprecated_match::DeprecatedMatch,
     &alertmanager::unrouted_alert::UnroutedAlert,
+    &alertmanager::shadowed_route::ShadowedRoute,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &alerts::topk::Topk,
@@ -194,6 +202,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::no_condition::NoCondition,
     &alerts::for_within_range::ForWithinRange,
     &alerts::short_for::ShortFor,
+    &alerts::down_without_absent::DownWithoutAbsent,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
     &graph::removed_recording_rule::RemovedRecordingRule,
     &graph::cycle::Cycle,
@@ -215,10 +224,12 @@ pub static ALL: &[&dyn Rule] = &[
     &units::mismatch::Mismatch,
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
+    &dashboards::deprecated_panel_type::DeprecatedPanelType,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,
     &naming::record_window::RecordWindow,
+    &naming::service_prefix::ServicePrefix,
     &config::invalid::ConfigInvalid,
     &suppression::malformed::SuppressionMalformed,
     &suppression::unused::SuppressionUnused,
