@@ -32,8 +32,9 @@ pub fn absence_watches_of<'a>(rules: &'a RuleFile, cache: &'a ParseCache) -> imp
 }
 
 /// The `job` matchers of the selectors whose absence `expr` turns into a sample: those under
-/// `absent()` and `absent_over_time()`, and those beside a `vector()` fallback of `or`
-/// (`(count(up{job="api"}) or vector(0)) == 0`). A bare `count(up{job="api"}) == 0` is no
+/// `absent()` and `absent_over_time()`, those on the right of `unless` (what is expected
+/// unless it is up), and those beside a fallback of `or` (`(count(up{job="api"}) or
+/// vector(0)) == 0`, `up{job="api"} or last_over_time(up{job="api"}[12h]) * 0`). A bare `count(up{job="api"}) == 0` is no
 /// such alert: `count` of nothing is nothing, not 0.
 pub fn absence_watches(expr: &Expr) -> Vec<Matcher> {
     let mut found = Vec::new();
@@ -43,23 +44,31 @@ pub fn absence_watches(expr: &Expr) -> Vec<Matcher> {
             found.extend(selector.matchers.matchers.iter().filter(|m| m.name == "job" && matches!(m.op, MatchOp::Equal | MatchOp::Re(_))).cloned());
         }
         let watches = watched || matches!(node, Expr::Call(call) if matches!(call.func.name, "absent" | "absent_over_time")) || has_vector_fallback(node);
-        stack.extend(promaudit_promql::children(node).into_iter().map(|child| (child, watches)));
+        match node {
+            // `expected unless on (cluster) up{job="kubelet"} == 1`: what is expected but not up.
+            Expr::Binary(binary) if binary.op.id() == token::T_LUNLESS => stack.extend([(binary.lhs.as_ref(), watches), (binary.rhs.as_ref(), true)]),
+            _ => stack.extend(promaudit_promql::children(node).into_iter().map(|child| (child, watches))),
+        }
     }
     found
 }
 
-/// `x or vector(…)`: the expression yields a sample when `x` has none.
+/// `x or vector(…)`, `x or last_over_time(x[12h]) * 0`: the expression yields a sample when
+/// `x` has none, a constant or what the series were lately.
 fn has_vector_fallback(expr: &Expr) -> bool {
     let Expr::Binary(binary) = expr else { return false };
-    binary.op.id() == token::T_LOR && is_vector_call(&binary.rhs)
+    binary.op.id() == token::T_LOR && is_fallback(&binary.rhs)
 }
 
-fn is_vector_call(expr: &Expr) -> bool {
-    match expr {
-        Expr::Paren(p) => is_vector_call(&p.expr),
-        Expr::Call(call) => call.func.name == "vector",
-        _ => false,
+fn is_fallback(expr: &Expr) -> bool {
+    let mut stack = vec![expr];
+    while let Some(node) = stack.pop() {
+        if matches!(node, Expr::Call(call) if call.func.name == "vector" || call.func.name.ends_with("_over_time")) {
+            return true;
+        }
+        stack.extend(promaudit_promql::children(node));
     }
+    false
 }
 
 #[cfg(test)]
@@ -76,7 +85,10 @@ mod tests {
         assert_eq!(watched(r#"absent(up{job="api"} == 1)"#), ["api"]);
         assert_eq!(watched(r#"absent_over_time(http_requests_total{job=~"api|web"}[5m])"#), ["api|web"]);
         assert_eq!(watched(r#"(count(up{job="api"}) or vector(0)) == 0"#), ["api"]);
+        assert_eq!(watched(r#"count by (cluster) (kube_node_info) unless on (cluster) count by (cluster) (up{job="kubelet"} == 1)"#), ["kubelet"]);
+        assert_eq!(watched(r#"sum(up{job="p"} or (last_over_time(up{job="p"}[12h]) * 0)) < 1"#), ["p", "p"]);
         assert!(watched(r#"count(up{job="api"}) == 0"#).is_empty());
+        assert!(watched(r#"up{job="api"} == 0 or up{job="web"} == 0"#).is_empty());
         assert!(watched(r#"up{job="api"} == 0"#).is_empty());
         assert!(watched("absent(up)").is_empty());
     }

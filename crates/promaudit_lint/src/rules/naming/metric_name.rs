@@ -21,9 +21,9 @@ declare_rule! {
     /// - a metric or label name that is not lowercase snake_case (promlint catches only
     ///   camelCase; `UUID` and `DCGM_FI_DEV_SM_CLOCK` count here too);
     /// - a percentage (`_percent`, `_percentage`) where Prometheus uses a 0-1 ratio (`_ratio`);
-    ///   also in the names queries read that no catalog family or recording rule describes
-    ///   (once per file, at the first read), as no exporter the catalog knows writes them: the
-    ///   name is the author's to choose;
+    ///   also in the names queries read when a catalog was given and neither it nor a recording
+    ///   rule describes them (once per file, at the first read): no exporter the catalog knows
+    ///   writes them, so the name is the author's to choose;
     /// - a family without HELP text (missing, or blank, which promlint lets pass), in a file that
     ///   carries metadata at all (a `promtool tsdb dump` never does).
     ///
@@ -81,9 +81,13 @@ impl MetricName {
         Self::META.diagnostic(name.span, format!("`{}`: {problem}", name.value))
     }
 
-    /// Percentages among the names queries read that nothing describes: judged where they are
-    /// defined, the others are an exporter's, which the reader cannot rename.
+    /// Percentages among the names queries read that the catalog the user gave does not know:
+    /// those it knows are an exporter's, which the reader cannot rename, and without a catalog
+    /// every name may be one.
     fn check_percentages_read(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        if !cx.user_catalog {
+            return;
+        }
         let mut seen = std::collections::HashSet::new();
         for (query, parsed) in cx.parsed_queries() {
             parsed.walk(&mut |visit| {
@@ -400,6 +404,8 @@ mod tests {
         let catalog = "# HELP cpu_usage_percent CPU use.\n# TYPE cpu_usage_percent gauge\ncpu_usage_percent 1\n";
         let found = crate::testing::check_with_catalog(&MetricName, "r.yml", rules, catalog);
         insta::assert_snapshot!(crate::testing::render("r.yml", rules, &found));
+        // Without a catalog, any name read may be an exporter's.
+        assert_eq!(snapshot(&MetricName, "r.yml", rules), "");
     }
 
     #[test]

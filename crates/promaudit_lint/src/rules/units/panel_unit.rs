@@ -99,7 +99,7 @@ fn check_axis_label(cx: &FileContext, panel: &Panel, out: &mut Vec<Diagnostic>) 
 fn label_measure(label: &str) -> Option<Measure> {
     const DATA_UNITS: &[(&str, f64)] = &[("kB", 1e3), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("KiB", 1024.0), ("MiB", 1048576.0), ("GiB", 1073741824.0), ("TiB", 1099511627776.0)];
     let words = label.split(|c: char| !c.is_ascii_alphanumeric() && c != '/');
-    let (word, scale) = words.filter_map(|w| DATA_UNITS.iter().find(|(unit, _)| w.split('/').next() == Some(*unit)).map(|&(_, scale)| (w, scale))).last()?;
+    let (word, scale) = words.rev().find_map(|w| DATA_UNITS.iter().find(|(unit, _)| w.split('/').next() == Some(*unit)).map(|&(_, scale)| (w, scale)))?;
     let per_second = word.ends_with("/s") || word.ends_with("/sec");
     Some(Measure { scale, per_second, ..Measure::of(Unit::Bytes)? })
 }
