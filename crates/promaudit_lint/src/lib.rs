@@ -1,6 +1,7 @@
 //! Lint rules over extracted artifacts and parsed queries. One rule per file under `rules/`,
 //! each declaring its metadata and docs once with [`declare_rule!`].
 
+pub mod alert_facts;
 pub mod analyze;
 pub mod config;
 pub mod context;

@@ -32,7 +32,6 @@ pub struct FileFacts {
     jobs: Vec<(String, JobInfo)>,
     recorded: Vec<Recorded>,
     objectives: Vec<Bound>,
-    alert_thresholds: Vec<Bound>,
     /// Recording rules and the series they read.
     definitions: Vec<RuleReads>,
     /// The SLOs this file defines, by the id their tool knows them by, with their contents.
@@ -49,6 +48,17 @@ pub struct FileFacts {
     loaders: Vec<crate::servers::Loader>,
     /// The families the input series of this file's promtool tests show.
     test_series: promaudit_catalog::Catalog,
+    alerts: AlertFacts,
+}
+
+/// What a file's alerts tell the others.
+#[derive(Debug, Default)]
+struct AlertFacts {
+    thresholds: Vec<Bound>,
+    /// The `job` matchers of the series whose disappearance some alert notices.
+    absence_watches: Vec<promql_parser::label::Matcher>,
+    /// Each alert's name and static labels, when some routing tree may route them.
+    labels: Vec<crate::alert_facts::AlertLabels>,
 }
 
 /// A recording rule, the series it reads, and where it is (its server is known once every file
@@ -164,6 +174,12 @@ pub struct ProjectFacts {
     pub recordings: Recordings,
     /// The Alertmanager routing trees among the checked files.
     pub routing: Vec<crate::routing::RoutingTree>,
+    /// The `job` matchers of the series whose disappearance some alert among the checked files
+    /// notices (`absent(up{job="api"})`).
+    pub absence_watches: HashSet<promql_parser::label::Matcher>,
+    /// Every alert among the checked files by its name and static labels, learned only when
+    /// some routing tree may route them.
+    pub alerts: BTreeSet<crate::alert_facts::AlertLabels>,
     /// The first definition of each SLO id, in file order.
     pub slo_ids: std::collections::HashMap<String, FirstSlo>,
     /// The SLO periods of the Sloth `AlertWindows` specs among the checked files, which Sloth
@@ -485,7 +501,7 @@ pub fn learn(file: &SourceFile, cache: &ParseCache) -> FileFacts {
                     let at = RecordingGroup { name: name.value.clone(), interval, location: location(name.span) };
                     facts.recording_groups.extend(group.rules.iter().filter(|r| r.alert.is_none()).filter_map(|r| Some((r.record.as_ref()?.value.clone(), at.clone()))));
                 }
-                facts.alert_thresholds.extend(alert_thresholds(file, &rules, cache));
+                facts.alerts.learn(file, &rules, cache, AlertNeeds { thresholds: true, labels: true });
                 let places = RuleAt::of_file(file);
                 for (group, rule) in rules.groups.iter().flat_map(|g| g.rules.iter().map(move |r| (g, r))) {
                     let (Some(expr), Some(record), None) = (&rule.expr, &rule.record, &rule.alert) else { continue };
@@ -680,10 +696,48 @@ fn may_show_thresholds(text: &str) -> bool {
     text.contains("thresholds") && text.contains("steps")
 }
 
-/// The alert thresholds of a file [`learn`] was not run on.
-fn learn_alerts(file: &SourceFile, cache: &ParseCache) -> Vec<Bound> {
-    let artifacts = promaudit_source::extract(file).artifacts;
-    artifacts.iter().filter_map(|a| if let Artifact::RuleFile(rules) = a { Some(alert_thresholds(file, rules, cache)) } else { None }).flatten().collect()
+/// Which facts of alerts the checks need, known once the files [`may_teach`] accepts are
+/// learned: those files give theirs whatever is needed.
+#[derive(Clone, Copy, Debug)]
+struct AlertNeeds {
+    /// Some file may hold panels to judge by alert thresholds.
+    thresholds: bool,
+    /// Some routing tree may route the alerts.
+    labels: bool,
+}
+
+impl AlertNeeds {
+    fn any(self) -> bool {
+        self.thresholds || self.labels
+    }
+}
+
+/// Cheap test on the raw text: can an alert of this file notice a job's targets disappearing?
+fn may_watch_absence(text: &str) -> bool {
+    text.contains("absent") || text.contains("vector")
+}
+
+impl AlertFacts {
+    fn learn(&mut self, file: &SourceFile, rules: &promaudit_source::artifact::RuleFile, cache: &ParseCache, needs: AlertNeeds) {
+        if needs.thresholds {
+            self.thresholds.extend(alert_thresholds(file, rules, cache));
+        }
+        self.absence_watches.extend(crate::alert_facts::absence_watches_of(rules, cache));
+        if needs.labels {
+            self.labels.extend(crate::alert_facts::alert_labels(rules));
+        }
+    }
+}
+
+/// The facts `needs` asks of the alerts of a file [`learn`] was not run on.
+fn learn_alerts(file: &SourceFile, cache: &ParseCache, needs: AlertNeeds) -> AlertFacts {
+    let mut facts = AlertFacts::default();
+    for artifact in promaudit_source::extract(file).artifacts {
+        if let Artifact::RuleFile(rules) = artifact {
+            facts.learn(file, &rules, cache, needs);
+        }
+    }
+    facts
 }
 
 /// Where each alert on a known quantity fires, in the quantity's unit.
@@ -859,7 +913,7 @@ impl Checker {
     pub fn absorb(&mut self, file: FileFacts) {
         file.add_jobs_to(&mut self.catalog);
         self.project.objectives.extend(file.objectives);
-        self.project.alert_thresholds.extend(file.alert_thresholds);
+        self.absorb_alerts(file.alerts);
         for definition in &file.definitions {
             self.project.graph.add_definition(&definition.record, &definition.reads);
         }
@@ -892,6 +946,25 @@ impl Checker {
                 self.project.recorded.push(rule);
             }
         }
+    }
+
+    fn absorb_alerts(&mut self, alerts: AlertFacts) {
+        self.project.alert_thresholds.extend(alerts.thresholds);
+        self.project.absence_watches.extend(alerts.absence_watches);
+        self.project.alerts.extend(alerts.labels);
+    }
+
+    /// What the alerts of the files [`may_teach`] rejects must tell, once the others are
+    /// learned: what the files learned so far gave but no check needs is dropped.
+    fn alert_needs(&mut self, panels: bool) -> AlertNeeds {
+        let needs = AlertNeeds { thresholds: panels, labels: !self.project.routing.is_empty() };
+        if !needs.thresholds {
+            self.project.alert_thresholds = Vec::new();
+        }
+        if !needs.labels {
+            self.project.alerts.clear();
+        }
+        needs
     }
 
     /// Once every file is absorbed: the graph's cycles, the recorded series' families, and which
@@ -984,7 +1057,8 @@ impl Checker {
                 .map(|(path, text)| {
                     let new_words = if scan_words { known.new_in(&text) } else { Default::default() };
                     let (teaches, alerts, shows) = (may_teach(&text), may_alert(&text), may_show_thresholds(&text));
-                    (path, new_words, teaches.then(|| learn(&SourceFile::new(path, text), cache)), !teaches && alerts, shows)
+                    let alerts_only = (!teaches && alerts).then(|| may_watch_absence(&text));
+                    (path, new_words, teaches.then(|| learn(&SourceFile::new(path, text), cache)), alerts_only, shows)
                 })
                 .collect();
             for (path, new_words, facts, alerts_only, shows) in learned {
@@ -992,21 +1066,20 @@ impl Checker {
                 if let Some(facts) = facts {
                     self.absorb(facts);
                 }
-                if alerts_only {
-                    alert_files.push(path);
+                if let Some(watches_absence) = alerts_only {
+                    alert_files.push((path, watches_absence));
                 }
                 panels |= shows;
             }
         }
-        if panels {
-            for chunk in alert_files.chunks(LEARN_CHUNK) {
-                let cache = &self.cache;
-                let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).map(|text| learn_alerts(&SourceFile::new(path.as_path(), text), cache))).collect();
-                self.project.alert_thresholds.extend(learned.into_iter().flatten());
+        let needs = self.alert_needs(panels);
+        let wanted: Vec<&PathBuf> = alert_files.into_iter().filter(|(_, watches_absence)| needs.any() || *watches_absence).map(|(path, _)| path).collect();
+        for chunk in wanted.chunks(LEARN_CHUNK) {
+            let cache = &self.cache;
+            let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).map(|text| learn_alerts(&SourceFile::new(path.as_path(), text), cache, needs))).collect();
+            for facts in learned {
+                self.absorb_alerts(facts);
             }
-        } else {
-            // No panel to judge by them.
-            self.project.alert_thresholds = Vec::new();
         }
         self.finish_learning(|name| !scan_words || words.contains(name));
     }
@@ -1022,11 +1095,10 @@ impl Checker {
             let facts = learn(file, &self.cache);
             self.absorb(facts);
         }
-        if files.iter().any(|f| may_show_thresholds(&f.text)) {
-            for file in files.iter().filter(|f| !may_teach(&f.text) && may_alert(&f.text)) {
-                let thresholds = learn_alerts(file, &self.cache);
-                self.project.alert_thresholds.extend(thresholds);
-            }
+        let needs = self.alert_needs(files.iter().any(|f| may_show_thresholds(&f.text)));
+        for file in files.iter().filter(|f| !may_teach(&f.text) && may_alert(&f.text) && (needs.any() || may_watch_absence(&f.text))) {
+            let facts = learn_alerts(file, &self.cache, needs);
+            self.absorb_alerts(facts);
         }
         let words = Words(files.iter().flat_map(|file| words_read(&file.text)).map(Words::hash).collect());
         self.finish_learning(|name| words.contains(name));

@@ -158,3 +158,65 @@ impl Test {
         }
     }
 }
+
+/// A route that alerts it was written for never reach: an earlier sibling without
+/// `continue: true` takes them first.
+#[derive(Debug)]
+pub struct Shadowing<'r> {
+    pub later: &'r Route,
+    pub earlier: &'r Route,
+    /// The alerts both routes match, by name.
+    pub alerts: Vec<&'r str>,
+}
+
+/// Every route below `root` that some of `alerts` match but an earlier sibling without
+/// `continue: true` takes first, judged on the alerts' static labels and names only: an alert
+/// whose way depends on another label is left out, not guessed.
+pub fn shadowed_routes<'r>(root: &'r Route, alerts: &'r [crate::alert_facts::AlertLabels]) -> Vec<Shadowing<'r>> {
+    let mut found = Vec::new();
+    shadowed_below(root, &alerts.iter().collect::<Vec<_>>(), &mut found);
+    found
+}
+
+/// `reaching`: the alerts that surely reach `route`'s children.
+fn shadowed_below<'r>(route: &'r Route, reaching: &[&'r crate::alert_facts::AlertLabels], found: &mut Vec<Shadowing<'r>>) {
+    // Earlier siblings without `continue`, each with the alerts it surely takes, and the
+    // alerts some of them may take.
+    let mut takers: Vec<(&Route, Vec<&crate::alert_facts::AlertLabels>)> = Vec::new();
+    let mut maybe_taken: Vec<&crate::alert_facts::AlertLabels> = Vec::new();
+    for child in &route.routes {
+        let outcomes: Vec<_> = reaching.iter().map(|alert| (*alert, route_matches(child, alert))).collect();
+        let matching: Vec<_> = outcomes.iter().filter(|(_, m)| *m == Some(true)).map(|(a, _)| *a).collect();
+        for (earlier, taken) in &takers {
+            let lost: Vec<&str> = matching.iter().filter(|a| taken.contains(a)).map(|a| a.name.as_str()).collect();
+            let same_receiver = child.receiver.is_some() && child.receiver.as_ref().map(|r| &r.value) == earlier.receiver.as_ref().map(|r| &r.value);
+            if !lost.is_empty() && !same_receiver {
+                found.push(Shadowing { later: child, earlier, alerts: lost });
+                break;
+            }
+        }
+        let reached: Vec<_> = matching.iter().filter(|a| !maybe_taken.contains(a)).copied().collect();
+        shadowed_below(child, &reached, found);
+        if !child.continue_matching {
+            maybe_taken.extend(outcomes.iter().filter(|(_, m)| *m != Some(false)).map(|(a, _)| *a));
+            takers.push((child, matching));
+        }
+    }
+}
+
+/// Whether `route`'s matchers accept the alert; `None` when one reads a label the alert has
+/// no static value for, or cannot be read.
+fn route_matches(route: &Route, alert: &crate::alert_facts::AlertLabels) -> Option<bool> {
+    let written = route.matchers.iter().map(|m| m.value.as_str()).chain(route.legacy_matchers.iter().map(String::as_str));
+    let mut all = true;
+    for text in written {
+        let matcher = Matcher::parse(text)?;
+        let value = match alert.labels.iter().find(|(name, _)| *name == matcher.label) {
+            Some((_, value)) => value.as_str(),
+            None if matcher.label == "alertname" => alert.name.as_str(),
+            None => return None,
+        };
+        all &= matcher.test.accepts(value) != matcher.negated;
+    }
+    Some(all)
+}

@@ -168,6 +168,9 @@ pub struct Panel {
     /// Some field override sets its own unit (`byRegexp` on a legend): which queries keep
     /// `unit` is not known.
     pub unit_overridden: bool,
+    /// The label of the value axis: `fieldConfig.defaults.custom.axisLabel`, or the left
+    /// axis's `label` of the old graph panel.
+    pub axis_label: Option<Text>,
     /// The color steps the author set and the panel shows, lowest first; none when the panel
     /// keeps Grafana's default steps or does not show them.
     pub thresholds: Vec<Threshold>,

@@ -666,12 +666,20 @@ impl Cx<'_> {
             span: self.span(panel),
             kind: self.text_of(panel, "type"),
             // The old graph panel keeps its unit as the left axis format.
-            unit: defaults.and_then(|d| self.text_of(d, "unit")).or_else(|| panel.get("yaxes").and_then(|y| y.items().first().and_then(|axis| self.text_of(axis, "format")))),
+            unit: defaults.and_then(|d| self.text_of(d, "unit")).or_else(|| self.left_axis(panel, "format")),
             unit_overridden: overrides_unit(panel),
+            axis_label: defaults.and_then(|d| d.get("custom")).and_then(|c| self.text_of(c, "axisLabel")).or_else(|| self.left_axis(panel, "label")),
             thresholds: defaults.map(|d| self.thresholds(d)).unwrap_or_default(),
             targets: targets.collect(),
             title,
         }
+    }
+
+    /// A field of the old graph panel's left axis. Hand-written dashboards spell the list
+    /// `yAxes` too; Grafana reads only `yaxes`, but the author meant the same axis.
+    fn left_axis(&self, panel: &Node, field: &str) -> Option<Text> {
+        let axes = panel.get("yaxes").or_else(|| panel.get("yAxes"))?;
+        self.text_of(axes.items().first()?, field)
     }
 
     /// A panel's color steps, lowest first. None for steps nobody sees: a time series that

@@ -9,6 +9,7 @@ pub use suppression::{malformed::SuppressionMalformed, unused::SuppressionUnused
 
 mod alertmanager {
     pub mod deprecated_match;
+    pub mod shadowed_route;
     pub mod undefined_receiver;
     pub mod unrouted_alert;
     pub mod unused_receiver;
@@ -16,6 +17,7 @@ mod alertmanager {
 
 mod alerts {
     pub mod constant_result;
+    pub mod down_without_absent;
     pub mod for_within_range;
     pub mod no_condition;
     pub mod required_annotation;
@@ -37,6 +39,10 @@ mod cardinality {
 
 mod config {
     pub mod invalid;
+}
+
+mod dashboards {
+    pub mod deprecated_panel_type;
 }
 
 mod catalog {
@@ -104,6 +110,7 @@ mod naming {
     pub mod misspelt_unit;
     pub mod record_window;
     pub mod recording_rule_name;
+    pub mod service_prefix;
 }
 
 mod promql {
@@ -187,6 +194,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alertmanager::unused_receiver::UnusedReceiver,
     &alertmanager::deprecated_match::DeprecatedMatch,
     &alertmanager::unrouted_alert::UnroutedAlert,
+    &alertmanager::shadowed_route::ShadowedRoute,
     &alerts::template_label::TemplateLabel,
     &alerts::value_in_label::ValueInLabel,
     &alerts::topk::Topk,
@@ -198,6 +206,7 @@ pub static ALL: &[&dyn Rule] = &[
     &alerts::constant_result::ConstantResult,
     &alerts::for_within_range::ForWithinRange,
     &alerts::short_for::ShortFor,
+    &alerts::down_without_absent::DownWithoutAbsent,
     &graph::undefined_recording_rule::UndefinedRecordingRule,
     &graph::removed_recording_rule::RemovedRecordingRule,
     &graph::cycle::Cycle,
@@ -220,11 +229,13 @@ pub static ALL: &[&dyn Rule] = &[
     &units::threshold_scale::ThresholdScale,
     &units::panel_unit::PanelUnit,
     &units::record_name::RecordName,
+    &dashboards::deprecated_panel_type::DeprecatedPanelType,
     &naming::alert_name::AlertName,
     &naming::recording_rule_name::RecordingRuleName,
     &naming::metric_name::MetricName,
     &naming::misspelt_unit::MisspeltUnit,
     &naming::record_window::RecordWindow,
+    &naming::service_prefix::ServicePrefix,
     &config::invalid::ConfigInvalid,
     &suppression::malformed::SuppressionMalformed,
     &suppression::unused::SuppressionUnused,

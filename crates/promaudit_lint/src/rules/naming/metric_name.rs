@@ -20,6 +20,10 @@ declare_rule! {
     /// - a `:` outside a recording rule name;
     /// - a metric or label name that is not lowercase snake_case (promlint catches only
     ///   camelCase; `UUID` and `DCGM_FI_DEV_SM_CLOCK` count here too);
+    /// - a percentage (`_percent`, `_percentage`) where Prometheus uses a 0-1 ratio (`_ratio`);
+    ///   also in the names queries read when a catalog was given and neither it nor a recording
+    ///   rule describes them (once per file, at the first read): no exporter the catalog knows
+    ///   writes them, so the name is the author's to choose;
     /// - a family without HELP text (missing, or blank, which promlint lets pass), in a file that
     ///   carries metadata at all (a `promtool tsdb dump` never does).
     ///
@@ -68,12 +72,35 @@ impl Rule for MetricName {
                 out.push(self.report(record, problem));
             }
         }
+        self.check_percentages_read(cx, out);
     }
 }
 
 impl MetricName {
     fn report(&self, name: &Text, problem: String) -> Diagnostic {
         Self::META.diagnostic(name.span, format!("`{}`: {problem}", name.value))
+    }
+
+    /// Percentages among the names queries read that the catalog the user gave does not know:
+    /// those it knows are an exporter's, which the reader cannot rename, and without a catalog
+    /// every name may be one.
+    fn check_percentages_read(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
+        if !cx.user_catalog {
+            return;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (query, parsed) in cx.parsed_queries() {
+            parsed.walk(&mut |visit| {
+                let Some(name) = crate::context::selector_of(visit.expr).and_then(crate::context::selector_name) else { return };
+                if name.contains(':') || cx.catalog.family(name).is_some() || !seen.insert(name) {
+                    return;
+                }
+                if let Some(problem) = percent_problem(name) {
+                    let span = query.file_span(visit.spans.name.unwrap_or(visit.spans.node));
+                    out.push(Self::META.diagnostic(span, format!("`{name}`: {problem}")));
+                }
+            });
+        }
     }
 
     fn check_declared(&self, metric: &DeclaredMetric, out: &mut Vec<Diagnostic>) {
@@ -234,8 +261,20 @@ fn name_problems(name: &str, kind: Option<&str>, origin: Origin) -> Vec<String> 
             problems.push(format!("has its type `{kind_word}` in the name; the type is metadata (`# TYPE`), drop `_{kind_word}`"));
         }
     }
+    problems.extend(percent_problem(metric));
     problems.extend(kind_problems(name, kind, origin));
     problems
+}
+
+/// A percentage in the name: Prometheus' conventions keep fractions as 0-1 ratios.
+fn percent_problem(name: &str) -> Option<String> {
+    let words: Vec<&str> = name.split('_').collect();
+    let word = words.iter().find(|w| w.eq_ignore_ascii_case("percent") || w.eq_ignore_ascii_case("percentage"))?;
+    let ratio: Vec<&str> = words.iter().map(|w| if w == word { "ratio" } else { w }).collect();
+    Some(format!(
+        "is a percentage (0-100); Prometheus conventions keep fractions as 0-1 ratios, which `percentunit` panels, `humanizePercentage` and SLO error budgets assume, so a percentage beside them puts thresholds off by 100×: expose `{}`",
+        ratio.join("_")
+    ))
 }
 
 /// The suffixes a metric's type gives its name, or forbids.
@@ -355,6 +394,18 @@ mod tests {
     fn recording_rule_names_are_judged_between_their_colons() {
         let text = "groups:\n- name: a\n  rules:\n  - record: count:up1\n    expr: count(up == 1)\n  - record: apiserver_request:availability30d\n    expr: vector(1)\n  - record: cluster_quantile:apiserver_request_duration_seconds:histogram_quantile\n    expr: vector(1)\n  - record: :node_memory_MemAvailable_bytes:sum\n    expr: vector(1)\n";
         insta::assert_snapshot!(snapshot(&MetricName, "r.yml", text));
+    }
+
+    #[test]
+    fn percentages_where_defined_and_where_read_from_nothing_known() {
+        let text = "custom_metrics:\n  - name: disk_used_percent\n    type: gauge\n    help: Disk used.\n";
+        insta::assert_snapshot!(snapshot(&MetricName, "m.yaml", text));
+        let rules = "groups:\n- name: a\n  rules:\n  - alert: GpuBusy\n    expr: gpu_utilization_percent > 90 and gpu_utilization_percent offset 1h > 90\n  - alert: CpuBusy\n    expr: cpu_usage_percent > 90\n";
+        let catalog = "# HELP cpu_usage_percent CPU use.\n# TYPE cpu_usage_percent gauge\ncpu_usage_percent 1\n";
+        let found = crate::testing::check_with_catalog(&MetricName, "r.yml", rules, catalog);
+        insta::assert_snapshot!(crate::testing::render("r.yml", rules, &found));
+        // Without a catalog, any name read may be an exporter's.
+        assert_eq!(snapshot(&MetricName, "r.yml", rules), "");
     }
 
     #[test]

@@ -3,19 +3,24 @@ use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use promaudit_diagnostics::Diagnostic;
 use promaudit_semantic::{Measure, Unit};
-use promaudit_source::artifact::Artifact;
+use promaudit_source::artifact::{Artifact, Panel};
 
 declare_rule! {
     /// ## What it finds
     /// A Grafana panel whose display unit (`fieldConfig.defaults.unit`) does not match what its
     /// query returns: a ratio (0-1) shown as `percent` (0-100), a percentage shown as
     /// `percentunit`, seconds shown as `ms`, MiB shown as `bytes`, bytes per second shown as
-    /// `bytes`.
+    /// `bytes`, GiB (`/ 1024 / 1024 / 1024`) shown as `decgbytes` (GB).
+    ///
+    /// Likewise a value axis whose label names a data unit the query does not return: "Memory
+    /// (GB)" over `… / 1024 / 1024 / 1024`, which is GiB, 7% more than a GB
+    /// (`fieldConfig.defaults.custom.axisLabel`, or the old graph panel's left axis `label`).
     ///
     /// ## Why it matters
     /// The panel shows a wrong number with a right-looking unit: an error ratio of 0.05 reads
-    /// as "0.05%" instead of 5%, a p99 latency of 0.3 s as "0.3 ms". Nobody notices until the
-    /// numbers are compared with another source during an incident.
+    /// as "0.05%" instead of 5%, a p99 latency of 0.3 s as "0.3 ms", 8 GiB as "8 GB" where
+    /// `kubectl top` or the node's 8.6 GB disagree. Nobody notices until the numbers are
+    /// compared with another source during an incident.
     ///
     /// ## Example
     /// ```json
@@ -24,8 +29,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// Set the unit the query returns (`percentunit` for a 0-1 ratio), or scale the query
-    /// (`* 100`) to match the unit.
+    /// Set the unit the query returns (`percentunit` for a 0-1 ratio, `gbytes` for GiB), or
+    /// scale the query (`* 100`, `/ 1e9`) to match the unit; label the axis "GiB", or better,
+    /// drop the division and let the unit `bytes` pick the scale.
     pub PanelUnit {
         code: "units/panel-unit",
         category: Correctness,
@@ -45,6 +51,7 @@ impl Rule for PanelUnit {
             _ => None,
         });
         for panel in panels.flatten() {
+            check_axis_label(cx, panel, out);
             // Table panels merge their queries into columns, each with its own override.
             // Nor can a panel whose overrides give some of its series another unit be judged by
             // its default one.
@@ -68,6 +75,33 @@ impl Rule for PanelUnit {
             }
         }
     }
+}
+
+/// An axis label naming a data unit ("Memory (GB)", "Throughput MiB/s") the panel's queries
+/// do not return.
+fn check_axis_label(cx: &FileContext, panel: &Panel, out: &mut Vec<Diagnostic>) {
+    let Some(label) = &panel.axis_label else { return };
+    let Some(said) = label_measure(&label.value) else { return };
+    for target in &panel.targets {
+        let Some((query, parsed)) = cx.parsed_query_of(target) else { continue };
+        let Some(returned) = query.values(parsed, cx.catalog).of(&parsed.expr).measure else { continue };
+        if !returned.commensurable(said) || returned.same(said) {
+            continue;
+        }
+        let off = (returned.scale / said.scale - 1.0) * 100.0;
+        let message = format!("the axis is labelled `{}`, {}, but its query returns values {}: every value reads {:.0}% {} than it is", label.value, said.phrase(), returned.phrase(), off.abs(), if off > 0.0 { "smaller" } else { "larger" });
+        let help = format!("label the axis `{}`, or scale the query to {}", returned.describe(), said.describe());
+        out.push(PanelUnit::META.diagnostic(label.span, message).with_label(query.file_span(parsed.root_span()), "this query").with_help(help));
+    }
+}
+
+/// The data unit an axis label names: the last word that is one.
+fn label_measure(label: &str) -> Option<Measure> {
+    const DATA_UNITS: &[(&str, f64)] = &[("kB", 1e3), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("KiB", 1024.0), ("MiB", 1048576.0), ("GiB", 1073741824.0), ("TiB", 1099511627776.0)];
+    let words = label.split(|c: char| !c.is_ascii_alphanumeric() && c != '/');
+    let (word, scale) = words.rev().find_map(|w| DATA_UNITS.iter().find(|(unit, _)| w.split('/').next() == Some(*unit)).map(|&(_, scale)| (w, scale)))?;
+    let per_second = word.ends_with("/s") || word.ends_with("/sec");
+    Some(Measure { scale, per_second, ..Measure::of(Unit::Bytes)? })
 }
 
 /// Grafana unit ids and what they display; `None` for unitless ones (`short`, `none`).
@@ -172,6 +206,20 @@ mod tests {
         let text = dashboard(&[("rate(x_seconds_sum[5m]) / rate(x_seconds_count[5m])", "ms"), ("node_network_speed_bytes * 8", "bps")]);
         let found = crate::testing::snapshot(&PanelUnit, "d.json", &text);
         assert!(found.contains("`ms`") && !found.contains("`bps`"), "{found}");
+    }
+
+    #[test]
+    fn axis_labels_in_decimal_units_over_binary_arithmetic() {
+        let text = dashboard(&[("max(fb_used) / 1024", "short"), ("max(fb_used) * 1024 * 1024 / 1e9", "short"), ("sum(rate(node_network_receive_bytes_total[5m])) / 1024 / 1024", "short")]);
+        let labelled = text.replacen("\"defaults\": {", "\"defaults\": {\"custom\": {\"axisLabel\": \"Memory (GB)\"}, ", 2).replace("\"unit\": \"short\"}}", "\"unit\": \"short\"}}, \"yaxes\": [{\"label\": \"Received MB/s\"}]");
+        insta::assert_snapshot!(snapshot_with_catalog(&PanelUnit, "d.json", &labelled, CATALOG));
+    }
+
+    #[test]
+    fn axis_labels_naming_the_unit_returned() {
+        let text = dashboard(&[("max(fb_used) / 1024", "short"), ("sum(rate(errors_total[5m]))", "short")]);
+        let labelled = text.replace("\"defaults\": {", "\"defaults\": {\"custom\": {\"axisLabel\": \"Memory (GiB)\"}, ");
+        assert_eq!(snapshot_with_catalog(&PanelUnit, "d.json", &labelled, CATALOG), "");
     }
 
     #[test]
