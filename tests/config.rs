@@ -104,7 +104,7 @@ fn a_token_from_the_environment_is_sent_and_never_appears_in_any_output() {
     for format in ["human", "json", "short"] {
         let (url, request) = unauthorized_server();
         write(&dir.join(".promaudit.yaml"), &format!("prometheus:\n  url: {url}\n  token_env: TEAM_PROM_TOKEN\n  timeout: 5\n"));
-        let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", format, dir.to_str().unwrap()]).env("TEAM_PROM_TOKEN", "s3cr3t-token-value").output().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--trust-config", "--format", format, dir.to_str().unwrap()]).env("TEAM_PROM_TOKEN", "s3cr3t-token-value").output().unwrap();
         assert!(request.join().unwrap().to_ascii_lowercase().contains("authorization: bearer s3cr3t-token-value"), "the variable the configuration names is used");
         assert_eq!(output.status.code(), Some(2), "a server refusing the credentials is an I/O error");
         let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));

@@ -63,43 +63,120 @@ pub struct LiveSnapshot {
     pub series_counts: BTreeMap<String, usize>,
     pub notes: Vec<String>,
     pub series: usize,
+    /// The server failed part way (no answer, a server error): what is missing is not
+    /// missing from the server.
+    pub incomplete: bool,
 }
 
-/// The byte range of the password in a URL's `user:password@`, if it has one.
-pub fn url_password(url: &str) -> Option<std::ops::Range<usize>> {
-    let authority_start = url.find("://")? + 3;
-    let authority_end = url[authority_start..].find(['/', '?', '#']).map_or(url.len(), |i| authority_start + i);
-    let userinfo_end = authority_start + url[authority_start..authority_end].rfind('@')?;
-    let colon = authority_start + url[authority_start..userinfo_end].find(':')?;
-    Some(colon + 1..userinfo_end)
-}
+/// The longest wait accepted for a server, a day: more is a typo, and would hang a CI job.
+pub const MAX_WAIT_SECONDS: u64 = 86_400;
 
-/// A URL as it may be printed: a password in it masked.
-pub fn display_url(url: &str) -> String {
-    let mut shown = url.to_string();
-    if let Some(password) = url_password(url) {
-        shown.replace_range(password, "***");
+/// A wait in seconds (a timeout, a refresh period) as a duration, unless it is zero (no time to
+/// answer, or a request storm) or longer than [`MAX_WAIT_SECONDS`].
+pub fn wait_seconds(seconds: u64) -> Result<Duration, String> {
+    if (1..=MAX_WAIT_SECONDS).contains(&seconds) {
+        Ok(Duration::from_secs(seconds))
+    } else {
+        Err(format!("expected between 1 and {MAX_WAIT_SECONDS} seconds (a day), not {seconds}"))
     }
+}
+
+/// The byte range of the password in a URL's `user:password@`, if it has one: also a password
+/// holding `/`, `?` or `#` (which RFC 3986 would take for the path) and a URL without a scheme.
+/// `host:9090/a@b` has no password: a port is digits.
+fn url_password(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let colon = rest.find(':')?;
+    if rest[..colon].contains(['@', '/', '?', '#']) {
+        return None;
+    }
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo_end = match authority.rfind('@') {
+        Some(at) => at,
+        None if authority[colon + 1..].bytes().all(|b| b.is_ascii_digit()) => return None,
+        // The first `@` followed by a host: what comes before it is the password.
+        None => rest.match_indices('@').map(|(at, _)| at).find(|&at| at > colon && is_host(&rest[at + 1..]))?,
+    };
+    Some(start + colon + 1..start + userinfo_end)
+}
+
+/// Whether `text` starts with `host[:port]` and nothing or a path, query or fragment after it.
+fn is_host(text: &str) -> bool {
+    let end = text.find(['/', '?', '#']).unwrap_or(text.len());
+    end > 0 && text[..end].bytes().all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b))
+}
+
+/// Query parameters whose values are credentials.
+const SECRET_PARAMETERS: &[&str] = &["access_token", "token", "api_key", "apikey", "password"];
+
+/// The byte ranges of every credential in a URL: its password and its token-like query values.
+pub fn url_secrets(url: &str) -> Vec<std::ops::Range<usize>> {
+    let mut secrets: Vec<_> = url_password(url).into_iter().collect();
+    let lower = url.to_ascii_lowercase();
+    for (at, _) in lower.match_indices(['?', '&', ';']) {
+        let parameter = &lower[at + 1..];
+        let Some(name) = SECRET_PARAMETERS.iter().find(|name| parameter.starts_with(*name) && parameter[name.len()..].starts_with('=')) else { continue };
+        let value = at + 1 + name.len() + 1;
+        secrets.push(value..url[value..].find(['&', ';', '#']).map_or(url.len(), |i| value + i));
+    }
+    secrets
+}
+
+/// A URL as it may be printed: its credentials masked.
+pub fn display_url(url: &str) -> String {
+    redact(url, &[])
+}
+
+/// `text` (a message, a server's answer) with every credential in it masked: the passwords and
+/// token parameters of URLs in it, `Authorization:` header values, and each of `secrets` (the
+/// values sent) wherever it appears, since a server may echo them.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut ranges = Vec::new();
+    // A URL ends at white space or a quote; `user:password@host` needs no scheme.
+    let mut word = 0;
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        if c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>') {
+            ranges.extend(url_secrets(&text[word..i]).into_iter().map(|r| word + r.start..word + r.end));
+            word = i + c.len_utf8();
+        }
+    }
+    let lower = text.to_ascii_lowercase();
+    for (at, header) in lower.match_indices("authorization:") {
+        let value = at + header.len() + (text[at + header.len()..].len() - text[at + header.len()..].trim_start_matches([' ', '\t']).len());
+        ranges.push(value..text[value..].find(['\n', '\r']).map_or(text.len(), |i| value + i));
+    }
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        ranges.extend(text.match_indices(secret).map(|(at, _)| at..at + secret.len()));
+    }
+    ranges.sort_by_key(|r| r.start);
+    let (mut shown, mut done) = (String::with_capacity(text.len()), 0);
+    for range in ranges.into_iter().filter(|r| !r.is_empty()) {
+        if range.end > done {
+            shown.push_str(&text[done..range.start.max(done)]);
+            if range.start >= done {
+                shown.push_str("***");
+            }
+            done = range.end;
+        }
+    }
+    shown.push_str(&text[done..]);
     shown
 }
 
+/// Reads the server within `options.timeout` in all: each request has the time the ones before
+/// it left, so a server that stops answering costs the timeout once.
 pub fn fetch(options: &LiveOptions, progress: &mut dyn FnMut(&str)) -> Result<LiveSnapshot, String> {
     let client = Client::new(options)?;
     let mut snapshot = LiveSnapshot::default();
     progress("reading metric metadata");
-    let metadata = client.get_json("/api/v1/metadata").map(|data| metadata_by_name(&data)).and_then(|m| if m.is_empty() { Err("the server returned none".to_string()) } else { Ok(m) });
-    let metadata = metadata.unwrap_or_else(|error| {
-        snapshot.notes.push(format!("no metric metadata ({error}): metric types, help and units are unknown, so type checks such as rate-on-gauge are skipped"));
-        BTreeMap::new()
-    });
+    let metadata = client.get_json("/api/v1/metadata").map(|data| metadata_by_name(&data, &mut snapshot.notes)).and_then(|m| if m.is_empty() { Err(Failure::Unserved("the server returned none".to_string())) } else { Ok(m) });
+    let metadata = snapshot.degrade(metadata, "no metric metadata", "metric types, help and units are unknown, so type checks such as rate-on-gauge are skipped").unwrap_or_default();
     progress("reading TSDB status");
-    let status = client.get_json("/api/v1/status/tsdb?limit=100000");
-    let head_series = status.as_ref().ok().and_then(|s| s["headStats"]["numSeries"].as_u64());
-    if let Err(error) = &status {
-        snapshot.notes.push(format!("no TSDB status ({error}): the series are listed without knowing their number first"));
-    }
+    let status = snapshot.degrade(client.get_json("/api/v1/status/tsdb?limit=100000"), "no TSDB status", "the series are listed without knowing their number first");
+    let head_series = status.as_ref().and_then(|s| s["headStats"]["numSeries"].as_u64());
     match (head_series, status) {
-        (Some(total), Ok(status)) if total > SERIES_DUMP_LIMIT => {
+        (Some(total), Some(status)) if total > SERIES_DUMP_LIMIT => {
             snapshot.series = total as usize;
             snapshot.series_counts = series_counts(&status);
             snapshot.exposition = exposition_text(&metadata, &[]);
@@ -107,23 +184,34 @@ pub fn fetch(options: &LiveOptions, progress: &mut dyn FnMut(&str)) -> Result<Li
         }
         _ => {
             progress("reading series");
-            let series = client.get_json("/api/v1/series?match[]=%7B__name__%3D~%22.%2B%22%7D")?;
+            let series = client.get_json("/api/v1/series?match[]=%7B__name__%3D~%22.%2B%22%7D").map_err(|f| f.to_string())?;
             let series = series.as_array().ok_or("the series endpoint did not answer a list")?;
             snapshot.series = series.len();
             snapshot.exposition = exposition_text(&metadata, series);
         }
     }
     progress("reading scrape targets");
-    match client.get_json("/api/v1/targets") {
-        Ok(data) => snapshot.scrape_intervals = scrape_intervals(&data),
-        Err(error) => snapshot.notes.push(format!("no scrape targets ({error}): scrape intervals are unknown, so rate-window checks are skipped")),
-    }
+    let targets = snapshot.degrade(client.get_json("/api/v1/targets"), "no scrape targets", "scrape intervals are unknown, so rate-window checks are skipped");
+    snapshot.scrape_intervals = targets.map(|data| scrape_intervals(&data)).unwrap_or_default();
     progress("reading the configuration");
-    match client.get_json("/api/v1/status/config") {
-        Ok(data) => snapshot.config = data["yaml"].as_str().map(str::to_string),
-        Err(error) => snapshot.notes.push(format!("no configuration ({error}): labels that relabeling attaches are known only from the series")),
-    }
+    let config = snapshot.degrade(client.get_json("/api/v1/status/config"), "no configuration", "labels that relabeling attaches are known only from the series");
+    snapshot.config = config.and_then(|data| data["yaml"].as_str().map(str::to_string));
     Ok(snapshot)
+}
+
+impl LiveSnapshot {
+    /// An endpoint's answer, or a note of what is missing (`what`) and which checks lose it
+    /// (`consequence`); a server that stopped answering also makes the snapshot incomplete.
+    fn degrade<T>(&mut self, answer: Result<T, Failure>, what: &str, consequence: &str) -> Option<T> {
+        match answer {
+            Ok(value) => Some(value),
+            Err(failure) => {
+                self.incomplete |= matches!(failure, Failure::Lost(_));
+                self.notes.push(format!("{what} ({failure}): {consequence}"));
+                None
+            }
+        }
+    }
 }
 
 /// `seriesCountByMetricName` of a TSDB status answer.
@@ -132,42 +220,84 @@ fn series_counts(status: &Value) -> BTreeMap<String, usize> {
     entries.iter().filter_map(|e| Some((e["name"].as_str()?.to_string(), e["value"].as_u64()? as usize))).collect()
 }
 
+/// Why an endpoint gave nothing.
+enum Failure {
+    /// The server answered that it does not serve it: a backend without the endpoint.
+    Unserved(String),
+    /// No answer: the server is down, too slow, or cut the answer off.
+    Lost(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Failure::Unserved(text) | Failure::Lost(text) => f.write_str(text),
+        }
+    }
+}
+
 struct Client {
     agent: ureq::Agent,
     base: String,
     authorization: Option<String>,
+    /// The credential values sent, masked wherever a server's answer echoes them.
+    secrets: Vec<String>,
+    /// When the whole read must be over.
+    deadline: std::time::Instant,
+    timeout: Duration,
 }
 
 impl Client {
     fn new(options: &LiveOptions) -> Result<Self, String> {
-        let config = ureq::Agent::config_builder().timeout_global(Some(options.timeout)).http_status_as_error(false).tls_config(tls_config(&options.tls)?).build();
+        let config = ureq::Agent::config_builder().http_status_as_error(false).tls_config(tls_config(&options.tls)?).build();
         let names = &options.credentials;
-        let authorization = match (std::env::var(&names.token_env), std::env::var(&names.user_env), std::env::var(&names.password_env)) {
-            (Ok(token), _, _) => Some(format!("Bearer {token}")),
-            (_, Ok(user), Ok(password)) => Some(format!("Basic {}", base64(&format!("{user}:{password}")))),
-            _ => None,
+        let (authorization, secrets) = match (std::env::var(&names.token_env), std::env::var(&names.user_env), std::env::var(&names.password_env)) {
+            (Ok(token), _, _) => (Some(format!("Bearer {token}")), vec![token]),
+            (_, Ok(user), Ok(password)) => {
+                let encoded = base64(&format!("{user}:{password}"));
+                (Some(format!("Basic {encoded}")), vec![password, encoded])
+            }
+            _ => (None, Vec::new()),
         };
-        Ok(Client { agent: config.into(), base: options.url.trim_end_matches('/').to_string(), authorization })
+        let deadline = std::time::Instant::now() + options.timeout;
+        Ok(Client { agent: config.into(), base: options.url.trim_end_matches('/').to_string(), authorization, secrets, deadline, timeout: options.timeout })
     }
 
-    /// The `data` of a Prometheus API answer.
-    fn get_json(&self, path: &str) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let mut request = self.agent.get(&url);
+    /// The `data` of a Prometheus API answer; errors name the endpoint, never the request
+    /// headers, and are masked of the credentials a server may echo.
+    fn get_json(&self, path: &str) -> Result<Value, Failure> {
+        let endpoint = path.split('?').next().unwrap_or(path);
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        self.get_json_unmasked(path).map_err(|failure| match failure {
+            Failure::Unserved(text) => Failure::Unserved(redact(&format!("{endpoint}{text}"), &secrets)),
+            Failure::Lost(text) => Failure::Lost(redact(&format!("{endpoint}{text}"), &secrets)),
+        })
+    }
+
+    fn get_json_unmasked(&self, path: &str) -> Result<Value, Failure> {
+        let out_of_time = || Failure::Lost(format!(": no answer within the {} s the whole read may take (--prometheus-timeout)", self.timeout.as_secs()));
+        let remaining = self.deadline.saturating_duration_since(std::time::Instant::now());
+        if remaining.is_zero() {
+            return Err(out_of_time());
+        }
+        let mut request = self.agent.get(&format!("{}{path}", self.base)).config().timeout_global(Some(remaining)).build();
         if let Some(authorization) = &self.authorization {
             request = request.header("Authorization", authorization);
         }
-        // Errors name the endpoint, never the request headers that carry credentials.
-        let endpoint = path.split('?').next().unwrap_or(path);
-        let mut response = request.call().map_err(|e| format!("{endpoint}: {e}"))?;
+        let mut response = request.call().map_err(|e| if matches!(e, ureq::Error::Timeout(_)) { out_of_time() } else { Failure::Lost(format!(": {e}")) })?;
         let status = response.status();
+        let body = response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string().map_err(|e| Failure::Lost(format!(": {e}")))?;
+        let answer: Option<Value> = serde_json::from_str(&body).ok();
+        // Prometheus explains an error in the answer's `error`; a proxy in its first line.
+        let reason = answer.as_ref().and_then(|a| a["error"].as_str().map(str::to_string)).unwrap_or_else(|| body.lines().next().unwrap_or_default().chars().take(200).collect::<String>());
         if !status.is_success() {
-            return Err(format!("{endpoint} answered HTTP {}", status.as_u16()));
+            let text = format!(" answered HTTP {}: {}", status.as_u16(), reason);
+            // A server error is a server in trouble; any other refusal, an endpoint it lacks.
+            return Err(if status.is_server_error() && status.as_u16() != 501 { Failure::Lost(text) } else { Failure::Unserved(text) });
         }
-        let body = response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string().map_err(|e| format!("{endpoint}: {e}"))?;
-        let answer: Value = serde_json::from_str(&body).map_err(|e| format!("{endpoint} did not answer JSON: {e}"))?;
+        let answer = answer.ok_or_else(|| Failure::Unserved(" did not answer JSON".to_string()))?;
         if answer["status"] != "success" {
-            return Err(format!("{endpoint}: {}", answer["error"].as_str().unwrap_or("error")));
+            return Err(Failure::Unserved(format!(": {reason}")));
         }
         Ok(answer["data"].clone())
     }
@@ -204,31 +334,56 @@ fn tls_config(options: &TlsOptions) -> Result<ureq::tls::TlsConfig, String> {
     Ok(builder.build())
 }
 
-/// `{name: [{type, help, unit}]}` → name → (type, help, unit).
-fn metadata_by_name(data: &Value) -> BTreeMap<String, (String, String, String)> {
+/// `{name: [{type, help, unit}]}` → name → (type, help, unit). Entries whose name, type or
+/// unit could not be written as one exposition line each (a type of `counter\n# TYPE x gauge`
+/// would declare another family) are left out, with a note.
+fn metadata_by_name(data: &Value, notes: &mut Vec<String>) -> BTreeMap<String, (String, String, String)> {
     let Some(entries) = data.as_object() else { return BTreeMap::new() };
-    entries
+    let mut ignored = Vec::new();
+    let metadata = entries
         .iter()
         .filter_map(|(name, list)| {
             let first = list.as_array()?.first()?;
-            let field = |key: &str| first[key].as_str().unwrap_or("").to_string();
-            Some((name.clone(), (field("type"), field("help"), field("unit"))))
+            let field = |key: &str| first[key].as_str().unwrap_or("");
+            let kind = crate::MetricKind::parse(field("type")).filter(|_| is_plain_name(name) && field("unit").bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            match kind {
+                Some(kind) => Some((name.clone(), (kind.as_str().to_string(), field("help").to_string(), field("unit").to_string()))),
+                None => {
+                    ignored.push(format!("{name:?}"));
+                    None
+                }
+            }
         })
-        .collect()
+        .collect();
+    if !ignored.is_empty() {
+        notes.push(format!("ignored the metadata of {} metrics whose name, type or unit is not valid: {}", ignored.len(), ignored.join(", ")));
+    }
+    metadata
 }
 
-/// The server's families and series as exposition text, HELP/TYPE/UNIT first.
+/// Whether a metric or label name can be written unquoted on an exposition line without
+/// changing its structure.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('#') && !name.chars().any(|c| c.is_whitespace() || c.is_control() || "\"\\{},=".contains(c))
+}
+
+/// The server's families and series as exposition text, HELP/TYPE/UNIT first. Series with
+/// names that would break their line are left out.
 fn exposition_text(metadata: &BTreeMap<String, (String, String, String)>, series: &[Value]) -> String {
     let mut text = String::new();
     for (name, (kind, help, unit)) in metadata {
-        let _ = writeln!(text, "# HELP {name} {}", help.replace('\n', " "));
+        let help = help.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', " ");
+        let _ = writeln!(text, "# HELP {name} {help}");
         let _ = writeln!(text, "# TYPE {name} {kind}");
         if !unit.is_empty() {
             let _ = writeln!(text, "# UNIT {name} {unit}");
         }
     }
     for labels in series.iter().filter_map(Value::as_object) {
-        let Some(name) = labels.get("__name__").and_then(Value::as_str) else { continue };
+        let Some(name) = labels.get("__name__").and_then(Value::as_str).filter(|n| is_plain_name(n)) else { continue };
+        if !labels.keys().all(|key| is_plain_name(key)) {
+            continue;
+        }
         let pairs: Vec<String> = labels
             .iter()
             .filter(|(key, _)| key.as_str() != "__name__")
@@ -281,13 +436,62 @@ mod tests {
         assert_eq!(super::url_password("http://host:9090/a@b"), None);
     }
 
+    #[test]
+    fn every_form_of_credential_in_a_url_is_masked() {
+        for (url, shown) in [
+            ("https://ops:pa/ss@prometheus:9090/api", "https://ops:***@prometheus:9090/api"),
+            ("https://ops:pa#ss@prometheus", "https://ops:***@prometheus"),
+            ("https://ops:pa?ss@prometheus/x?y=1", "https://ops:***@prometheus/x?y=1"),
+            ("https://ops:pa@ss@prometheus", "https://ops:***@prometheus"),
+            ("ops:hunter2@prometheus:9090", "ops:***@prometheus:9090"),
+            ("https://prometheus/?access_token=abc&x=1", "https://prometheus/?access_token=***&x=1"),
+            ("https://prometheus/?x=1&TOKEN=abc#top", "https://prometheus/?x=1&TOKEN=***#top"),
+            ("https://prometheus/?api_key=a;apikey=b&password=c", "https://prometheus/?api_key=***;apikey=***&password=***"),
+            ("http://host:9090/a@b", "http://host:9090/a@b"),
+            ("https://prometheus/?tokens=1", "https://prometheus/?tokens=1"),
+        ] {
+            assert_eq!(super::display_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn server_text_is_masked_of_headers_sent_values_and_urls() {
+        let text = "denied: Authorization: Bearer tok-123\nseen tok-123 and dXNlcjpwYXNz from \"http://u:pw@h/\"";
+        assert_eq!(super::redact(text, &["tok-123", "dXNlcjpwYXNz"]), "denied: Authorization: ***\nseen *** and *** from \"http://u:***@h/\"");
+        assert_eq!(super::redact("tok tok", &["tok", "to"]), "*** ***");
+        assert_eq!(super::redact("nothing here", &[""]), "nothing here");
+    }
+
+    #[test]
+    fn waits_are_neither_zero_nor_longer_than_a_day() {
+        assert!(wait_seconds(0).is_err() && wait_seconds(86_401).is_err());
+        assert_eq!(wait_seconds(30), Ok(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn metadata_cannot_declare_other_families() {
+        let metadata = serde_json::json!({
+            "a_total": [{"type": "counter\n# TYPE other gauge", "help": "", "unit": ""}],
+            "b_total": [{"type": "counter", "help": "line\n# TYPE other gauge\\n", "unit": ""}],
+            "c\n# TYPE other gauge": [{"type": "gauge", "help": "", "unit": ""}],
+        });
+        let mut notes = Vec::new();
+        let series = serde_json::json!([{"__name__": "d\n# TYPE other gauge", "job": "a"}, {"__name__": "e", "x\ny": "1"}]);
+        let text = exposition_text(&metadata_by_name(&metadata, &mut notes), series.as_array().unwrap());
+        assert_eq!(text, "# HELP b_total line\\n# TYPE other gauge\\\\n\n# TYPE b_total counter\n");
+        assert!(notes[0].contains("ignored the metadata of 2 metrics"), "{notes:?}");
+        let loaded = crate::parse_exposition(&text, "live");
+        assert!(loaded.catalog.family("other").is_none());
+        assert_eq!(loaded.catalog.family("b_total").unwrap().help.as_deref(), Some("line\n# TYPE other gauge\\n"));
+    }
+
     use super::*;
 
     #[test]
     fn answers_become_exposition_text() {
         let metadata: Value = serde_json::json!({"req_total": [{"type": "counter", "help": "Requests.", "unit": ""}]});
         let series: Value = serde_json::json!([{"__name__": "req_total", "job": "a", "path": "/x\"y"}]);
-        let text = exposition_text(&metadata_by_name(&metadata), series.as_array().unwrap());
+        let text = exposition_text(&metadata_by_name(&metadata, &mut Vec::new()), series.as_array().unwrap());
         assert_eq!(text, "# HELP req_total Requests.\n# TYPE req_total counter\nreq_total{job=\"a\",path=\"/x\\\"y\"} 0\n");
         let loaded = crate::parse_exposition(&text, "live");
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);

@@ -96,7 +96,7 @@ pub fn entries(baseline: &Path, path: &Path, text: &str, diagnostics: &[Diagnost
 pub fn write(path: &Path, mut findings: Vec<Entry>) -> Result<(), String> {
     findings.sort();
     let text = serde_json::to_string_pretty(&BaselineFile { version: VERSION, findings }).expect("a baseline serializes") + "\n";
-    std::fs::write(path, text).map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))
+    crate::replace_file(path, text.as_bytes()).map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))
 }
 
 /// Whether two paths name the same file, however they are spelled (`./a.json`, `a.json`):

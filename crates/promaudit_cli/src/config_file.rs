@@ -8,13 +8,22 @@ use std::path::{Path, PathBuf};
 /// The configuration of a run: `explicit` (`--config`), or the first `.promaudit.yaml` found
 /// from `start` upward, stopping at the repository root; the defaults when there is none. A file
 /// that cannot be read or has errors is reported on stderr with positions, and is `Err`.
-pub fn load(explicit: Option<&Path>, start: &Path, color: bool) -> Result<Config, ()> {
+///
+/// A file found in the checked tree is not `trusted` unless the user says so: a pull request
+/// can change it, so it may not send credentials to a server it names (`url_given`: the user
+/// named the server) nor read catalogs outside its repository.
+pub fn load(explicit: Option<&Path>, start: &Path, trusted: bool, url_given: bool, color: bool) -> Result<Config, ()> {
     let Some(path) = explicit.map(Path::to_path_buf).or_else(|| discover(start)) else {
         return Ok(Config::default());
     };
     let text = std::fs::read_to_string(&path).map_err(|e| eprintln!("promaudit: cannot read the configuration {}: {e}", path.display()))?;
     let root = std::path::absolute(&path).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_default();
-    Config::parse(&text, root).map_err(|errors| {
+    let repository = repository_of(&root);
+    let checked = |config: Config| {
+        let problems = if explicit.is_some() || trusted { Vec::new() } else { config.untrusted_problems(&repository, url_given) };
+        if problems.is_empty() { Ok(config) } else { Err(problems) }
+    };
+    Config::parse(&text, root).and_then(checked).map_err(|errors| {
         let shown = path.display().to_string();
         // Snippets quote the file with its secrets masked; text that is not YAML cannot be
         // searched for secrets, so none of its lines is quoted.
@@ -24,6 +33,11 @@ pub fn load(explicit: Option<&Path>, start: &Path, color: bool) -> Result<Config
         }
         eprintln!("promaudit: {shown} has {} error{}; nothing was checked", errors.len(), if errors.len() == 1 { "" } else { "s" });
     })
+}
+
+/// The git repository holding `dir` (the nearest directory with a `.git`), else `dir` itself.
+fn repository_of(dir: &Path) -> PathBuf {
+    dir.ancestors().find(|d| d.join(".git").exists()).unwrap_or(dir).to_path_buf()
 }
 
 /// The nearest `.promaudit.yaml` at or above `start`, not above the git repository holding it.

@@ -62,9 +62,13 @@ enum CatalogCommand {
     Record {
         #[command(flatten)]
         server: ServerArgs,
-        /// The file to write.
+        /// The file to write. It is replaced whole or not at all.
         #[arg(short, long)]
         output: PathBuf,
+        /// Write the catalog even when the server stopped answering part way (its scrape
+        /// intervals or configuration missing). By default the previous file is kept.
+        #[arg(long)]
+        allow_partial: bool,
     },
 }
 
@@ -76,8 +80,8 @@ struct ServerArgs {
     /// variables `.promaudit.yaml` names.
     #[arg(long = "prometheus")]
     url: Option<String>,
-    /// Seconds to wait for each request to the server [default: 30].
-    #[arg(long)]
+    /// Seconds the whole read of the server may take, 1 to 86400 [default: 30].
+    #[arg(long, value_parser = wait_seconds)]
     prometheus_timeout: Option<u64>,
     /// PEM file of the CA that signed an `https://` server's certificate.
     #[arg(long)]
@@ -90,6 +94,13 @@ struct ServerArgs {
     /// Accept any server certificate. For test servers only.
     #[arg(long)]
     prometheus_insecure_skip_verify: bool,
+}
+
+/// `--prometheus-timeout`: seconds, neither zero nor more than a day.
+fn wait_seconds(text: &str) -> Result<u64, String> {
+    let seconds = text.parse().map_err(|e| format!("{e}"))?;
+    promaudit_catalog::live::wait_seconds(seconds)?;
+    Ok(seconds)
 }
 
 impl ServerArgs {
@@ -136,6 +147,11 @@ struct CheckArgs {
     /// upward, up to the root of its git repository.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Let a `.promaudit.yaml` found in the checked tree send credentials to the server it names
+    /// and read catalogs outside its repository (also PROMAUDIT_TRUST_CONFIG=1). Only for trees
+    /// no one else can change: not for pull requests in CI.
+    #[arg(long)]
+    trust_config: bool,
     /// Report and fail only on findings not recorded in this baseline file.
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     baseline: Option<PathBuf>,
@@ -186,7 +202,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(&code),
-        Command::Catalog(CatalogCommand::Record { server, output }) => record(&server, &output),
+        Command::Catalog(CatalogCommand::Record { server, output, allow_partial }) => record(&server, &output, allow_partial),
         Command::Lsp => match promaudit_lsp::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -226,7 +242,8 @@ fn check(args: CheckArgs) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::stdout().is_terminal(),
     };
-    let Ok(config) = config_file::load(args.config.as_deref(), args.paths.first().map_or(Path::new("."), PathBuf::as_path), color) else {
+    let trusted = args.trust_config || promaudit_lint::config::trusted_by_environment();
+    let Ok(config) = config_file::load(args.config.as_deref(), args.paths.first().map_or(Path::new("."), PathBuf::as_path), trusted, args.server.url.is_some(), color) else {
         return ExitCode::from(2);
     };
     let mut io_errors = 0;
@@ -325,7 +342,9 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     if let Some(path) = reporting.write_baseline {
         let count = entries.len();
-        match baseline::write(path, entries) {
+        // A baseline without the findings of what could not be read would fail the next run.
+        let written = if summary.io_errors > 0 { Err(format!("the baseline {} was left as it was: {} path(s) or catalog(s) could not be read, so this run's findings are not all of them", path.display(), summary.io_errors)) } else { baseline::write(path, entries) };
+        match written {
             Ok(()) => {
                 eprintln!("promaudit: wrote {count} findings to the baseline {}", path.display());
                 failed = false;
@@ -367,11 +386,14 @@ fn fetch_live(options: &promaudit_catalog::live::LiveOptions) -> Result<promaudi
     Ok(snapshot)
 }
 
-fn record(server: &ServerArgs, output: &Path) -> ExitCode {
+fn record(server: &ServerArgs, output: &Path, allow_partial: bool) -> ExitCode {
     let options = server.options(&Default::default()).ok_or_else(|| "--prometheus URL is required".to_string());
     match options.and_then(|options| fetch_live(&options)).and_then(|snapshot| {
+        if snapshot.incomplete && !allow_partial {
+            return Err(format!("the server failed part way (see above), so {} was left as it was: a catalog missing its jobs or configuration would weaken every later check; run again, or pass --allow-partial to write what was read", output.display()));
+        }
         let text = promaudit_catalog::catalog_file::to_json(&promaudit_lint::project::live_catalog(snapshot));
-        std::fs::write(output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))
+        replace_file(output, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", output.display()))
     }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -379,6 +401,27 @@ fn record(server: &ServerArgs, output: &Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a full disk
+/// or a crash leaves the previous file whole, never half written.
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // A symlink's target is replaced, not the link; `/dev/stdout` or a pipe is written to.
+    let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if path.metadata().is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(path, bytes);
+    }
+    let name = path.file_name().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let temporary = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let written = std::fs::File::create(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    let replaced = written.and_then(|()| std::fs::rename(&temporary, path));
+    if replaced.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    replaced
 }
 
 fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOutcome, String> {

@@ -32,7 +32,32 @@ pub struct Config {
     pub servers: Vec<crate::servers::ServerConfig>,
     /// The major version of Prometheus the rules run on (3 unless set).
     pub prometheus_version: Option<u64>,
+    /// Where the settings that reach outside the checked tree were written.
+    reach: Reach,
 }
+
+/// The positions of the settings a configuration found in the checked tree may not use unless
+/// the user trusts it (see [`Config::untrusted_problems`]).
+#[derive(Debug, Default)]
+struct Reach {
+    /// One per entry of `catalog`, in order.
+    catalog: Vec<Span>,
+    url: Option<Span>,
+    /// The keys naming credentials: `token_env`, `cert_file` and the like.
+    credentials: Vec<(&'static str, Span)>,
+}
+
+/// Set to `1` (or `true`), this environment variable trusts a configuration found in the
+/// checked tree as `--trust-config` does.
+pub const TRUST_ENV: &str = "PROMAUDIT_TRUST_CONFIG";
+
+/// Whether the environment trusts configurations found in the checked tree.
+pub fn trusted_by_environment() -> bool {
+    std::env::var(TRUST_ENV).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+/// The keys of `prometheus:` that hand the server a credential.
+const CREDENTIAL_KEYS: &[&str] = &["token_env", "username_env", "password_env", "cert_file", "key_file"];
 
 /// The Prometheus major version judgements follow unless `prometheus_version` says otherwise.
 pub const DEFAULT_PROMETHEUS_VERSION: u64 = 3;
@@ -65,7 +90,7 @@ pub struct PrometheusSettings {
     pub password_env: Option<String>,
 }
 
-/// Seconds to wait for each request to the server unless `timeout_seconds` says otherwise.
+/// Seconds a whole read of the server may take unless `timeout_seconds` says otherwise.
 const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
 
 impl PrometheusSettings {
@@ -170,6 +195,45 @@ impl Config {
     }
 }
 
+/// What to do when a configuration found in the checked tree is refused.
+const HOW_TO_TRUST: &str = "the configuration was found in the checked tree, which a pull request can change, so it may not reach outside it; give the setting on the command line, or pass `--trust-config` (or set PROMAUDIT_TRUST_CONFIG=1) when the tree is yours alone";
+
+impl Config {
+    /// What a configuration found in the checked tree may not do unless the user trusts it: a
+    /// pull request can change the file, and CI runs it beside its secrets. Its catalog paths
+    /// must resolve (`..` and symlinks followed) inside `repository`, so that no file elsewhere
+    /// is read and quoted in messages; its server may receive no credential unless the user gave
+    /// the URL (`url_given`). Reads the file system and the environment.
+    pub fn untrusted_problems(&self, repository: &Path, url_given: bool) -> Vec<Diagnostic> {
+        let boundary = resolved(repository);
+        let mut problems: Vec<Diagnostic> = self
+            .catalog
+            .iter()
+            .zip(&self.reach.catalog)
+            .filter(|(path, _)| !resolved(path).starts_with(&boundary))
+            .map(|(_, span)| invalid(*span, format!("this catalog path leads outside the repository {}: {HOW_TO_TRUST}", boundary.display())))
+            .collect();
+        if let (Some(url), Some(url_span), false) = (&self.prometheus.url, self.reach.url, url_given) {
+            let shown = promaudit_catalog::live::display_url(url);
+            for (key, span) in &self.reach.credentials {
+                problems.push(invalid(*span, format!("`{key}` would hand a credential to {shown}, a server this file names: {HOW_TO_TRUST}")));
+            }
+            use promaudit_catalog::live::{PASSWORD_ENV, TOKEN_ENV, USER_ENV};
+            let set: Vec<&str> = [TOKEN_ENV, USER_ENV, PASSWORD_ENV].into_iter().filter(|name| std::env::var_os(name).is_some()).collect();
+            if self.reach.credentials.is_empty() && !set.is_empty() {
+                problems.push(invalid(url_span, format!("{} would be sent to {shown}, a server this file names: {HOW_TO_TRUST}", set.join(" and "))));
+            }
+        }
+        problems.sort_by_key(|d| d.span.start);
+        problems
+    }
+}
+
+/// `path` as the file system resolves it (symlinks followed) when it exists, else folded.
+fn resolved(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| normalized(path))
+}
+
 /// `path` made absolute with `.` and `..` folded away, without touching the file system: the
 /// checked paths and the config's directory may be spelled differently (`../rules`, `/repo`).
 pub(crate) fn normalized(path: &Path) -> PathBuf {
@@ -213,6 +277,8 @@ enum Shape {
     Text,
     Flag,
     Count,
+    /// A wait: 1 second to a day.
+    Seconds,
     Texts,
     /// `error`, `warning` or `info`.
     Level,
@@ -259,7 +325,7 @@ const OVERRIDE: &[Field] = &[
 
 const PROMETHEUS: &[Field] = &[
     Field { key: "url", shape: Shape::Text, doc: "The server's base URL." },
-    Field { key: "timeout", shape: Shape::Count, doc: "Seconds to wait for each request." },
+    Field { key: "timeout", shape: Shape::Seconds, doc: "Seconds the whole read of the server may take (default 30)." },
     Field { key: "ca_file", shape: Shape::Text, doc: "PEM file of the CA that signed the server's certificate." },
     Field { key: "cert_file", shape: Shape::Text, doc: "PEM client certificate." },
     Field { key: "key_file", shape: Shape::Text, doc: "PEM key of the client certificate." },
@@ -329,13 +395,18 @@ impl Parser {
             let rules = fields.get("rules").map(|n| self.rules(n)).unwrap_or_default();
             config.overrides.push(Override { paths, rules });
         }
-        config.catalog = top.get("catalog").map(|n| self.texts(n)).unwrap_or_default().into_iter().map(|p| config.root.join(p)).collect();
+        for (path, span) in top.get("catalog").map(|n| self.texts_at(n)).unwrap_or_default() {
+            config.catalog.push(config.root.join(path));
+            config.reach.catalog.push(span);
+        }
         if let Some(node) = top.get("prometheus") {
             let server = self.section(node, PROMETHEUS, "prometheus");
+            config.reach.url = server.get("url").map(|n| n.span);
+            config.reach.credentials = CREDENTIAL_KEYS.iter().filter_map(|key| Some((*key, server.get(key)?.span))).collect();
             let path = |parser: &mut Parser, key| server.get(key).and_then(|n| parser.text(n)).map(|p| config.root.join(p));
             config.prometheus = PrometheusSettings {
                 url: server.get("url").and_then(|n| self.url(n)),
-                timeout_seconds: server.get("timeout").and_then(|n| self.count(n)),
+                timeout_seconds: server.get("timeout").and_then(|n| self.seconds(n)),
                 ca_file: path(self, "ca_file"),
                 cert_file: path(self, "cert_file"),
                 key_file: path(self, "key_file"),
@@ -438,8 +509,13 @@ impl Parser {
     }
 
     fn texts(&mut self, node: &Node) -> Vec<String> {
+        self.texts_at(node).into_iter().map(|(text, _)| text).collect()
+    }
+
+    /// The strings of a list, each with its position.
+    fn texts_at(&mut self, node: &Node) -> Vec<(String, Span)> {
         match &node.value {
-            Value::Seq(items) => items.iter().filter_map(|item| self.text(item)).collect(),
+            Value::Seq(items) => items.iter().filter_map(|item| Some((self.text(item)?, item.span))).collect(),
             _ => {
                 self.error(node.span, "expected a list of strings");
                 Vec::new()
@@ -447,11 +523,11 @@ impl Parser {
         }
     }
 
-    /// A server URL, which must not carry a password: the file is committed, and the URL printed.
+    /// A server URL, which must not carry a credential: the file is committed, and the URL printed.
     fn url(&mut self, node: &Node) -> Option<String> {
         let url = self.text(node)?;
-        if promaudit_catalog::live::url_password(&url).is_some() {
-            self.error(node.span, "the URL holds a password, which would be committed with this file and printed in every message about the server: remove `user:password@` and write `username_env: VARIABLE` and `password_env: VARIABLE`");
+        if !promaudit_catalog::live::url_secrets(&url).is_empty() {
+            self.error(node.span, "the URL holds a credential (a password or a token parameter), which would be committed with this file and printed in every message about the server: remove it and write `token_env: VARIABLE`, or `username_env: VARIABLE` and `password_env: VARIABLE`");
             return None;
         }
         Some(url)
@@ -474,6 +550,13 @@ impl Parser {
             self.error(node.span, "expected a whole number");
         }
         count
+    }
+
+    /// A count of seconds to wait: zero would fail every request, more than a day hang a run.
+    fn seconds(&mut self, node: &Node) -> Option<u64> {
+        let seconds = self.count(node)?;
+        promaudit_catalog::live::wait_seconds(seconds).map_err(|e| self.error(node.span, e)).ok()?;
+        Some(seconds)
     }
 
     fn level(&mut self, node: &Node) -> Option<Severity> {
@@ -543,8 +626,8 @@ pub fn redact_secrets(text: &str) -> Option<String> {
             Value::Seq(items) => items.iter().for_each(|item| mask(bytes, item)),
             Value::Scalar(_) => {
                 let raw = std::str::from_utf8(&bytes[node.span.start..node.span.end]).unwrap_or_default();
-                if let Some(password) = promaudit_catalog::live::url_password(raw) {
-                    bytes[node.span.start + password.start..node.span.start + password.end].fill(b'*');
+                for secret in promaudit_catalog::live::url_secrets(raw) {
+                    bytes[node.span.start + secret.start..node.span.start + secret.end].fill(b'*');
                 }
             }
         }
@@ -608,6 +691,7 @@ fn shape_schema(shape: Shape) -> serde_json::Value {
         Shape::Text => json!({"type": "string"}),
         Shape::Flag => json!({"type": "boolean"}),
         Shape::Count => json!({"type": "integer", "minimum": 0}),
+        Shape::Seconds => json!({"type": "integer", "minimum": 1, "maximum": promaudit_catalog::live::MAX_WAIT_SECONDS}),
         Shape::Texts => json!({"type": "array", "items": {"type": "string"}}),
         Shape::Level => json!({"enum": ["error", "warning", "info"]}),
         Shape::Rules => {

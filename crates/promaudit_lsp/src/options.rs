@@ -6,7 +6,7 @@
 
 use crate::worker::Job;
 use lsp_types::InitializeParams;
-use promaudit_catalog::live::LiveOptions;
+use promaudit_catalog::live::{display_url, redact, LiveOptions};
 use promaudit_catalog::Catalog;
 use std::hash::{Hash, Hasher};
 use promaudit_lint::config::PrometheusSettings;
@@ -45,17 +45,31 @@ impl Options {
     pub fn from_initialize(params: &InitializeParams) -> Self {
         let folder = params.workspace_folders.as_ref().and_then(|folders| folders.first()).map(|f| f.uri.clone());
         let root = folder.or_else(|| params.root_uri.clone()).and_then(|uri| uri.to_file_path().ok());
-        let given: InitializationOptions = params.initialization_options.clone().and_then(|value| serde_json::from_value(value).map_err(|e| eprintln!("promaudit lsp: ignoring initializationOptions: {e}")).ok()).unwrap_or_default();
+        // The error may quote a value, such as a URL with its password.
+        let given: InitializationOptions = params.initialization_options.clone().and_then(|value| serde_json::from_value(value).map_err(|e| eprintln!("promaudit lsp: ignoring initializationOptions: {}", redact(&e.to_string(), &[]))).ok()).unwrap_or_default();
         let catalog: Vec<PathBuf> = given.catalog.into_iter().map(|path| match &root {
             Some(root) if path.is_relative() => root.join(path),
             _ => path,
         }).collect();
         let prometheus = PrometheusSettings { url: given.prometheus, ..Default::default() };
-        Options { root, catalog, prometheus, refresh: given.catalog_refresh_seconds.map_or(DEFAULT_REFRESH, Duration::from_secs) }
+        Options { root, catalog, prometheus, refresh: refresh_period(given.catalog_refresh_seconds) }
     }
 
     /// Adds the catalog sources and the server `.promaudit.yaml` names; the editor's URL wins.
+    /// The workspace's file is not trusted to reach outside it (see `Config::untrusted_problems`)
+    /// unless PROMAUDIT_TRUST_CONFIG is set: a cloned repository must not read the editor's
+    /// environment into a server of its choosing.
     pub fn add_config(&mut self, config: &promaudit_lint::config::Config) {
+        let problems = match &self.root {
+            Some(root) if !promaudit_lint::config::trusted_by_environment() => config.untrusted_problems(root, self.prometheus.url.is_some()),
+            _ => Vec::new(),
+        };
+        for problem in &problems {
+            eprintln!("promaudit lsp: {}: {} (its catalogs and server are not used)", promaudit_lint::config::FILE_NAME, problem.message);
+        }
+        if !problems.is_empty() {
+            return;
+        }
         self.catalog.extend(config.catalog.iter().cloned());
         let url = self.prometheus.url.take().or_else(|| config.prometheus.url.clone());
         self.prometheus = PrometheusSettings { url, ..config.prometheus.clone() };
@@ -89,6 +103,15 @@ impl Options {
     }
 }
 
+/// `catalogRefreshSeconds`, unless zero (a request storm) or longer than a day.
+fn refresh_period(seconds: Option<u64>) -> Duration {
+    let Some(seconds) = seconds else { return DEFAULT_REFRESH };
+    promaudit_catalog::live::wait_seconds(seconds).unwrap_or_else(|error| {
+        eprintln!("promaudit lsp: catalogRefreshSeconds: {error}; reading the server every {} s instead", DEFAULT_REFRESH.as_secs());
+        DEFAULT_REFRESH
+    })
+}
+
 /// Reads the server and hands the worker its catalog over the files' when it differs from the
 /// last one read: an unchanged server causes no new check of every open document. False once
 /// the worker is gone.
@@ -96,7 +119,7 @@ fn refresh_once(options: &LiveOptions, files: &Catalog, jobs: &crossbeam_channel
     let snapshot = match promaudit_catalog::live::fetch(options, &mut |_| {}) {
         Ok(snapshot) => snapshot,
         Err(error) => {
-            eprintln!("promaudit lsp: cannot read the catalog from {}: {error}", options.url);
+            eprintln!("promaudit lsp: cannot read the catalog from {}: {error}", display_url(&options.url));
             return true;
         }
     };
