@@ -43,3 +43,19 @@ fn set_operators_count_towards_the_operator_limit() {
     let document = check_within(&path, Duration::from_secs(4));
     assert!(codes(&document).contains(&"promql/too-complex"), "{document}");
 }
+
+#[test]
+fn a_file_of_many_rules_is_checked_in_linear_time() {
+    // Rules looked their query up by a linear search: 10,000 rules took 24 s, 16,000 over a
+    // minute; now about 9 s.
+    let dir = temp_dir("many-rules");
+    let path = dir.join("rules.yml");
+    let mut text = String::from("groups:\n- name: g\n  rules:\n");
+    for i in 0..8000 {
+        text.push_str(&format!("  - record: job:m{i}:rate5m\n    expr: sum by (job) (rate(m{i}_total[5m]))\n"));
+        text.push_str(&format!("  - alert: A{i}\n    expr: rate(m{i}_total[5m]) > 1\n    for: 5m\n    labels: {{severity: page}}\n    annotations: {{summary: s, description: d}}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let document = check_within(&path, Duration::from_secs(30));
+    assert_eq!(document["summary"]["queries"].as_u64(), Some(16_000));
+}
