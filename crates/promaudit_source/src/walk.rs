@@ -94,7 +94,7 @@ mod tests {
         std::os::unix::fs::symlink(".", sub.join("self")).unwrap();
         std::os::unix::fs::symlink(".", sub.join("again")).unwrap();
         std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
-        let (files, errors) = collect(&[dir.clone()]);
+        let (files, errors) = collect(std::slice::from_ref(&dir));
         assert_eq!(files.len(), 1, "{:?}", &files[..files.len().min(5)]);
         assert_eq!(files, vec![sub.join("a.yml")]);
         assert!(errors.is_empty(), "{errors:?}");
@@ -107,7 +107,7 @@ mod tests {
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
         std::os::unix::fs::symlink("/dev/urandom", dir.join("random.yml")).unwrap();
         std::fs::write(dir.join("ok.yml"), "x: 1\n").unwrap();
-        let (files, errors) = collect(&[dir.clone()]);
+        let (files, errors) = collect(std::slice::from_ref(&dir));
         assert_eq!(files, vec![dir.join("ok.yml")]);
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].contains("random.yml is a device, not a regular file"), "{errors:?}");
