@@ -16,15 +16,13 @@ use promaudit_diagnostics::{Severity, Span};
 use promaudit_lint::registry::docs_markdown;
 use promaudit_catalog::Catalog;
 use promaudit_lint::{all_rules, check_bytes, find_rule, report_unreadable, Checker, FileReport};
-use promaudit_source::SourceFile;
+use promaudit_source::{read_bounded, ReadError, SourceFile};
 use rayon::prelude::*;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// Files larger than this are reported instead of read: no monitoring file is this big.
-const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 /// Files checked in parallel before their output is written.
 const CHUNK: usize = 256;
 
@@ -296,7 +294,7 @@ fn check(args: CheckArgs) -> ExitCode {
     checker.series_limit = args.series_limit.or(config.series_limit).unwrap_or(promaudit_lint::DEFAULT_SERIES_LIMIT);
     let fail_on = args.fail_on.map(Level::severity).or(config.fail_on).unwrap_or(Severity::Warning);
     checker.config = config;
-    checker.learn_from_files(&files, &|path| std::fs::read_to_string(path).ok());
+    checker.learn_from_files(&files, &promaudit_source::file::read_bounded_text);
     let files = match &changes {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
@@ -448,15 +446,11 @@ fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOu
 }
 
 fn read_and_check(path: &Path, checker: &Checker) -> Result<FileReport, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_SIZE {
-        let reason = format!("file is {} MiB, over the {} MiB limit", size >> 20, MAX_FILE_SIZE >> 20);
-        return Ok(report_unreadable(SourceFile::new(path, ""), Span::empty(0), reason));
+    match read_bounded(path) {
+        Ok(bytes) => Ok(check_bytes(path, bytes, checker)),
+        Err(too_large @ ReadError::TooLarge(_)) => Ok(report_unreadable(SourceFile::new(path, ""), Span::empty(0), too_large.to_string())),
+        Err(error) => Err(format!("{} {error}", path.display())),
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(check_bytes(path, bytes, checker))
 }
 
 /// Writes to stdout, ignoring a closed pipe (`promaudit rules | head`).

@@ -92,7 +92,7 @@ pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileRe
     let extraction = Extraction::default();
     let catalog = Catalog::default();
     let suggestions = Suggestions::default();
-    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT, project: &Default::default(), config: &Default::default(), scopes: Default::default() };
+    let cx = FileContext { file: &file, extraction: &extraction, queries: Vec::new(), unreadable: Some((span, reason)), catalog: &catalog, user_catalog: false, suggestions: &suggestions, series_limit: DEFAULT_SERIES_LIMIT, project: &Default::default(), config: &Default::default(), scopes: Default::default(), query_index: Default::default() };
     let diagnostics = run_rules(&cx, &FileSettings::default());
     FileReport { file, diagnostics, queries: 0 }
 }
@@ -113,7 +113,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
 pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
-    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit, project: &checker.project, config: &checker.config, scopes: Default::default() };
+    let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit, project: &checker.project, config: &checker.config, scopes: Default::default(), query_index: Default::default() };
     let settings = checker.config.settings_for(&file.path);
     let mut diagnostics = run_rules(&cx, &settings);
     settings.apply(&mut diagnostics);

@@ -23,6 +23,9 @@ pub struct FileContext<'a> {
     /// The servers of this file's rule groups (with their spans) and of its other queries,
     /// worked out at the first question.
     pub scopes: std::cell::OnceCell<FileScopes>,
+    /// Each query site's index in `queries`, built at the first lookup: rules look a query up
+    /// per rule, and a linear search each time is quadratic in a file of many rules.
+    pub query_index: std::cell::OnceCell<std::collections::HashMap<*const QuerySite, usize>>,
 }
 
 /// Which server evaluates each part of one file.
@@ -65,6 +68,12 @@ impl<'a> CheckedQuery<'a> {
         self.values.get_or_init(|| promaudit_semantic::infer_values(&parsed.expr, catalog))
     }
 
+    /// The parse, unless a template construct could not be substituted: what was parsed is not
+    /// what runs.
+    pub fn parsed(&self) -> Option<&promaudit_promql::ParsedQuery> {
+        self.outcome.as_ref().as_ref().ok().filter(|_| self.unknown_placeholders.is_empty())
+    }
+
     /// The file span of a span in the parsed text.
     pub fn file_span(&self, span: Span) -> Span {
         self.site.query.map.map_span(self.substitution.map_span(span))
@@ -85,7 +94,7 @@ impl<'a> FileContext<'a> {
     /// Queries that parsed, with their parse. Queries with a template construct that could not be
     /// substituted are left out: what was parsed is not what runs.
     pub fn parsed_queries(&self) -> impl Iterator<Item = (&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
-        self.queries.iter().filter(|q| q.unknown_placeholders.is_empty()).filter_map(|q| q.outcome.as_ref().as_ref().ok().map(|p| (q, p)))
+        self.queries.iter().filter_map(|q| q.parsed().map(|p| (q, p)))
     }
 
     /// Parsed queries that run on a server. A promtool test's expressions run on the test's own
@@ -108,7 +117,9 @@ impl<'a> FileContext<'a> {
 
     /// The parsed query of one extracted site (a rule's `expr`, a panel target).
     pub fn parsed_query_of(&self, site: &QuerySite) -> Option<(&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
-        self.parsed_queries().find(|(q, _)| std::ptr::eq(q.site, site))
+        let index = self.query_index.get_or_init(|| self.queries.iter().enumerate().map(|(i, q)| (q.site as *const QuerySite, i)).collect());
+        let query = &self.queries[*index.get(&(site as *const QuerySite))?];
+        Some((query, query.parsed()?))
     }
 }
 
@@ -153,22 +164,29 @@ impl FileContext<'_> {
     fn scopes(&self) -> &FileScopes {
         self.scopes.get_or_init(|| {
             let (servers, display) = (&self.project.servers, self.file.display_path());
-            let groups = self.rule_files().flat_map(|f| &f.groups).map(|g| (g.span, servers.scope_of(&self.file.path, &display, g.partial_response_strategy.is_some()))).collect();
+            let mut groups: Vec<_> = self.rule_files().flat_map(|f| &f.groups).map(|g| (g.span, servers.scope_of(&self.file.path, &display, g.partial_response_strategy.is_some()))).collect();
+            groups.sort_by_key(|(span, _)| span.start);
             FileScopes { groups, file: crate::servers::Scope::File(display) }
         })
     }
 
     /// The server evaluating `group` of this file.
     pub fn scope_of(&self, group: &promaudit_source::artifact::RuleGroup) -> crate::servers::Scope {
-        let scopes = self.scopes();
-        scopes.groups.iter().find(|(span, _)| *span == group.span).map_or_else(|| scopes.file.clone(), |(_, scope)| scope.clone())
+        self.scope_at(group.span.start)
     }
 
     /// The server evaluating a query: its rule group's; a dashboard's or an SLO's is its file's.
     pub fn scope_of_site(&self, site: &QuerySite) -> crate::servers::Scope {
-        let at = site.query.map.map_span(Span::empty(0)).start;
+        self.scope_at(site.query.map.map_span(Span::empty(0)).start)
+    }
+
+    /// The server of the group around offset `at`, found by binary search: groups do not
+    /// overlap, and a file may hold thousands.
+    fn scope_at(&self, at: usize) -> crate::servers::Scope {
         let scopes = self.scopes();
-        scopes.groups.iter().find(|(span, _)| span.start <= at && at <= span.end).map_or_else(|| scopes.file.clone(), |(_, scope)| scope.clone())
+        let before = scopes.groups.partition_point(|(span, _)| span.start <= at);
+        let group = before.checked_sub(1).map(|i| &scopes.groups[i]).filter(|(span, _)| at <= span.end);
+        group.map_or_else(|| scopes.file.clone(), |(_, scope)| scope.clone())
     }
 
     /// The catalog as the server evaluating `site` sees it.

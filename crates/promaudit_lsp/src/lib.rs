@@ -140,7 +140,7 @@ impl Server {
         let previous = self.shared.documents.lock().unwrap_or_else(|e| e.into_inner()).insert(uri.clone(), Document { version, text: text.clone() });
         let learned = match previous {
             Some(document) => Some(document.text.to_string()),
-            None => uri.to_file_path().ok().and_then(|path| std::fs::read_to_string(path).ok()),
+            None => uri.to_file_path().ok().and_then(|path| promaudit_source::file::read_bounded_text(&path)),
         };
         let is_config = self.shared.path_of(&uri) == std::path::Path::new(promaudit_lint::config::FILE_NAME);
         let teaches = match &learned {

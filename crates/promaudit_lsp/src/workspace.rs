@@ -74,7 +74,7 @@ impl Shared {
         let open = Url::from_file_path(&absolute).ok().and_then(|uri| self.document(&uri));
         match open {
             Some(document) => Some(document.text.to_string()),
-            None => std::fs::read_to_string(&absolute).ok(),
+            None => promaudit_source::file::read_bounded_text(&absolute),
         }
     }
 

@@ -1,7 +1,72 @@
 //! A checked file's bytes and the index that turns byte offsets into lines and columns.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Larger files are generated, not written: checking them would take long and say little.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Why [`read_bounded`] returned no bytes.
+#[derive(Debug)]
+pub enum ReadError {
+    /// A FIFO, device or socket: reading it could block forever or never end.
+    NotRegular(&'static str),
+    /// The size in bytes, over [`MAX_FILE_SIZE`].
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotRegular(kind) => write!(f, "is {kind}, not a regular file; skipped"),
+            ReadError::TooLarge(size) => write!(f, "file is {} MiB, over the {} MiB limit", size >> 20, MAX_FILE_SIZE >> 20),
+            ReadError::Io(e) => write!(f, "cannot be read: {e}"),
+        }
+    }
+}
+
+/// The bytes of the regular file at `path` (symlinks followed), at most [`MAX_FILE_SIZE`]: the
+/// size is checked before reading, and the read is bounded too, as a file may grow meanwhile.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(file_kind(&meta.file_type())));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// The file as text, or `None` when [`read_bounded`] refuses it or it is not UTF-8: for reading
+/// other files for what they teach, where the file's own check reports such problems.
+pub fn read_bounded_text(path: &Path) -> Option<String> {
+    read_bounded(path).ok().and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
+/// What a file that is not a regular file is, as a message names it.
+pub fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
 
 /// One file as read from disk. `text` is the file decoded as UTF-8; files that are not valid
 /// UTF-8 never become a `SourceFile` (the loader reports them with the offset of the first bad byte).
