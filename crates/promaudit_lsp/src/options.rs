@@ -8,6 +8,7 @@ use crate::worker::Job;
 use lsp_types::InitializeParams;
 use promaudit_catalog::live::LiveOptions;
 use promaudit_catalog::Catalog;
+use promaudit_diagnostics::stderr_line;
 use std::hash::{Hash, Hasher};
 use promaudit_lint::config::PrometheusSettings;
 use serde::Deserialize;
@@ -45,7 +46,7 @@ impl Options {
     pub fn from_initialize(params: &InitializeParams) -> Self {
         let folder = params.workspace_folders.as_ref().and_then(|folders| folders.first()).map(|f| f.uri.clone());
         let root = folder.or_else(|| params.root_uri.clone()).and_then(|uri| uri.to_file_path().ok());
-        let given: InitializationOptions = params.initialization_options.clone().and_then(|value| serde_json::from_value(value).map_err(|e| eprintln!("promaudit lsp: ignoring initializationOptions: {e}")).ok()).unwrap_or_default();
+        let given: InitializationOptions = params.initialization_options.clone().and_then(|value| serde_json::from_value(value).map_err(|e| stderr_line!("promaudit lsp: ignoring initializationOptions: {e}")).ok()).unwrap_or_default();
         let catalog: Vec<PathBuf> = given.catalog.into_iter().map(|path| match &root {
             Some(root) if path.is_relative() => root.join(path),
             _ => path,
@@ -67,7 +68,7 @@ impl Options {
         for path in &self.catalog {
             let loaded = promaudit_catalog::load_path_lenient(path);
             for problem in &loaded.errors {
-                eprintln!("promaudit lsp: catalog {problem}");
+                stderr_line!("promaudit lsp: catalog {problem}");
             }
             catalog.merge(loaded.catalog);
         }
@@ -96,7 +97,7 @@ fn refresh_once(options: &LiveOptions, files: &Catalog, jobs: &crossbeam_channel
     let snapshot = match promaudit_catalog::live::fetch(options, &mut |_| {}) {
         Ok(snapshot) => snapshot,
         Err(error) => {
-            eprintln!("promaudit lsp: cannot read the catalog from {}: {error}", options.url);
+            stderr_line!("promaudit lsp: cannot read the catalog from {}: {error}", options.url);
             return true;
         }
     };
