@@ -68,6 +68,20 @@ fn bad_input_gets_positioned_errors_and_never_crashes() {
     assert_eq!(document["summary"]["files"].as_u64(), Some(files as u64));
 }
 
+/// Output to a reader that went away (`promaudit check 2>&1 | head -1`) is dropped: no panic,
+/// and the exit status still says what the check found.
+#[test]
+fn closed_stdout_and_stderr_end_the_output_not_the_run() {
+    use std::process::{Command, Stdio};
+    let dir = repo().join("fixtures/bad-input");
+    for format in ["human", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", format, dir.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        assert_eq!(child.wait().unwrap().code(), Some(1), "{format}");
+    }
+}
+
 #[test]
 fn a_one_megabyte_expression_is_refused_quickly() {
     let dir = temp_dir("huge");

@@ -2,7 +2,9 @@
 //! the file, the file over the defaults.
 
 use promaudit_diagnostics::render::{self, FileView};
+use promaudit_diagnostics::stderr_line;
 use promaudit_lint::config::{redact_secrets, Config, FILE_NAME};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The configuration of a run: `explicit` (`--config`), or the first `.promaudit.yaml` found
@@ -16,7 +18,7 @@ pub fn load(explicit: Option<&Path>, start: &Path, trusted: bool, url_given: boo
     let Some(path) = explicit.map(Path::to_path_buf).or_else(|| discover(start)) else {
         return Ok(Config::default());
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| eprintln!("promaudit: cannot read the configuration {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| stderr_line!("promaudit: cannot read the configuration {}: {e}", path.display()))?;
     let root = std::path::absolute(&path).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_default();
     let repository = repository_of(&root);
     let checked = |config: Config| {
@@ -27,11 +29,12 @@ pub fn load(explicit: Option<&Path>, start: &Path, trusted: bool, url_given: boo
         let shown = path.display().to_string();
         // Snippets quote the file with its secrets masked; text that is not YAML cannot be
         // searched for secrets, so none of its lines is quoted.
-        match redact_secrets(&text) {
-            Some(redacted) => eprint!("{}", render::human(&FileView::new(&shown, &redacted), &errors, color)),
-            None => eprint!("{}", render::short(&FileView::new(&shown, &text), &errors)),
-        }
-        eprintln!("promaudit: {shown} has {} error{}; nothing was checked", errors.len(), if errors.len() == 1 { "" } else { "s" });
+        let rendered = match redact_secrets(&text) {
+            Some(redacted) => render::human(&FileView::new(&shown, &redacted), &errors, color),
+            None => render::short(&FileView::new(&shown, &text), &errors),
+        };
+        let _ = std::io::stderr().write_all(rendered.as_bytes());
+        stderr_line!("promaudit: {shown} has {} error{}; nothing was checked", errors.len(), if errors.len() == 1 { "" } else { "s" });
     })
 }
 

@@ -12,7 +12,7 @@ use output::{Format, Rendered, RuleIndex, Summary, Writer};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use promaudit_diagnostics::render::FileView;
-use promaudit_diagnostics::{Severity, Span};
+use promaudit_diagnostics::{stderr_line, Severity, Span};
 use promaudit_lint::registry::docs_markdown;
 use promaudit_catalog::Catalog;
 use promaudit_lint::{all_rules, check_bytes, find_rule, report_unreadable, Checker, FileReport};
@@ -204,7 +204,7 @@ fn main() -> ExitCode {
         Command::Lsp => match promaudit_lsp::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("promaudit lsp: {error}");
+                stderr_line!("promaudit lsp: {error}");
                 ExitCode::FAILURE
             }
         },
@@ -249,7 +249,7 @@ fn check(args: CheckArgs) -> ExitCode {
     for path in args.catalog.iter().chain(&config.catalog) {
         let loaded = promaudit_catalog::load_path_lenient(path);
         for problem in &loaded.errors {
-            eprintln!("promaudit: catalog {problem}");
+            stderr_line!("promaudit: catalog {problem}");
         }
         // A path that cannot be read is a usage error; a bad line in a dump is not.
         io_errors += loaded.errors.iter().filter(|e| e.line == 0 && !e.warning).count();
@@ -259,7 +259,7 @@ fn check(args: CheckArgs) -> ExitCode {
         Some(rev) => match Changes::since(rev, args.paths.first().map_or(Path::new("."), PathBuf::as_path)) {
             Ok(changes) => Some(changes),
             Err(error) => {
-                eprintln!("promaudit: {error}");
+                stderr_line!("promaudit: {error}");
                 return ExitCode::from(2);
             }
         },
@@ -271,7 +271,7 @@ fn check(args: CheckArgs) -> ExitCode {
         files.retain(|file| !baseline::same_file(file, baseline));
     }
     for error in &walk_errors {
-        eprintln!("promaudit: {error}");
+        stderr_line!("promaudit: {error}");
     }
     io_errors += walk_errors.len();
     let server = args.server.options(&config.prometheus);
@@ -282,7 +282,7 @@ fn check(args: CheckArgs) -> ExitCode {
                 catalog.merge(promaudit_lint::project::live_catalog(snapshot));
             }
             Err(error) => {
-                eprintln!("promaudit: {error}");
+                stderr_line!("promaudit: {error}");
                 io_errors += 1;
             }
         }
@@ -302,7 +302,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
         Ok(baseline) => baseline,
         Err(error) => {
-            eprintln!("promaudit: {error}");
+            stderr_line!("promaudit: {error}");
             return ExitCode::from(2);
         }
     };
@@ -327,7 +327,7 @@ fn check(args: CheckArgs) -> ExitCode {
                     entries.append(&mut outcome.entries);
                 }
                 Err(error) => {
-                    eprintln!("promaudit: {error}");
+                    stderr_line!("promaudit: {error}");
                     summary.io_errors += 1;
                 }
             }
@@ -344,11 +344,11 @@ fn check(args: CheckArgs) -> ExitCode {
         let written = if summary.io_errors > 0 { Err(format!("the baseline {} was left as it was: {} path(s) or catalog(s) could not be read, so this run's findings are not all of them", path.display(), summary.io_errors)) } else { baseline::write(path, entries) };
         match written {
             Ok(()) => {
-                eprintln!("promaudit: wrote {count} findings to the baseline {}", path.display());
+                stderr_line!("promaudit: wrote {count} findings to the baseline {}", path.display());
                 failed = false;
             }
             Err(error) => {
-                eprintln!("promaudit: {error}");
+                stderr_line!("promaudit: {error}");
                 summary.io_errors += 1;
             }
         }
@@ -365,22 +365,22 @@ fn check(args: CheckArgs) -> ExitCode {
 /// Baseline entries that hid nothing are not an error, but the user should know to refresh it.
 fn report_leftover(leftover: &baseline::Leftover, changed_only: bool) {
     if leftover.fixed > 0 {
-        eprintln!("promaudit: {} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file", leftover.fixed);
+        stderr_line!("promaudit: {} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file", leftover.fixed);
     }
     // With --changed-since, most files are not checked by design.
     if leftover.unchecked > 0 && !changed_only {
-        eprintln!("promaudit: {} baseline entries are for files this run did not check (deleted, renamed or outside its paths)", leftover.unchecked);
+        stderr_line!("promaudit: {} baseline entries are for files this run did not check (deleted, renamed or outside its paths)", leftover.unchecked);
     }
 }
 
 fn fetch_live(options: &promaudit_catalog::live::LiveOptions) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
     let url = &promaudit_catalog::live::display_url(&options.url);
     let started = Instant::now();
-    let snapshot = promaudit_catalog::live::fetch(options, &mut |step| eprintln!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
+    let snapshot = promaudit_catalog::live::fetch(options, &mut |step| stderr_line!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
     for note in &snapshot.notes {
-        eprintln!("promaudit: {url}: {note}");
+        stderr_line!("promaudit: {url}: {note}");
     }
-    eprintln!("promaudit: {url}: {} series in {} ms", snapshot.series, started.elapsed().as_millis());
+    stderr_line!("promaudit: {url}: {} series in {} ms", snapshot.series, started.elapsed().as_millis());
     Ok(snapshot)
 }
 
@@ -395,7 +395,7 @@ fn record(server: &ServerArgs, output: &Path, allow_partial: bool) -> ExitCode {
     }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("promaudit: {error}");
+            stderr_line!("promaudit: {error}");
             ExitCode::from(2)
         }
     }
@@ -479,11 +479,11 @@ fn explain(code: &str) -> ExitCode {
         }
         None => {
             let similar: Vec<&str> = all_rules().iter().map(|r| r.meta().code).filter(|c| c.contains(code) || code.split('/').any(|part| !part.is_empty() && c.contains(part))).collect();
-            eprintln!("promaudit: no rule `{code}`");
+            stderr_line!("promaudit: no rule `{code}`");
             if !similar.is_empty() {
-                eprintln!("did you mean: {}", similar.join(", "));
+                stderr_line!("did you mean: {}", similar.join(", "));
             }
-            eprintln!("`promaudit rules` lists them all");
+            stderr_line!("`promaudit rules` lists them all");
             ExitCode::from(2)
         }
     }

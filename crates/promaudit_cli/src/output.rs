@@ -3,7 +3,7 @@
 
 use clap::ValueEnum;
 use promaudit_diagnostics::render::{self, FileView, RuleInfo};
-use promaudit_diagnostics::Diagnostic;
+use promaudit_diagnostics::{stderr_line, Diagnostic};
 use promaudit_lint::all_rules;
 use promaudit_lint::registry::docs_markdown;
 use std::collections::HashMap;
@@ -127,7 +127,7 @@ impl<W: Write> Writer<W> {
         let _ = self.out.flush();
         if self.format.summary_on_stderr() {
             let baselined = if summary.baselined > 0 { format!(" ({} baselined findings hidden)", summary.baselined) } else { String::new() };
-            eprintln!("checked {} files ({} queries) in {} ms: {errors} errors, {warnings} warnings, {infos} infos{baselined}", summary.files, summary.queries, summary.elapsed_ms);
+            stderr_line!("checked {} files ({} queries) in {} ms: {errors} errors, {warnings} warnings, {infos} infos{baselined}", summary.files, summary.queries, summary.elapsed_ms);
         }
     }
 }

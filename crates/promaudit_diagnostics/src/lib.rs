@@ -3,6 +3,16 @@
 
 pub mod render;
 
+/// `eprintln!` that cannot panic: with stderr closed (`promaudit check 2>&1 | head -1`, an editor
+/// that stopped reading the language server's log) the line is lost and the program goes on.
+#[macro_export]
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Where each rule's documentation is published: `docs/rules/<code>.md` of the repository. SARIF
 /// and the language server link to it.
 pub const RULE_DOCS_BASE: &str = "https://github.com/promaudit/promaudit/blob/main/docs/rules/";

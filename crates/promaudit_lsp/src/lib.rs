@@ -16,6 +16,7 @@ use lsp_types::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOp
 use lsp_types::request::{Initialize, Request as _, Shutdown};
 use lsp_types::{InitializeParams, Url};
 use options::Options;
+use promaudit_diagnostics::stderr_line;
 use std::sync::Arc;
 use transport::{Incoming, Outbox};
 use worker::{Job, Worker};
@@ -74,7 +75,7 @@ impl Server {
                 Incoming::Message(Message::Notification(notification)) => self.notification(notification),
                 Incoming::Message(Message::Response(_)) => {}
                 Incoming::Malformed(reason) => {
-                    eprintln!("promaudit lsp: ignoring a malformed message: {reason}");
+                    stderr_line!("promaudit lsp: ignoring a malformed message: {reason}");
                     self.outbox.parse_error(&reason);
                 }
             }

@@ -8,6 +8,7 @@ use crate::worker::Job;
 use lsp_types::InitializeParams;
 use promaudit_catalog::live::{display_url, redact, LiveOptions};
 use promaudit_catalog::Catalog;
+use promaudit_diagnostics::stderr_line;
 use std::hash::{Hash, Hasher};
 use promaudit_lint::config::PrometheusSettings;
 use serde::Deserialize;
@@ -46,7 +47,7 @@ impl Options {
         let folder = params.workspace_folders.as_ref().and_then(|folders| folders.first()).map(|f| f.uri.clone());
         let root = folder.or_else(|| params.root_uri.clone()).and_then(|uri| uri.to_file_path().ok());
         // The error may quote a value, such as a URL with its password.
-        let given: InitializationOptions = params.initialization_options.clone().and_then(|value| serde_json::from_value(value).map_err(|e| eprintln!("promaudit lsp: ignoring initializationOptions: {}", redact(&e.to_string(), &[]))).ok()).unwrap_or_default();
+        let given: InitializationOptions = params.initialization_options.clone().and_then(|value| serde_json::from_value(value).map_err(|e| stderr_line!("promaudit lsp: ignoring initializationOptions: {}", redact(&e.to_string(), &[]))).ok()).unwrap_or_default();
         let catalog: Vec<PathBuf> = given.catalog.into_iter().map(|path| match &root {
             Some(root) if path.is_relative() => root.join(path),
             _ => path,
@@ -65,7 +66,7 @@ impl Options {
             _ => Vec::new(),
         };
         for problem in &problems {
-            eprintln!("promaudit lsp: {}: {} (its catalogs and server are not used)", promaudit_lint::config::FILE_NAME, problem.message);
+            stderr_line!("promaudit lsp: {}: {} (its catalogs and server are not used)", promaudit_lint::config::FILE_NAME, problem.message);
         }
         if !problems.is_empty() {
             return;
@@ -81,7 +82,7 @@ impl Options {
         for path in &self.catalog {
             let loaded = promaudit_catalog::load_path_lenient(path);
             for problem in &loaded.errors {
-                eprintln!("promaudit lsp: catalog {problem}");
+                stderr_line!("promaudit lsp: catalog {problem}");
             }
             catalog.merge(loaded.catalog);
         }
@@ -107,7 +108,7 @@ impl Options {
 fn refresh_period(seconds: Option<u64>) -> Duration {
     let Some(seconds) = seconds else { return DEFAULT_REFRESH };
     promaudit_catalog::live::wait_seconds(seconds).unwrap_or_else(|error| {
-        eprintln!("promaudit lsp: catalogRefreshSeconds: {error}; reading the server every {} s instead", DEFAULT_REFRESH.as_secs());
+        stderr_line!("promaudit lsp: catalogRefreshSeconds: {error}; reading the server every {} s instead", DEFAULT_REFRESH.as_secs());
         DEFAULT_REFRESH
     })
 }
@@ -119,7 +120,7 @@ fn refresh_once(options: &LiveOptions, files: &Catalog, jobs: &crossbeam_channel
     let snapshot = match promaudit_catalog::live::fetch(options, &mut |_| {}) {
         Ok(snapshot) => snapshot,
         Err(error) => {
-            eprintln!("promaudit lsp: cannot read the catalog from {}: {error}", display_url(&options.url));
+            stderr_line!("promaudit lsp: cannot read the catalog from {}: {error}", display_url(&options.url));
             return true;
         }
     };

@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{PublishDiagnosticsParams, Url};
 use promaudit_catalog::Catalog;
+use promaudit_diagnostics::stderr_line;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,7 +79,7 @@ impl Worker {
     fn relearn(&self) {
         let started = std::time::Instant::now();
         let (checker, index) = self.shared.learn(&self.catalog, self.user_catalog);
-        eprintln!("promaudit lsp: learned the workspace ({} recording rules) in {} ms", checker.project.graph.defined().count(), started.elapsed().as_millis());
+        stderr_line!("promaudit lsp: learned the workspace ({} recording rules) in {} ms", checker.project.graph.defined().count(), started.elapsed().as_millis());
         *self.shared.checker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checker);
         *self.shared.index.write().unwrap_or_else(|e| e.into_inner()) = index;
     }

@@ -3,7 +3,7 @@
 
 use lsp_types::Url;
 use promaudit_catalog::Catalog;
-use promaudit_diagnostics::Diagnostic;
+use promaudit_diagnostics::{stderr_line, Diagnostic};
 use promaudit_ide::WorkspaceIndex;
 use promaudit_lint::config::Config;
 use promaudit_lint::Checker;
@@ -111,7 +111,7 @@ impl Shared {
             let file = SourceFile::new(promaudit_lint::config::FILE_NAME, text);
             for problem in problems {
                 let at = file.line_col(problem.span.start);
-                eprintln!("promaudit lsp: {}:{}:{}: {} (the defaults apply)", promaudit_lint::config::FILE_NAME, at.line, at.column, problem.message);
+                stderr_line!("promaudit lsp: {}:{}:{}: {} (the defaults apply)", promaudit_lint::config::FILE_NAME, at.line, at.column, problem.message);
             }
             Config::default()
         })
