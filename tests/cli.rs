@@ -52,6 +52,18 @@ fn missing_paths_exit_two_and_other_files_are_still_checked() {
 }
 
 #[test]
+fn a_catalog_that_does_not_parse_exits_two_with_its_position() {
+    let dir = temp_dir("bad-catalog");
+    let catalog = dir.join("catalog.yml");
+    std::fs::write(&catalog, "custom_metrics:\n  - name: [x\n").unwrap();
+    std::fs::write(dir.join("rules.yml"), "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n").unwrap();
+    let output = promaudit(&["check", "--catalog", catalog.to_str().unwrap(), dir.join("rules.yml").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{}:2:11: error: not valid YAML or JSON", catalog.display())), "{stderr}");
+}
+
+#[test]
 fn bad_input_gets_positioned_errors_and_never_crashes() {
     let dir = repo().join("fixtures/bad-input");
     let output = promaudit(&["check", "--format", "json", dir.to_str().unwrap()]);

@@ -184,6 +184,18 @@ fn an_unreachable_server_is_an_error_that_names_it() {
 }
 
 #[test]
+fn an_unreachable_server_does_not_make_every_metric_unknown() {
+    let dir = temp_dir("live-unreachable");
+    let rules = dir.join("rules.yml");
+    std::fs::write(&rules, "groups:\n- name: a\n  rules:\n  - record: job:my_app_requests:rate5m\n    expr: sum by (job) (rate(my_app_requests_total[5m]))\n").unwrap();
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let output = promaudit(&["check", "--format", "json", "--prometheus", &url, "--prometheus-timeout", "2", rules.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("catalog/unknown-metric"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the catalog checks (unknown metrics, labels, buckets) are skipped"));
+}
+
+#[test]
 fn credentials_are_sent_but_never_printed() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

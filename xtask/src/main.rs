@@ -1,7 +1,8 @@
-//! Project tasks: `cargo xtask audit | docs [--check] | new-rule family/name | bench [--copies N] [--corpus DIR] [--min-ratio R]`.
+//! Project tasks: `cargo xtask audit | docs [--check] | new-rule family/name | bench [--copies N] [--corpus DIR] [--min-ratio R] | fuzz [--budget-secs N] [--seed S] [--max-execs N]`.
 
 mod bench;
 mod docs;
+mod fuzz;
 mod new_rule;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,8 @@ fn main() -> ExitCode {
         Some("docs") => docs::run(&root(), args.iter().any(|a| a == "--check")),
         Some("new-rule") => new_rule::run(&root(), args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&root(), &args[1..]),
-        _ => Err("usage: cargo xtask audit | docs [--check] | new-rule family/name | bench [--copies N] [--corpus DIR] [--min-ratio R]".into()),
+        Some("fuzz") => fuzz::run(&root(), &args[1..]),
+        _ => Err("usage: cargo xtask audit | docs [--check] | new-rule family/name | bench [--copies N] [--corpus DIR] [--min-ratio R] | fuzz [--budget-secs N] [--seed S] [--max-execs N]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

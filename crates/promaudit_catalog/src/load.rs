@@ -78,7 +78,7 @@ fn collect_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> LoadError {
-    LoadError::new(0, 0, format!("cannot read: {error}")).in_source(&path.display().to_string())
+    LoadError::unreadable(0, 0, format!("cannot read: {error}")).in_source(&path.display().to_string())
 }
 
 /// YAML (or JSON, which YAML reads) holding a catalog file, a `custom_metrics:` list, or a
@@ -88,7 +88,8 @@ fn load_tree_file(text: &str, source: &str) -> Loaded {
     let mut result = Loaded::default();
     if let Some(error) = &stream.error {
         let at = promaudit_source::LineIndex::new(text).line_col(text, error.span.start);
-        result.errors.push(LoadError::new(at.line, at.column, error.message.clone()).in_source(source));
+        let message = format!("not valid YAML or JSON: {}", error.message);
+        result.errors.push(LoadError::unreadable(at.line, at.column, message).in_source(source));
     }
     for document in &stream.documents {
         let loaded = load_document(document, text, source);

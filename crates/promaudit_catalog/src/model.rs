@@ -352,11 +352,18 @@ pub struct LoadError {
     pub column: usize,
     pub message: String,
     pub warning: bool,
+    /// Nothing of the source could be read (a missing file, YAML that does not parse), as opposed
+    /// to one bad line in a dump: a run without its catalog cannot be trusted.
+    pub unreadable: bool,
 }
 
 impl LoadError {
     pub fn new(line: usize, column: usize, message: impl Into<String>) -> Self {
-        LoadError { source: String::new(), line, column, message: message.into(), warning: false }
+        LoadError { source: String::new(), line, column, message: message.into(), warning: false, unreadable: false }
+    }
+
+    pub fn unreadable(line: usize, column: usize, message: impl Into<String>) -> Self {
+        LoadError { unreadable: true, ..LoadError::new(line, column, message) }
     }
 
     pub fn warning(line: usize, column: usize, message: impl Into<String>) -> Self {

@@ -251,8 +251,8 @@ fn check(args: CheckArgs) -> ExitCode {
         for problem in &loaded.errors {
             stderr_line!("promaudit: catalog {problem}");
         }
-        // A path that cannot be read is a usage error; a bad line in a dump is not.
-        io_errors += loaded.errors.iter().filter(|e| e.line == 0 && !e.warning).count();
+        // A catalog that cannot be read is a usage error; a bad line in a dump is not.
+        io_errors += loaded.errors.iter().filter(|e| e.unreadable).count();
         catalog.merge(loaded.catalog);
     }
     let changes = match &args.changed_since {
@@ -275,14 +275,18 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     io_errors += walk_errors.len();
     let server = args.server.options(&config.prometheus);
-    let user_catalog = !catalog.is_empty() || server.is_some();
+    let mut user_catalog = !catalog.is_empty();
     if let Some(server) = &server {
         match fetch_live(server) {
             Ok(snapshot) => {
                 catalog.merge(promaudit_lint::project::live_catalog(snapshot));
+                user_catalog = true;
             }
             Err(error) => {
-                stderr_line!("promaudit: {error}");
+                // Without the server's metrics every name would be "unknown": the catalog checks
+                // judge only what `--catalog` gave, or nothing.
+                let left = if user_catalog { "only against the --catalog files" } else { "skipped" };
+                stderr_line!("promaudit: {error}\npromaudit: the catalog checks (unknown metrics, labels, buckets) are {left}");
                 io_errors += 1;
             }
         }

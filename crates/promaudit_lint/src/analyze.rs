@@ -106,7 +106,9 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        (lossy, Span::new(at, at + 1), format!("invalid UTF-8: byte 0x{:02X} does not start a valid character", e.as_bytes()[at]))
+        // The lossy copy holds U+FFFD where the byte was: the span covers that character.
+        let span = Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8());
+        (lossy, span, format!("invalid UTF-8: byte 0x{:02X} does not start a valid character", e.as_bytes()[at]))
     })
 }
 

@@ -49,6 +49,8 @@ mod tests {
         let found: Vec<_> = report.diagnostics.iter().filter(|d| d.code == Unreadable::META.code).collect();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].span.start, 16);
+        // The span covers the replacement character of the lossy copy, not half of it.
+        assert_eq!(&report.file.text[found[0].span.start..found[0].span.end], "\u{fffd}");
         assert!(found[0].message.contains("0xFF"));
     }
 
