@@ -2,7 +2,6 @@ use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use crate::context::CheckedQuery;
-use promaudit_semantic::infer_labels;
 use promaudit_diagnostics::{Diagnostic, Edit, Fix};
 use promaudit_promql::NodeSpans;
 use promql_parser::parser::{Expr, LabelModifier};
@@ -40,8 +39,6 @@ impl Rule for QuantileWithoutLe {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for (query, parsed) in cx.parsed_queries() {
-            // The catalog as this query's server sees it, once per query.
-            let facts = cx.seen_from(query.site);
             let mut quantile_inputs = Vec::new();
             parsed.walk(&mut |visit| {
                 if let Expr::Call(call) = visit.expr {
@@ -58,7 +55,7 @@ impl Rule for QuantileWithoutLe {
             // The input node's own spans point at what dropped `le` (the `by (…)` clause).
             parsed.walk(&mut |visit| {
                 let Some((_, call_span)) = quantile_inputs.iter().find(|(input, _)| std::ptr::eq(*input, visit.expr)) else { return };
-                if !infer_labels(visit.expr, &facts).lacks("le") {
+                if !cx.labels(query, visit.expr).lacks("le") {
                     return;
                 }
                 let culprit = visit.spans.grouping.as_ref().map_or(visit.spans.node, |clause| clause.span);

@@ -1,7 +1,6 @@
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
-use promaudit_semantic::infer_labels;
 use promaudit_diagnostics::Diagnostic;
 use promaudit_semantic::LabelSet;
 use promql_parser::label::METRIC_NAME;
@@ -40,8 +39,6 @@ impl Rule for DisjointLabels {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for (query, parsed) in cx.parsed_queries() {
-            // The catalog as this query's server sees it, once per query.
-            let facts = cx.seen_from(query.site);
             parsed.walk(&mut |visit| {
                 let Expr::Binary(binary) = visit.expr else { return };
                 if binary.modifier.as_ref().is_some_and(|m| m.matching.is_some()) || matches!(binary.op.id(), token::T_LOR | token::T_LUNLESS | token::T_LAND) {
@@ -50,7 +47,7 @@ impl Rule for DisjointLabels {
                 if [&binary.lhs, &binary.rhs].iter().any(|side| side.value_type() != promql_parser::parser::value::ValueType::Vector) {
                     return;
                 }
-                let (Some(lhs), Some(rhs)) = (exact(infer_labels(&binary.lhs, &facts)), exact(infer_labels(&binary.rhs, &facts))) else { return };
+                let (Some(lhs), Some(rhs)) = (exact(cx.labels(query, &binary.lhs)), exact(cx.labels(query, &binary.rhs))) else { return };
                 if lhs == rhs {
                     return;
                 }

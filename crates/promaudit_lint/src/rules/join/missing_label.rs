@@ -2,7 +2,6 @@ use crate::context::FileContext;
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use crate::fixes::list_item_removal;
-use promaudit_semantic::infer_labels;
 use promaudit_diagnostics::{Diagnostic, Edit, Fix};
 use promql_parser::parser::token::{self, TokenId};
 use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality};
@@ -46,12 +45,10 @@ impl Rule for JoinMissingLabel {
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         for (query, parsed) in cx.parsed_queries() {
-            // The catalog as this query's server sees it, once per query.
-            let facts = cx.seen_from(query.site);
             parsed.walk(&mut |visit| {
                 let Expr::Binary(binary) = visit.expr else { return };
                 let Some(modifier) = &binary.modifier else { return };
-                let sides = [("left-hand", infer_labels(&binary.lhs, &facts)), ("right-hand", infer_labels(&binary.rhs, &facts))];
+                let sides = [("left-hand", cx.labels(query, &binary.lhs)), ("right-hand", cx.labels(query, &binary.rhs))];
                 if let (Some(LabelModifier::Include(on)), Some(clause)) = (&modifier.matching, &visit.spans.grouping) {
                     let spans: Vec<_> = clause.labels.iter().map(|(_, s)| *s).collect();
                     for (index, (label, span)) in on.labels.iter().zip(spans.iter().copied()).enumerate() {
