@@ -12,19 +12,17 @@ use output::{Format, Rendered, RuleIndex, Summary, Writer};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use promaudit_diagnostics::render::FileView;
-use promaudit_diagnostics::{stderr_line, Severity, Span};
+use promaudit_diagnostics::{stderr_line, Severity};
 use promaudit_lint::registry::docs_markdown;
 use promaudit_catalog::Catalog;
-use promaudit_lint::{all_rules, check_bytes, find_rule, report_unreadable, Checker, FileReport};
+use promaudit_lint::{all_rules, check_bytes, find_rule, report_internal_error, report_too_large, Checker, FileReport};
 use promaudit_source::SourceFile;
 use rayon::prelude::*;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// Files larger than this are reported instead of read: no monitoring file is this big.
-const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 /// Files checked in parallel before their output is written.
 const CHUNK: usize = 256;
 
@@ -279,7 +277,7 @@ fn check(args: CheckArgs) -> ExitCode {
     checker.series_limit = args.series_limit.or(config.series_limit).unwrap_or(promaudit_lint::DEFAULT_SERIES_LIMIT);
     let fail_on = args.fail_on.map(Level::severity).or(config.fail_on).unwrap_or(Severity::Warning);
     checker.config = config;
-    checker.learn_from_files(&files, &|path| std::fs::read_to_string(path).ok());
+    checker.learn_from_files(&files, &|path| promaudit_source::read_bounded(path).ok().and_then(|bytes| String::from_utf8(bytes).ok()));
     let files = match &changes {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
@@ -381,8 +379,14 @@ fn record(server: &ServerArgs, output: &Path) -> ExitCode {
     }
 }
 
+/// One file's check and rendering; a panic in them is that file's `source/internal-error`, and
+/// the other files are checked and reported as usual.
 fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOutcome, String> {
-    let mut report = read_and_check(path, reporting.checker)?;
+    let checked = promaudit_lint::isolated(|| read_and_check(path, reporting.checker).map(|report| outcome(path, report, scope, reporting)));
+    checked.unwrap_or_else(|panic| Ok(outcome(path, report_internal_error(SourceFile::new(path, ""), &panic), scope, reporting)))
+}
+
+fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Reporting) -> FileOutcome {
     // Matched against the whole file's findings, so that entries left over are really fixed.
     let baselined = reporting.baseline.as_ref().map_or(0, |b| b.hide(path, &report.file.text, &mut report.diagnostics));
     if scope == Scope::RemovedRecordings {
@@ -401,18 +405,14 @@ fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOu
         }] += 1;
     }
     let rendered = reporting.format.render(&view, diagnostics, reporting.color, &reporting.rules);
-    Ok(FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries })
+    FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries }
 }
 
 fn read_and_check(path: &Path, checker: &Checker) -> Result<FileReport, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_SIZE {
-        let reason = format!("file is {} MiB, over the {} MiB limit", size >> 20, MAX_FILE_SIZE >> 20);
-        return Ok(report_unreadable(SourceFile::new(path, ""), Span::empty(0), reason));
+    let bytes = promaudit_source::read_bounded(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() > promaudit_source::MAX_FILE_SIZE {
+        return Ok(report_too_large(path));
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(check_bytes(path, bytes, checker))
 }
 

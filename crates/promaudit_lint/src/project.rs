@@ -984,7 +984,9 @@ impl Checker {
                 .map(|(path, text)| {
                     let new_words = if scan_words { known.new_in(&text) } else { Default::default() };
                     let (teaches, alerts, shows) = (may_teach(&text), may_alert(&text), may_show_thresholds(&text));
-                    (path, new_words, teaches.then(|| learn(&SourceFile::new(path, text), cache)), !teaches && alerts, shows)
+                    // A file that panics here is reported when it is checked; the others still teach.
+                    let facts = teaches.then(|| crate::isolation::isolated(|| learn(&SourceFile::new(path, text), cache)).ok()).flatten();
+                    (path, new_words, facts, !teaches && alerts, shows)
                 })
                 .collect();
             for (path, new_words, facts, alerts_only, shows) in learned {
@@ -1001,7 +1003,7 @@ impl Checker {
         if panels {
             for chunk in alert_files.chunks(LEARN_CHUNK) {
                 let cache = &self.cache;
-                let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).map(|text| learn_alerts(&SourceFile::new(path.as_path(), text), cache))).collect();
+                let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).and_then(|text| crate::isolation::isolated(|| learn_alerts(&SourceFile::new(path.as_path(), text), cache)).ok())).collect();
                 self.project.alert_thresholds.extend(learned.into_iter().flatten());
             }
         } else {

@@ -74,7 +74,7 @@ impl Shared {
         let open = Url::from_file_path(&absolute).ok().and_then(|uri| self.document(&uri));
         match open {
             Some(document) => Some(document.text.to_string()),
-            None => std::fs::read_to_string(&absolute).ok(),
+            None => read_from_disk(&absolute),
         }
     }
 
@@ -137,4 +137,11 @@ impl Shared {
         }
         (checker, index)
     }
+}
+
+/// A file's text as the disk has it, for regular files of a checkable size only: a FIFO or
+/// `/dev/zero` named by an editor must not hang the server or fill its memory.
+pub fn read_from_disk(path: &Path) -> Option<String> {
+    let bytes = promaudit_source::read_bounded(path).ok().filter(|bytes| bytes.len() <= promaudit_source::MAX_FILE_SIZE)?;
+    String::from_utf8(bytes).ok()
 }

@@ -1,10 +1,27 @@
 //! A checked file's bytes and the index that turns byte offsets into lines and columns.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// One file as read from disk. `text` is the file decoded as UTF-8; files that are not valid
 /// UTF-8 never become a `SourceFile` (the loader reports them with the offset of the first bad byte).
+/// Files larger than this are reported as too large, not checked: no monitoring file is this big.
+pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
+
+/// A regular file's bytes, reading at most one byte past [`MAX_FILE_SIZE`] (more means too
+/// large). FIFOs, devices and sockets are refused unopened: opening a FIFO waits for a writer,
+/// and `/dev/zero` never ends.
+pub fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity((meta.len() as usize).min(MAX_FILE_SIZE + 1));
+    std::fs::File::open(path)?.take(MAX_FILE_SIZE as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user named it (relative paths stay relative), used in all output.

@@ -17,7 +17,7 @@ pub mod walk;
 pub mod yaml;
 
 pub use extract::extract;
-pub use file::{LineCol, LineIndex, SourceFile};
+pub use file::{read_bounded, LineCol, LineIndex, SourceFile, MAX_FILE_SIZE};
 pub use offset_map::OffsetMap;
 pub use tree::{Document, Node, Scalar, ScalarStyle, Value};
 

@@ -35,6 +35,8 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
             if !name.starts_with('.') && !SKIPPED_DIRECTORIES.contains(&name) {
                 walk_dir(&path, files, errors);
             }
+        } else if !path.is_file() {
+            // FIFOs, sockets, devices: opening a FIFO waits for a writer that never comes.
         } else if name.starts_with('.') {
             // Tools' own configuration (`.promaudit.yaml`, `.pre-commit-config.yaml`), as hidden
             // as the directories skipped above; named explicitly, such a file is still checked.
