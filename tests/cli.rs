@@ -94,6 +94,28 @@ fn closed_stdout_and_stderr_end_the_output_not_the_run() {
     }
 }
 
+/// A panic while checking one file is that file's finding; the others are checked, the JSON
+/// document stays whole, and Rust's panic message stays off stderr.
+#[test]
+fn a_panic_in_one_file_is_its_internal_error_and_the_run_goes_on() {
+    let dir = temp_dir("panic");
+    let rule = "groups:\n- name: a\n  rules:\n  - record: a:b\n    expr: sum(x)\n";
+    for name in ["a.yml", "boom.yml", "c.yml"] {
+        std::fs::write(dir.join(name), rule).unwrap();
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "json", dir.to_str().unwrap()]).env("PROMAUDIT_TEST_PANIC_ON", "boom.yml").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let document = json(&output);
+    let internal: Vec<_> = document["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "source/internal-error").collect();
+    assert_eq!(internal.len(), 1);
+    assert!(internal[0]["file"].as_str().unwrap().ends_with("boom.yml"));
+    assert!(internal[0]["message"].as_str().unwrap().contains("PROMAUDIT_TEST_PANIC_ON names this file"));
+    assert_eq!(document["summary"]["files"], 3);
+    assert_eq!(document["summary"]["queries"], 2, "the other files are checked");
+}
+
 #[test]
 fn a_one_megabyte_expression_is_refused_quickly() {
     let dir = temp_dir("huge");

@@ -147,6 +147,47 @@ fn bad_requests_get_errors_and_the_server_carries_on() {
     assert_eq!(client.shutdown(), Some(0));
 }
 
+fn codes(diagnostics: &Value) -> Vec<String> {
+    diagnostics["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn bad_frames_panics_special_files_and_huge_documents_do_not_stop_the_server() {
+    let dir = workspace("lsp-survival");
+    // The workspace walk and the disk copies of opened documents must not wait on a FIFO.
+    let fifo = dir.join("rules/fifo.yml");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let mut client = Client::start_with_env(&[("PROMAUDIT_TEST_PANIC_ON", "boom.yml")]);
+    client.initialize(&dir, Value::Null);
+    let nowhere = json!({"textDocument": {"uri": "file:///nowhere.yml"}, "position": {"line": 0, "character": 0}});
+
+    client.send_raw(b"Content-Length: abc\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}");
+    assert_eq!(client.result("textDocument/hover", nowhere.clone()), Value::Null, "answered after a frame with an unreadable length");
+
+    let parser_panic = client.open(&dir.join("rules/range.yml"), "groups:\n- name: a\n  rules:\n  - record: a:b\n    expr: x[1e30]\n");
+    assert!(codes(&client.diagnostics(&parser_panic)).contains(&"promql/syntax".to_string()));
+    let boom = client.open(&dir.join("rules/boom.yml"), RECORDING);
+    let internal = client.diagnostics(&boom);
+    assert_eq!(codes(&internal), ["source/internal-error"]);
+    assert!(internal["diagnostics"][0]["message"].as_str().unwrap().contains("PROMAUDIT_TEST_PANIC_ON"));
+
+    for special in [lsp_client::uri(&fifo), "file:///dev/zero".to_string()] {
+        client.notify("textDocument/didOpen", json!({"textDocument": {"uri": special, "languageId": "yaml", "version": 1, "text": RECORDING}}));
+        client.diagnostics(&special);
+        client.notify("textDocument/didClose", json!({"textDocument": {"uri": special}}));
+    }
+
+    let huge = format!("{RECORDING}# {}\n", "x".repeat(17 << 20));
+    let huge = client.open(&dir.join("rules/huge.yml"), &huge);
+    let too_large = client.diagnostics(&huge);
+    assert_eq!(codes(&too_large), ["source/unreadable"]);
+    assert!(too_large["diagnostics"][0]["message"].as_str().unwrap().contains("larger than the 16 MiB"));
+
+    let alerts = client.open(&dir.join("rules/alerts.yml"), ALERTS);
+    assert!(!codes(&client.diagnostics(&alerts)).is_empty(), "the worker still checks");
+    assert_eq!(client.shutdown(), Some(0));
+}
+
 #[test]
 fn unsaved_recording_rules_count_for_other_files_until_closed() {
     let dir = workspace("lsp-overlay");

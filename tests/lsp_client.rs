@@ -24,7 +24,13 @@ pub struct Client {
 
 impl Client {
     pub fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_promaudit")).arg("lsp").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the server starts");
+        Client::start_with_env(&[])
+    }
+
+    pub fn start_with_env(env: &[(&str, &str)]) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_promaudit"));
+        command.arg("lsp").envs(env.iter().copied()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("the server starts");
         let stdin = child.stdin.take().unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let (tx, messages) = std::sync::mpsc::channel();
@@ -48,6 +54,12 @@ impl Client {
             }
         });
         Client { child, stdin, messages, backlog: Vec::new(), next_id: 0 }
+    }
+
+    /// Bytes as they are, framing included.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
     }
 
     pub fn send_bytes(&mut self, body: &[u8]) {

@@ -12,10 +12,10 @@ use output::{Format, Rendered, RuleIndex, Summary, Writer};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use promaudit_diagnostics::render::FileView;
-use promaudit_diagnostics::{stderr_line, Severity, Span};
+use promaudit_diagnostics::{stderr_line, Severity};
 use promaudit_lint::registry::docs_markdown;
 use promaudit_catalog::Catalog;
-use promaudit_lint::{all_rules, check_bytes, find_rule, report_unreadable, Checker, FileReport};
+use promaudit_lint::{all_rules, check_bytes, find_rule, report_internal_error, report_unreadable, Checker, FileReport};
 use promaudit_source::{read_bounded, ReadError, SourceFile};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
@@ -426,8 +426,14 @@ fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     replaced
 }
 
+/// One file's check and rendering; a panic in them is that file's `source/internal-error`, and
+/// the other files are checked and reported as usual.
 fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOutcome, String> {
-    let mut report = read_and_check(path, reporting.checker)?;
+    let checked = promaudit_lint::isolated(|| read_and_check(path, reporting.checker).map(|report| outcome(path, report, scope, reporting)));
+    checked.unwrap_or_else(|panic| Ok(outcome(path, report_internal_error(SourceFile::new(path, ""), &panic), scope, reporting)))
+}
+
+fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Reporting) -> FileOutcome {
     // Matched against the whole file's findings, so that entries left over are really fixed.
     let baselined = reporting.baseline.as_ref().map_or(0, |b| b.hide(path, &report.file.text, &mut report.diagnostics));
     if scope == Scope::RemovedRecordings {
@@ -446,13 +452,13 @@ fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOu
         }] += 1;
     }
     let rendered = reporting.format.render(&view, diagnostics, reporting.color, &reporting.rules);
-    Ok(FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries })
+    FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries }
 }
 
 fn read_and_check(path: &Path, checker: &Checker) -> Result<FileReport, String> {
     match read_bounded(path) {
         Ok(bytes) => Ok(check_bytes(path, bytes, checker)),
-        Err(too_large @ ReadError::TooLarge(_)) => Ok(report_unreadable(SourceFile::new(path, ""), Span::empty(0), too_large.to_string())),
+        Err(too_large @ ReadError::TooLarge(_)) => Ok(report_unreadable(SourceFile::new(path, ""), promaudit_diagnostics::Span::empty(0), too_large.to_string())),
         Err(error) => Err(format!("{} {error}", path.display())),
     }
 }

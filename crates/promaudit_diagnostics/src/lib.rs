@@ -25,6 +25,19 @@ pub fn rule_docs_uri(code: &str) -> String {
 use serde::Serialize;
 use std::fmt;
 
+/// The start offset of every line. Lines end at `\n`, `\r\n` or a lone `\r` (old Mac files, and
+/// what YAML and the Language Server Protocol count as line breaks too).
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            starts.push(i + 1);
+        }
+    }
+    starts
+}
+
 /// A half-open byte range `[start, end)` into a file's bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Span {

@@ -97,6 +97,12 @@ pub fn report_unreadable(file: SourceFile, span: Span, reason: String) -> FileRe
     FileReport { file, diagnostics, queries: 0 }
 }
 
+/// The report for a file over [`promaudit_source::MAX_FILE_SIZE`], which is not read.
+pub fn report_too_large(path: &Path) -> FileReport {
+    let reason = format!("it is larger than the {} MiB promaudit checks", promaudit_source::MAX_FILE_SIZE >> 20);
+    report_unreadable(SourceFile::new(path, ""), Span::empty(0), reason)
+}
+
 /// UTF-8 text, or a lossy copy with the position and reason it is not checkable.
 fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
@@ -113,6 +119,8 @@ fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
 }
 
 pub fn check_source(file: SourceFile, checker: &Checker) -> FileReport {
+    #[cfg(debug_assertions)]
+    crate::isolation::test_panic(&file);
     let extraction = promaudit_source::extract(&file);
     let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|site| check_query(site, &checker.cache)).collect();
     let cx = FileContext { file: &file, extraction: &extraction, queries, unreadable: None, catalog: &checker.catalog, user_catalog: checker.user_catalog, suggestions: &checker.suggestions, series_limit: checker.series_limit, project: &checker.project, config: &checker.config, scopes: Default::default(), query_index: Default::default() };

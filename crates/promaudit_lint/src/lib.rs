@@ -7,6 +7,7 @@ pub mod config;
 pub mod context;
 pub mod fixes;
 pub mod gotemplate;
+pub mod isolation;
 pub mod names;
 pub mod parse_cache;
 pub mod project;
@@ -20,6 +21,7 @@ mod format_tests;
 #[cfg(test)]
 mod testing;
 
-pub use analyze::{check_bytes, check_source, report_unreadable, Checker, FileReport, DEFAULT_SERIES_LIMIT};
+pub use analyze::{check_bytes, check_source, report_too_large, report_unreadable, Checker, FileReport, DEFAULT_SERIES_LIMIT};
+pub use isolation::{isolated, report_internal_error};
 pub use parse_cache::ParseCache;
 pub use registry::{all_rules, find_rule, Category, Rule, RuleMeta};

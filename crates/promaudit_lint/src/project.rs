@@ -1058,7 +1058,9 @@ impl Checker {
                     let new_words = if scan_words { known.new_in(&text) } else { Default::default() };
                     let (teaches, alerts, shows) = (may_teach(&text), may_alert(&text), may_show_thresholds(&text));
                     let alerts_only = (!teaches && alerts).then(|| may_watch_absence(&text));
-                    (path, new_words, teaches.then(|| learn(&SourceFile::new(path, text), cache)), alerts_only, shows)
+                    // A file that panics here is reported when it is checked; the others still teach.
+                    let facts = teaches.then(|| crate::isolation::isolated(|| learn(&SourceFile::new(path, text), cache)).ok()).flatten();
+                    (path, new_words, facts, alerts_only, shows)
                 })
                 .collect();
             for (path, new_words, facts, alerts_only, shows) in learned {
@@ -1076,7 +1078,7 @@ impl Checker {
         let wanted: Vec<&PathBuf> = alert_files.into_iter().filter(|(_, watches_absence)| needs.any() || *watches_absence).map(|(path, _)| path).collect();
         for chunk in wanted.chunks(LEARN_CHUNK) {
             let cache = &self.cache;
-            let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).map(|text| learn_alerts(&SourceFile::new(path.as_path(), text), cache, needs))).collect();
+            let learned: Vec<_> = chunk.par_iter().filter_map(|path| read(path).and_then(|text| crate::isolation::isolated(|| learn_alerts(&SourceFile::new(path.as_path(), text), cache, needs)).ok())).collect();
             for facts in learned {
                 self.absorb_alerts(facts);
             }

@@ -72,7 +72,12 @@ impl Server {
                 Incoming::Message(Message::Notification(n)) if n.method == Exit::METHOD => {
                     return if self.shutting_down { Ok(()) } else { Err("the editor exited without a shutdown request".into()) };
                 }
-                Incoming::Message(Message::Notification(notification)) => self.notification(notification),
+                Incoming::Message(Message::Notification(notification)) => {
+                    let method = notification.method.clone();
+                    if let Err(panic) = promaudit_lint::isolated(|| self.notification(notification)) {
+                        stderr_line!("promaudit lsp: handling `{method}` failed ({panic})");
+                    }
+                }
                 Incoming::Message(Message::Response(_)) => {}
                 Incoming::Malformed(reason) => {
                     stderr_line!("promaudit lsp: ignoring a malformed message: {reason}");
@@ -91,9 +96,10 @@ impl Server {
             self.shutting_down = true;
             Response::new_ok(id, ())
         } else {
-            match handlers::handle(&self.shared, &request) {
-                Ok(result) => Response { id, result: Some(result), error: None },
-                Err((code, message)) => Response::new_err(id, code as i32, message),
+            match promaudit_lint::isolated(|| handlers::handle(&self.shared, &request)) {
+                Ok(Ok(result)) => Response { id, result: Some(result), error: None },
+                Ok(Err((code, message))) => Response::new_err(id, code as i32, message),
+                Err(panic) => Response::new_err(id, ErrorCode::InternalError as i32, format!("promaudit failed on this request ({panic}); please report it at https://github.com/promaudit/promaudit/issues")),
             }
         };
         self.outbox.send(response);

@@ -9,6 +9,8 @@ use std::io::{BufRead, Read, Write};
 /// Frames larger than this are skipped, not allocated: no request is this big.
 const MAX_FRAME: usize = 64 * 1024 * 1024;
 
+const CONTENT_LENGTH: &str = "content-length:";
+
 /// What the reader hands the message loop.
 pub enum Incoming {
     Message(Message),
@@ -76,7 +78,7 @@ fn read_frame(input: &mut impl BufRead) -> Option<Result<Vec<u8>, String>> {
     let mut saw_header = false;
     loop {
         let mut line = Vec::new();
-        if input.read_until(b'\n', &mut line).ok()? == 0 {
+        if input.by_ref().take(MAX_FRAME as u64).read_until(b'\n', &mut line).ok()? == 0 {
             return None;
         }
         let line = String::from_utf8_lossy(&line);
@@ -88,10 +90,10 @@ fn read_frame(input: &mut impl BufRead) -> Option<Result<Vec<u8>, String>> {
             continue;
         }
         saw_header = true;
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse::<usize>().ok();
-            }
+        // After a frame whose length was unreadable (`Content-Length: abc`), its body runs into
+        // the next frame's header on one line: finding the header anywhere gets back in step.
+        if let Some(at) = line.to_ascii_lowercase().rfind(CONTENT_LENGTH) {
+            length = line[at + CONTENT_LENGTH.len()..].trim().parse::<usize>().ok();
         }
     }
     let Some(length) = length else { return Some(Err("a frame without a valid Content-Length".into())) };
@@ -116,6 +118,14 @@ mod tests {
         assert!(matches!(read_frame(&mut reader).map(|f| parse(&f.unwrap())), Some(Incoming::Malformed(_))));
         assert_eq!(read_frame(&mut reader), Some(Ok(b"{}".to_vec())));
         assert_eq!(read_frame(&mut reader), None);
+    }
+
+    #[test]
+    fn the_next_header_is_found_after_an_unreadable_length() {
+        let input = b"Content-Length: abc\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"x\"}Content-Length: 2\r\n\r\n{}";
+        let mut reader = &input[..];
+        assert!(matches!(read_frame(&mut reader), Some(Err(_))));
+        assert_eq!(read_frame(&mut reader), Some(Ok(b"{}".to_vec())));
     }
 
     #[test]

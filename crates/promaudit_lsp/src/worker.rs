@@ -10,7 +10,10 @@ use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{PublishDiagnosticsParams, Url};
 use promaudit_catalog::Catalog;
 use promaudit_diagnostics::stderr_line;
+use promaudit_lint::{Checker, FileReport};
+use promaudit_source::SourceFile;
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,7 +81,8 @@ impl Worker {
 
     fn relearn(&self) {
         let started = std::time::Instant::now();
-        let (checker, index) = self.shared.learn(&self.catalog, self.user_catalog);
+        let learned = promaudit_lint::isolated(|| self.shared.learn(&self.catalog, self.user_catalog));
+        let Ok((checker, index)) = learned.map_err(|panic| stderr_line!("promaudit lsp: learning the workspace failed ({panic}); checks use what was learned before")) else { return };
         stderr_line!("promaudit lsp: learned the workspace ({} recording rules) in {} ms", checker.project.graph.defined().count(), started.elapsed().as_millis());
         *self.shared.checker.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checker);
         *self.shared.index.write().unwrap_or_else(|e| e.into_inner()) = index;
@@ -88,18 +92,20 @@ impl Worker {
     fn index_from_disk(&self, uri: &Url) {
         let path = self.shared.path_of(uri);
         let mut index = self.shared.index.write().unwrap_or_else(|e| e.into_inner());
-        match self.shared.read(&path) {
-            Some(text) => index.update(&promaudit_source::SourceFile::new(path, text), &self.shared.checker().cache),
+        let indexed = promaudit_lint::isolated(|| match self.shared.read(&path) {
+            Some(text) => index.update(&SourceFile::new(path.as_path(), text), &self.shared.checker().cache),
             None => index.forget(&path),
+        });
+        if let Err(panic) = indexed {
+            stderr_line!("promaudit lsp: indexing {} failed ({panic})", path.display());
         }
     }
 
     fn check(&self, uri: Url) {
         let Some(document) = self.shared.document(&uri) else { return };
         let checker = self.shared.checker();
-        let file = promaudit_source::SourceFile::new(self.shared.path_of(&uri), document.text.clone());
-        self.shared.index.write().unwrap_or_else(|e| e.into_inner()).update(&file, &checker.cache);
-        let report = promaudit_lint::check_source(file, &checker);
+        let path = self.shared.path_of(&uri);
+        let report = if document.text.len() as u64 > promaudit_source::MAX_FILE_SIZE { promaudit_lint::report_too_large(&path) } else { self.analyse(path, &document.text, &checker) };
         // Typed over while being checked: the newer version's check is already queued.
         if self.shared.document(&uri).map(|d| d.version) != Some(document.version) {
             return;
@@ -108,6 +114,16 @@ impl Worker {
         let diagnostics = report.diagnostics.iter().map(|d| convert::diagnostic(&file, &uri, d)).collect();
         self.shared.published.lock().unwrap_or_else(|e| e.into_inner()).insert(uri.clone(), Published { version: document.version, file, diagnostics: report.diagnostics });
         self.publish(uri, Some(document.version), diagnostics);
+    }
+
+    /// A panic is the document's `source/internal-error`; the worker goes on to the next job.
+    fn analyse(&self, path: PathBuf, text: &Arc<str>, checker: &Checker) -> FileReport {
+        let report = promaudit_lint::isolated(|| {
+            let file = SourceFile::new(path.as_path(), text.clone());
+            self.shared.index.write().unwrap_or_else(|e| e.into_inner()).update(&file, &checker.cache);
+            promaudit_lint::check_source(file, checker)
+        });
+        report.unwrap_or_else(|panic| promaudit_lint::report_internal_error(SourceFile::new(path, text.clone()), &panic))
     }
 
     fn publish(&self, uri: Url, version: Option<i32>, diagnostics: Vec<lsp_types::Diagnostic>) {

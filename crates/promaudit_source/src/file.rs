@@ -101,7 +101,7 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// Start offsets of every line. Lines end at `\n`; a `\r` before it belongs to the line.
+/// Start offsets of every line, as [`promaudit_diagnostics::line_starts`] finds them.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
@@ -109,9 +109,7 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { line_starts }
+        LineIndex { line_starts: promaudit_diagnostics::line_starts(text) }
     }
 
     /// 0-based line number containing `offset`.
@@ -151,7 +149,7 @@ impl LineIndex {
         let end = self.line_starts.get(line0 + 1).copied().unwrap_or(text.len());
         let mut units = 0;
         for (i, ch) in text[start..end].char_indices() {
-            if units >= utf16_col || ch == '\n' {
+            if units >= utf16_col || matches!(ch, '\n' | '\r') {
                 return start + i;
             }
             units += ch.len_utf16();
@@ -179,6 +177,18 @@ mod tests {
         assert_eq!(index.line_col(text, 6), LineCol { line: 1, column: 6 }); // the '\r'
         assert_eq!(index.line_col(text, 7), LineCol { line: 2, column: 1 });
         assert_eq!(index.line_col(text, 99), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let text = "a: 1\rb: é\r\nc: 2\rd";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, text.find('b').unwrap()), LineCol { line: 2, column: 1 });
+        assert_eq!(index.line_col(text, text.find('c').unwrap()), LineCol { line: 3, column: 1 });
+        assert_eq!(index.line_col(text, text.find('d').unwrap()), LineCol { line: 4, column: 1 });
+        assert_eq!(index.line_utf16(text, text.find('2').unwrap()), (2, 3));
+        assert_eq!(index.offset_of_utf16(text, 0, 99), 4, "clamps before the line's `\\r`");
+        assert_eq!(index.offset_of_utf16(text, 1, 99), text.find("\r\n").unwrap());
     }
 
     #[test]

@@ -13,7 +13,6 @@ pub use xml::{checkstyle, junit, CHECKSTYLE_END, CHECKSTYLE_START, JUNIT_END, JU
 
 use crate::{Diagnostic, Severity};
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label as ReportLabel, LabelStyle, Severity as ReportSeverity};
-use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
 use serde::Serialize;
 
@@ -26,9 +25,7 @@ pub struct FileView<'a> {
 
 impl<'a> FileView<'a> {
     pub fn new(path: &'a str, text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        FileView { path, text, line_starts }
+        FileView { path, text, line_starts: crate::line_starts(text) }
     }
 
     /// 1-based line and 1-based character column of a byte offset.
@@ -43,6 +40,31 @@ impl<'a> FileView<'a> {
     }
 }
 
+/// Snippets count lines as positions do: codespan's own files know only `\n`, and a file with
+/// lone `\r` line breaks would show as one long line.
+impl<'a> codespan_reporting::files::Files<'a> for FileView<'a> {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(self.path)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(self.text)
+    }
+
+    fn line_index(&'a self, (): (), byte_index: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.line_starts.partition_point(|&s| s <= byte_index) - 1)
+    }
+
+    fn line_range(&'a self, (): (), line_index: usize) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
+        let start = *self.line_starts.get(line_index).ok_or(codespan_reporting::files::Error::LineTooLarge { given: line_index, max: self.line_starts.len() - 1 })?;
+        Ok(start..self.line_starts.get(line_index + 1).copied().unwrap_or(self.text.len()))
+    }
+}
+
 /// Source lines longer than this are shown as an excerpt around the span.
 const MAX_SNIPPET_LINE: usize = 400;
 /// Characters of context either side of the span in an excerpt.
@@ -50,7 +72,6 @@ const EXCERPT_CONTEXT: usize = 60;
 
 /// Diagnostics as a compiler shows them: header, source snippet, carets, help and notes.
 pub fn human(file: &FileView, diagnostics: &[Diagnostic], color: bool) -> String {
-    let files = SimpleFile::new(file.path, file.text);
     let config = term::Config::default();
     let mut buffer = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
     let mut out = String::new();
@@ -63,7 +84,7 @@ pub fn human(file: &FileView, diagnostics: &[Diagnostic], color: bool) -> String
         }
         let report = to_report(diagnostic, file.text.len());
         // Emitting into memory only fails on spans outside the file, which clamping rules out.
-        let _ = term::emit(&mut buffer, &config, &files, &report);
+        let _ = term::emit(&mut buffer, &config, file, &report);
     }
     out.push_str(&String::from_utf8_lossy(buffer.as_slice()));
     out
@@ -73,8 +94,8 @@ fn line_bounds(file: &FileView, offset: usize) -> (usize, usize) {
     let offset = offset.min(file.text.len());
     let line = file.line_starts.partition_point(|&s| s <= offset) - 1;
     let start = file.line_starts[line];
-    let end = file.line_starts.get(line + 1).map_or(file.text.len(), |&next| next - 1);
-    (start, end)
+    let next = file.line_starts.get(line + 1).copied().unwrap_or(file.text.len());
+    (start, start + file.text[start..next].trim_end_matches(['\r', '\n']).len())
 }
 
 fn touches_long_line(file: &FileView, diagnostic: &Diagnostic) -> bool {
@@ -184,6 +205,16 @@ mod tests {
 
     fn diagnostic(span: Span) -> Diagnostic {
         Diagnostic::new("promql/syntax", Severity::Error, span, "unexpected `}`").with_help("write a label value").with_label(Span::new(0, 1), "opened here")
+    }
+
+    #[test]
+    fn lone_carriage_returns_are_line_breaks_in_positions_and_snippets() {
+        let text = "groups:\r- name: a\r  rules:\r  - alert: A\r    expr: sum(x{a=})\r";
+        let at = text.find("})").unwrap();
+        let file = FileView::new("cr.yml", text);
+        assert_eq!(file.position(at), (5, 19));
+        let human = human(&file, &[Diagnostic::new("promql/syntax", Severity::Error, Span::new(at, at + 1), "unexpected `}`")], false);
+        assert!(human.contains("cr.yml:5:19") && human.contains("5 │     expr: sum(x{a=})\n") && !human.contains('\r'), "{human}");
     }
 
     #[test]

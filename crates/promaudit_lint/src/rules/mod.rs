@@ -4,6 +4,7 @@ use crate::registry::Rule;
 
 /// Changed-files runs report only this rule's findings in the files a change did not touch.
 pub use config::invalid::ConfigInvalid;
+pub use source::internal_error::InternalError;
 pub use graph::removed_recording_rule::RemovedRecordingRule;
 pub use suppression::{malformed::SuppressionMalformed, unused::SuppressionUnused};
 
@@ -142,6 +143,7 @@ mod suppression {
 }
 
 mod source {
+    pub mod internal_error;
     pub mod invalid_structure;
     pub mod skipped;
     pub mod syntax;
@@ -150,6 +152,7 @@ mod source {
 
 pub static ALL: &[&dyn Rule] = &[
     &source::unreadable::Unreadable,
+    &source::internal_error::InternalError,
     &source::syntax::Syntax,
     &source::invalid_structure::InvalidStructure,
     &source::skipped::Skipped,
