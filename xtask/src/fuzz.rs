@@ -305,8 +305,8 @@ fn mutate(seeds: &[Seed], rng: &mut Rng) -> (Kind, Vec<u8>) {
     let mut bytes = seed.bytes.clone();
     for _ in 0..=rng.below(4) {
         mutate_once(&mut bytes, seeds, rng);
+        bytes.truncate(MAX_INPUT_BYTES);
     }
-    bytes.truncate(MAX_INPUT_BYTES);
     (seed.kind, bytes)
 }
 
@@ -351,9 +351,8 @@ fn mutate_once(bytes: &mut Vec<u8>, seeds: &[Seed], rng: &mut Rng) {
             let line_start = bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
             let line_end = bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| at + i + 1);
             let line = bytes[line_start..line_end].to_vec();
-            for _ in 0..rng.below(200) {
-                bytes.splice(line_start..line_start, line.iter().copied());
-            }
+            let copies = rng.below(200).min(MAX_INPUT_BYTES / line.len().max(1));
+            bytes.splice(line_start..line_start, line.repeat(copies));
         }
         _ => {
             // A multi-byte character cut in two.

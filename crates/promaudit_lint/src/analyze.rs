@@ -107,7 +107,9 @@ pub fn report_too_large(path: &Path) -> FileReport {
 fn decode(bytes: Vec<u8>) -> Result<String, (String, Span, String)> {
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         let lossy = String::from_utf8_lossy(&bytes[..nul]).into_owned();
-        return Err((lossy, Span::empty(nul), "binary file: it contains a NUL byte".into()));
+        // The copy ends where the NUL was; invalid bytes before it make it longer than `nul`.
+        let at = lossy.len();
+        return Err((lossy, Span::empty(at), "binary file: it contains a NUL byte".into()));
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();

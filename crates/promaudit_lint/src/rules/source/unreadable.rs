@@ -59,6 +59,9 @@ mod tests {
         let report = check_bytes(Path::new("a.yml"), b"ab\0cd".to_vec(), &Checker::default());
         assert_eq!(report.diagnostics.len(), 1);
         assert_eq!(report.diagnostics[0].span.start, 2);
+        // After an invalid byte, the lossy copy's offsets are not the file's bytes.
+        let report = check_bytes(Path::new("a.yml"), b"\xff\xffa\0".to_vec(), &Checker::default());
+        assert_eq!(report.diagnostics[0].span, promaudit_diagnostics::Span::empty(report.file.text.len()));
     }
 
     #[test]
