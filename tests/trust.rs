@@ -205,7 +205,8 @@ fn the_language_server_logs_no_password() {
         let mut buffer = [0u8; 1024];
         while let Ok(read @ 1..) = stderr.read(&mut buffer) {
             text.push_str(&String::from_utf8_lossy(&buffer[..read]));
-            if text.contains("cannot read the catalog") {
+            // The whole line: a message may reach the pipe in more than one write.
+            if text.find("cannot read the catalog").is_some_and(|at| text[at..].contains('\n')) {
                 break;
             }
         }
