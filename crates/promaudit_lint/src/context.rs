@@ -35,6 +35,17 @@ pub struct FileScopes {
 }
 
 impl<'a> FileContext<'a> {
+    /// The alerting rules of this file whose expression parsed, each with its name, query and
+    /// parse: what every alert rule starts from.
+    #[allow(clippy::type_complexity)]
+    pub fn parsed_alerts(&self) -> impl Iterator<Item = (&'a promaudit_source::artifact::Rule, &'a promaudit_source::artifact::Text, &CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> + '_ {
+        self.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules).filter_map(move |rule| {
+            let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { return None };
+            let (query, parsed) = self.parsed_query_of(site)?;
+            Some((rule, alert, query, parsed))
+        })
+    }
+
     pub fn rule_files(&self) -> impl Iterator<Item = &'a RuleFile> {
         self.extraction.artifacts.iter().filter_map(|a| match a {
             Artifact::RuleFile(f) => Some(f),

@@ -41,9 +41,7 @@ impl Rule for ConstantResult {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
-            let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
+        for (_, alert, query, parsed) in cx.parsed_alerts() {
             let values = query.values(parsed, cx.catalog);
             let root = unparenthesized(&parsed.expr);
             let never = always_empty(root, values);

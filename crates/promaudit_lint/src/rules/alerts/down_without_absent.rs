@@ -55,9 +55,7 @@ impl Rule for DownWithoutAbsent {
         // it was not learned (an editor buffer checked alone).
         let own: Vec<Matcher> = cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules).filter(|r| r.alert.is_some()).filter_map(|r| cx.parsed_query_of(r.expr.as_ref()?)).flat_map(|(_, parsed)| crate::alert_facts::absence_watches(&parsed.expr)).collect();
         let watched = |job: &str| own.iter().chain(&cx.project.absence_watches).any(|m| m.is_match(job));
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
-            let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
+        for (_, alert, query, parsed) in cx.parsed_alerts() {
             let Some(compared) = down_comparison(&parsed.expr) else { continue };
             let mut found = None;
             parsed.walk(&mut |visit| {

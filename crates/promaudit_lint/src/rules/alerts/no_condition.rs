@@ -50,9 +50,7 @@ impl Rule for NoCondition {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
-            let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
+        for (_, alert, query, parsed) in cx.parsed_alerts() {
             let (mut filters, mut selectors, mut reads_recorded, mut bool_comparison) = (false, false, false, false);
             parsed.walk(&mut |visit| match visit.expr {
                 Expr::Binary(binary) => {

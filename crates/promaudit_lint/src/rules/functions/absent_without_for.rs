@@ -43,9 +43,7 @@ impl Rule for AbsentWithoutFor {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
-            let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
+        for (rule, alert, query, parsed) in cx.parsed_alerts() {
             let mut absent = None;
             parsed.walk(&mut |visit| {
                 if let Expr::Call(call) = visit.expr {

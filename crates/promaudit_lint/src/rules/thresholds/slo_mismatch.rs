@@ -46,9 +46,7 @@ impl Rule for SloMismatch {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let (Some(alert), Some(site)) = (&rule.alert, &rule.expr) else { continue };
-            let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
+        for (_, alert, query, parsed) in cx.parsed_alerts() {
             let Some((quantity, threshold, node)) = alert_comparison(&parsed.expr) else { continue };
             let Some((objective, message, help)) = cx.project.objectives_for(&quantity).find_map(|o| disagreement(&alert.value, &quantity, threshold, o).map(|(m, h)| (o, m, h))) else { continue };
             let span = query.file_span(parsed.span_of(node));
