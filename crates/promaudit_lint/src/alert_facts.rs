@@ -61,14 +61,7 @@ fn has_vector_fallback(expr: &Expr) -> bool {
 }
 
 fn is_fallback(expr: &Expr) -> bool {
-    let mut stack = vec![expr];
-    while let Some(node) = stack.pop() {
-        if matches!(node, Expr::Call(call) if call.func.name == "vector" || call.func.name.ends_with("_over_time")) {
-            return true;
-        }
-        stack.extend(promaudit_promql::children(node));
-    }
-    false
+    promaudit_promql::descendants(expr).any(|node| matches!(node, Expr::Call(call) if call.func.name == "vector" || call.func.name.ends_with("_over_time")))
 }
 
 #[cfg(test)]

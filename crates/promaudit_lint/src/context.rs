@@ -136,14 +136,8 @@ impl<'a> FileContext<'a> {
 
 /// The job the first selector pinning one with `job="…"` reads, searching `expr` depth first.
 pub fn pinned_job(expr: &promql_parser::parser::Expr) -> Option<String> {
-    let mut stack = vec![expr];
-    while let Some(node) = stack.pop() {
-        if let Some(job) = selector_of(node).and_then(|s| s.matchers.matchers.iter().find(|m| m.name == "job" && m.op == promql_parser::label::MatchOp::Equal)) {
-            return Some(job.value.clone());
-        }
-        stack.extend(promaudit_promql::children(node));
-    }
-    None
+    let pinned = promaudit_promql::descendants(expr).filter_map(selector_of);
+    pinned.flat_map(|s| &s.matchers.matchers).find(|m| m.name == "job" && m.op == promql_parser::label::MatchOp::Equal).map(|job| job.value.clone())
 }
 
 /// The value an alert reports as `$value`: the left-hand side of a comparison, else the whole.

@@ -232,16 +232,9 @@ impl Bound {
 /// The `label="value"` matchers of the selectors in `expr`, but the metric name and bucket
 /// bounds, which name the quantity rather than the series.
 pub fn equality_matchers(expr: &Expr) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let mut stack = vec![expr];
-    while let Some(node) = stack.pop() {
-        if let Some(selector) = crate::context::selector_of(node) {
-            let equal = selector.matchers.matchers.iter().filter(|m| m.op == promql_parser::label::MatchOp::Equal && m.name != promql_parser::label::METRIC_NAME && m.name != "le");
-            found.extend(equal.map(|m| (m.name.clone(), m.value.clone())));
-        }
-        stack.extend(promaudit_promql::children(node));
-    }
-    found
+    let selectors = promaudit_promql::descendants(expr).filter_map(crate::context::selector_of);
+    let equal = selectors.flat_map(|s| &s.matchers.matchers).filter(|m| m.op == promql_parser::label::MatchOp::Equal && m.name != promql_parser::label::METRIC_NAME && m.name != "le");
+    equal.map(|m| (m.name.clone(), m.value.clone())).collect()
 }
 
 /// One window of a Sloth `AlertWindows` spec, as the burn factor its alert compares with.
@@ -824,16 +817,12 @@ fn error_budget(percent: f64) -> f64 {
 
 /// The histogram and bound of the first `…_bucket{le="x"}` selector.
 fn latency_bucket(expr: &Expr) -> Option<(String, f64)> {
-    let mut stack = vec![expr];
-    while let Some(node) = stack.pop() {
-        if let Some(selector) = crate::context::selector_of(node) {
-            let name = crate::context::selector_name(selector).and_then(|n| n.strip_suffix("_bucket"));
-            let le = selector.matchers.matchers.iter().find(|m| m.name == "le" && m.op == promql_parser::label::MatchOp::Equal);
-            if let (Some(name), Some(le)) = (name, le) {
-                return Some((name.to_string(), le.value.parse().ok()?));
-            }
+    for selector in promaudit_promql::descendants(expr).filter_map(crate::context::selector_of) {
+        let name = crate::context::selector_name(selector).and_then(|n| n.strip_suffix("_bucket"));
+        let le = selector.matchers.matchers.iter().find(|m| m.name == "le" && m.op == promql_parser::label::MatchOp::Equal);
+        if let (Some(name), Some(le)) = (name, le) {
+            return Some((name.to_string(), le.value.parse().ok()?));
         }
-        stack.extend(promaudit_promql::children(node));
     }
     None
 }

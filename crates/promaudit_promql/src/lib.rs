@@ -117,6 +117,17 @@ pub fn children(expr: &Expr) -> Vec<&Expr> {
     }
 }
 
+/// `expr` and every node below it, depth first: each node before its children, and the last
+/// child first (the order of a stack seeded with `expr`).
+pub fn descendants(expr: &Expr) -> impl Iterator<Item = &Expr> {
+    let mut stack = vec![expr];
+    std::iter::from_fn(move || {
+        let node = stack.pop()?;
+        stack.extend(children(node));
+        Some(node)
+    })
+}
+
 pub fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
     if text.len() > MAX_LENGTH {
         return Err(too_complex(format!("the expression is {} KiB, over the {} KiB promaudit analyzes", text.len() / 1024, MAX_LENGTH / 1024), Span::new(0, 0)));

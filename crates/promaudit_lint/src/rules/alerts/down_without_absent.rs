@@ -95,14 +95,7 @@ fn down_comparison(expr: &Expr) -> Option<&Expr> {
 
 /// Whether `node` is `within` or one of its descendants.
 fn is_within(node: &Expr, within: &Expr) -> bool {
-    let mut stack = vec![within];
-    while let Some(candidate) = stack.pop() {
-        if std::ptr::eq(candidate, node) {
-            return true;
-        }
-        stack.extend(promaudit_promql::children(candidate));
-    }
-    false
+    promaudit_promql::descendants(within).any(|candidate| std::ptr::eq(candidate, node))
 }
 
 /// The job an `up{job="…"}` selector pins.

@@ -111,8 +111,7 @@ fn disjoint(a: &Expr, b: &Expr) -> bool {
 /// on it: a label one selector leaves open is not pinned.
 fn kept_matchers(expr: &Expr) -> std::collections::HashMap<String, Vec<Matcher>> {
     let keeps = kept_by(expr);
-    let mut selectors = Vec::new();
-    collect_selectors(expr, &mut selectors);
+    let selectors: Vec<&VectorSelector> = promaudit_promql::descendants(expr).filter_map(crate::context::selector_of).collect();
     let mut by_label: std::collections::HashMap<String, Vec<Matcher>> = std::collections::HashMap::new();
     for selector in &selectors {
         for matcher in selector.matchers.matchers.iter().filter(|m| m.name != METRIC_NAME && keeps(&m.name)) {
@@ -121,16 +120,6 @@ fn kept_matchers(expr: &Expr) -> std::collections::HashMap<String, Vec<Matcher>>
     }
     by_label.retain(|label, _| selectors.iter().all(|s| s.matchers.matchers.iter().any(|m| &m.name == label)));
     by_label
-}
-
-fn collect_selectors<'a>(expr: &'a Expr, out: &mut Vec<&'a VectorSelector>) {
-    let mut stack = vec![expr];
-    while let Some(node) = stack.pop() {
-        if let Some(selector) = crate::context::selector_of(node) {
-            out.push(selector);
-        }
-        stack.extend(promaudit_promql::children(node));
-    }
 }
 
 /// The expression with the values of matchers on labels its result keeps blanked. Rules that

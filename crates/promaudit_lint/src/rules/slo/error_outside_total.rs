@@ -73,15 +73,7 @@ impl Rule for ErrorOutsideTotal {
 }
 
 fn selectors(expr: &promql_parser::parser::Expr) -> Vec<&VectorSelector> {
-    let mut found = Vec::new();
-    let mut stack = vec![expr];
-    while let Some(node) = stack.pop() {
-        if let Some(selector) = selector_of(node) {
-            found.push(selector);
-        }
-        stack.extend(promaudit_promql::children(node));
-    }
-    found
+    promaudit_promql::descendants(expr).filter_map(selector_of).collect()
 }
 
 #[cfg(test)]
