@@ -13,7 +13,7 @@ fn sarif_schema() -> jsonschema::Validator {
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0_with_every_finding() {
-    let paths = [repo().join("fixtures/bad-input"), repo().join("../shared/seed")];
+    let paths = [repo().join("fixtures/bad-input"), repo().join("fixtures/seed")];
     let paths: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
     let sarif = promaudit(&[&["check", "--format", "sarif", "--catalog", repo().join("fixtures/catalog").to_str().unwrap()], &paths[..]].concat());
     let document: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("SARIF is one JSON document");
