@@ -12,7 +12,12 @@ fn check_within(path: &std::path::Path, limit: Duration) -> serde_json::Value {
     let start = Instant::now();
     let output = promaudit(&["check", "--format", "json", path.to_str().unwrap()]);
     assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("stdout is one JSON document; stderr: {}", String::from_utf8_lossy(&output.stderr)))
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "stdout is one JSON document; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
 }
 
 fn rule_file(expr: &str) -> String {
@@ -20,7 +25,12 @@ fn rule_file(expr: &str) -> String {
 }
 
 fn codes(document: &serde_json::Value) -> Vec<&str> {
-    document["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect()
+    document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -41,7 +51,10 @@ fn set_operators_count_towards_the_operator_limit() {
     let terms: Vec<String> = (0..5000).map(|i| format!("m{i}")).collect();
     std::fs::write(&path, rule_file(&terms.join(" or "))).unwrap();
     let document = check_within(&path, Duration::from_secs(4));
-    assert!(codes(&document).contains(&"promql/too-complex"), "{document}");
+    assert!(
+        codes(&document).contains(&"promql/too-complex"),
+        "{document}"
+    );
 }
 
 #[test]
@@ -52,7 +65,9 @@ fn a_file_of_many_rules_is_checked_in_linear_time() {
     let path = dir.join("rules.yml");
     let mut text = String::from("groups:\n- name: g\n  rules:\n");
     for i in 0..8000 {
-        text.push_str(&format!("  - record: job:m{i}:rate5m\n    expr: sum by (job) (rate(m{i}_total[5m]))\n"));
+        text.push_str(&format!(
+            "  - record: job:m{i}:rate5m\n    expr: sum by (job) (rate(m{i}_total[5m]))\n"
+        ));
         text.push_str(&format!("  - alert: A{i}\n    expr: rate(m{i}_total[5m]) > 1\n    for: 5m\n    labels: {{severity: page}}\n    annotations: {{summary: s, description: d}}\n"));
     }
     std::fs::write(&path, text).unwrap();
@@ -65,20 +80,58 @@ fn a_tree_of_special_files_and_link_loops_is_walked_once() {
     // A FIFO named `.yml` hung the run, links to `.` multiplied every file, a device linked as
     // `.yml` was read without end and a sparse 1 GB file was read whole before its size check.
     let dir = temp_dir("special-tree");
-    std::fs::write(dir.join("ok.yml"), "groups:\n- name: g\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n").unwrap();
-    assert!(std::process::Command::new("mkfifo").arg(dir.join("x.yml")).status().unwrap().success());
+    std::fs::write(
+        dir.join("ok.yml"),
+        "groups:\n- name: g\n  rules:\n  - record: job:up:sum\n    expr: sum by (job) (up)\n",
+    )
+    .unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(dir.join("x.yml"))
+        .status()
+        .unwrap()
+        .success());
     std::os::unix::fs::symlink(".", dir.join("self")).unwrap();
     std::os::unix::fs::symlink(".", dir.join("again")).unwrap();
     std::os::unix::fs::symlink("/dev/urandom", dir.join("random.yml")).unwrap();
-    std::fs::File::create(dir.join("sparse.yml")).unwrap().set_len(1 << 30).unwrap();
+    std::fs::File::create(dir.join("sparse.yml"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
     let start = Instant::now();
     let output = promaudit(&["check", "--format", "json", dir.to_str().unwrap()]);
-    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.matches("x.yml is a FIFO (named pipe), not a regular file").count(), 1, "{stderr}");
-    assert_eq!(stderr.matches("random.yml is a device, not a regular file").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("x.yml is a FIFO (named pipe), not a regular file")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr
+            .matches("random.yml is a device, not a regular file")
+            .count(),
+        1,
+        "{stderr}"
+    );
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(document["summary"]["files"].as_u64(), Some(2), "{document}");
-    let sparse = document["diagnostics"].as_array().unwrap().iter().find(|d| d["file"].as_str().unwrap().ends_with("sparse.yml")).expect("the sparse file is reported");
-    assert!(sparse["message"].as_str().unwrap().contains("over the 16 MiB limit"), "{sparse}");
+    let sparse = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["file"].as_str().unwrap().ends_with("sparse.yml"))
+        .expect("the sparse file is reported");
+    assert!(
+        sparse["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the 16 MiB limit"),
+        "{sparse}"
+    );
 }

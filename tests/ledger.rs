@@ -45,9 +45,14 @@ fn read_ledger(path: &Path) -> (BTreeMap<Key, usize>, Vec<String>) {
         let line_no = fields.get(1).and_then(|l| l.parse::<u64>().ok());
         match (fields.as_slice(), line_no) {
             ([file, _, code, why], Some(at)) if !why.trim().is_empty() && *why != "TODO" => {
-                *entries.entry((file.to_string(), at, code.to_string())).or_insert(0) += 1;
+                *entries
+                    .entry((file.to_string(), at, code.to_string()))
+                    .or_insert(0) += 1;
             }
-            _ => malformed.push(format!("precision-ledger.tsv:{}: want file<TAB>line<TAB>code<TAB>why: {line}", n + 1)),
+            _ => malformed.push(format!(
+                "precision-ledger.tsv:{}: want file<TAB>line<TAB>code<TAB>why: {line}",
+                n + 1
+            )),
         }
     }
     (entries, malformed)
@@ -57,10 +62,20 @@ fn read_ledger(path: &Path) -> (BTreeMap<Key, usize>, Vec<String>) {
 /// first message seen for it.
 fn findings(corpus: &Path, dir: &str) -> BTreeMap<Key, (usize, String)> {
     let target = corpus.join(dir);
-    let output = promaudit(&["check", &target.display().to_string(), "--format", "json", "--fail-on", "error"]);
+    let output = promaudit(&[
+        "check",
+        &target.display().to_string(),
+        "--format",
+        "json",
+        "--fail-on",
+        "error",
+    ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("{dir}: the JSON report does not parse ({e}); stderr:\n{}", String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "{dir}: the JSON report does not parse ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
     });
     let mut found: BTreeMap<Key, (usize, String)> = BTreeMap::new();
     for d in json["diagnostics"].as_array().expect("a diagnostics array") {
@@ -75,7 +90,9 @@ fn findings(corpus: &Path, dir: &str) -> BTreeMap<Key, (usize, String)> {
             d["line"].as_u64().expect("a line"),
             d["code"].as_str().expect("a code").to_string(),
         );
-        let entry = found.entry(key).or_insert((0, d["message"].as_str().unwrap_or_default().to_string()));
+        let entry = found
+            .entry(key)
+            .or_insert((0, d["message"].as_str().unwrap_or_default().to_string()));
         entry.0 += 1;
     }
     found
@@ -85,12 +102,19 @@ fn findings(corpus: &Path, dir: &str) -> BTreeMap<Key, (usize, String)> {
 fn precision_ledger() {
     let corpus = corpus_root();
     if !corpus.is_dir() {
-        println!("precision ledger: skipped, no corpus at {}; set PROMAUDIT_CORPUS", corpus.display());
+        println!(
+            "precision ledger: skipped, no corpus at {}; set PROMAUDIT_CORPUS",
+            corpus.display()
+        );
         return;
     }
     let corpus = corpus.canonicalize().unwrap();
     let (ledger, malformed) = read_ledger(&repo().join("tests/precision-ledger.tsv"));
-    assert!(malformed.is_empty(), "malformed ledger lines:\n{}", malformed.join("\n"));
+    assert!(
+        malformed.is_empty(),
+        "malformed ledger lines:\n{}",
+        malformed.join("\n")
+    );
 
     let mut dirs: Vec<String> = std::fs::read_dir(&corpus)
         .unwrap()
@@ -108,11 +132,16 @@ fn precision_ledger() {
         seen_dirs.insert(dir.clone());
         let found = findings(&corpus, dir);
         let prefix = format!("{dir}/");
-        let listed: BTreeMap<&Key, usize> =
-            ledger.iter().filter(|(k, _)| k.0.starts_with(&prefix)).map(|(k, n)| (k, *n)).collect();
+        let listed: BTreeMap<&Key, usize> = ledger
+            .iter()
+            .filter(|(k, _)| k.0.starts_with(&prefix))
+            .map(|(k, n)| (k, *n))
+            .collect();
         let found_total: usize = found.values().map(|(n, _)| n).sum();
         let listed_total: usize = listed.values().sum();
-        counts.push(format!("  {dir:<28} {listed_total:>4} in the ledger, {found_total:>4} found"));
+        counts.push(format!(
+            "  {dir:<28} {listed_total:>4} in the ledger, {found_total:>4} found"
+        ));
         for (key, (n, message)) in &found {
             let have = listed.get(key).copied().unwrap_or(0);
             if *n > have {
@@ -139,7 +168,8 @@ fn precision_ledger() {
         println!("{line}");
     }
 
-    if std::env::var_os("PROMAUDIT_LEDGER_PRINT").is_some_and(|v| v == "1") && !unlisted.is_empty() {
+    if std::env::var_os("PROMAUDIT_LEDGER_PRINT").is_some_and(|v| v == "1") && !unlisted.is_empty()
+    {
         println!("# candidate ledger lines: judge each by reading the file; never add one that is not a real defect");
         for ((file, line, code), n, message) in &unlisted {
             println!("# {file}:{line} {code}: {message}");
@@ -157,7 +187,11 @@ fn precision_ledger() {
             unlisted.iter().map(|u| u.1).sum::<usize>()
         ));
         for ((file, line, code), n, message) in &unlisted {
-            let times = if *n > 1 { format!(" (x{n})") } else { String::new() };
+            let times = if *n > 1 {
+                format!(" (x{n})")
+            } else {
+                String::new()
+            };
             problems.push(format!("  {file}:{line}: {code}{times}: {message}"));
         }
     }
@@ -167,7 +201,11 @@ fn precision_ledger() {
             stale.iter().map(|s| s.1).sum::<usize>()
         ));
         for ((file, line, code), n) in &stale {
-            let times = if *n > 1 { format!(" (x{n})") } else { String::new() };
+            let times = if *n > 1 {
+                format!(" (x{n})")
+            } else {
+                String::new()
+            };
             problems.push(format!("  {file}:{line}: {code}{times}"));
         }
     }

@@ -17,10 +17,25 @@ fn alarms(name: &str) -> Vec<String> {
 /// The findings at warning or error on the case `name` of fixtures/precision/`group`/.
 fn alarms_in(group: &str, name: &str) -> Vec<String> {
     let dir = repo().join("fixtures/precision").join(group).join(name);
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
-    let is_catalog = |p: &PathBuf| p.is_dir() && matches!(p.file_name().and_then(|n| n.to_str()), Some("cat" | "catalog"));
-    let mut args: Vec<String> = vec!["check".into(), "--format".into(), "short".into(), "--fail-on".into(), "error".into()];
+    let is_catalog = |p: &PathBuf| {
+        p.is_dir()
+            && matches!(
+                p.file_name().and_then(|n| n.to_str()),
+                Some("cat" | "catalog")
+            )
+    };
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        "--format".into(),
+        "short".into(),
+        "--fail-on".into(),
+        "error".into(),
+    ];
     for path in &entries {
         if is_catalog(path) {
             args.extend(["--catalog".into(), path.display().to_string()]);
@@ -31,7 +46,11 @@ fn alarms_in(group: &str, name: &str) -> Vec<String> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = promaudit(&args);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    stdout.lines().filter(|l| l.contains(": warning[") || l.contains(": error[")).map(str::to_string).collect()
+    stdout
+        .lines()
+        .filter(|l| l.contains(": warning[") || l.contains(": error["))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The one case whose right answer is a finding: the broken PromQL panel beside a LogQL panel
@@ -40,7 +59,10 @@ fn alarms_in(group: &str, name: &str) -> Vec<String> {
 fn grafana_logql_line_format_skips_dashboard() {
     let found = alarms("grafana-logql-line-format-skips-dashboard");
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("dashboard.json:6:") && found[0].contains("error[promql/syntax]"), "{found:?}");
+    assert!(
+        found[0].contains("dashboard.json:6:") && found[0].contains("error[promql/syntax]"),
+        "{found:?}"
+    );
 }
 
 macro_rules! clean_cases {
@@ -96,15 +118,27 @@ fn every_case_is_listed() {
 fn rate_on_node_exporter_gauge() {
     let found = alarms_in("missed", "rate-on-node-exporter-gauge");
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("warning[functions/rate-on-gauge]") && found[0].contains("node_memory_MemAvailable_bytes"), "{found:?}");
+    assert!(
+        found[0].contains("warning[functions/rate-on-gauge]")
+            && found[0].contains("node_memory_MemAvailable_bytes"),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn panel_units_without_catalog() {
     let found = alarms_in("missed", "panel-units-without-catalog");
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found[0].contains("d.json:2:") && found[0].contains("`ms`") && found[0].contains("in seconds"), "{found:?}");
-    assert!(found[1].contains("d.json:3:") && found[1].contains("`percent`"), "{found:?}");
+    assert!(
+        found[0].contains("d.json:2:")
+            && found[0].contains("`ms`")
+            && found[0].contains("in seconds"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("d.json:3:") && found[1].contains("`percent`"),
+        "{found:?}"
+    );
 }
 
 /// Right findings once worded wrong (fixtures/precision/messages/).
@@ -112,7 +146,12 @@ fn panel_units_without_catalog() {
 fn unless_join_message() {
     let found = alarms_in("messages", "unless-join-message");
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("error[join/missing-label]") && found[0].contains("the left-hand side passes unchanged") && !found[0].contains("always empty"), "{found:?}");
+    assert!(
+        found[0].contains("error[join/missing-label]")
+            && found[0].contains("the left-hand side passes unchanged")
+            && !found[0].contains("always empty"),
+        "{found:?}"
+    );
 }
 
 /// The comment's apostrophe once opened a string that hid the query from the parser.
@@ -128,35 +167,79 @@ fn grafana_comment_apostrophe_is_checked() {
 fn missed_go_template_dot_field_skips_file() {
     let found = alarms_in("missed", "go-template-dot-field-skips-file");
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found[0].contains("rules.yaml:10:87: error[rulefmt/invalid-template]") && found[0].contains("`.labels`"), "{found:?}");
-    assert!(found[1].contains("rules.yaml:12:") && found[1].contains("error[promql/syntax]"), "{found:?}");
+    assert!(
+        found[0].contains("rules.yaml:10:87: error[rulefmt/invalid-template]")
+            && found[0].contains("`.labels`"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("rules.yaml:12:") && found[1].contains("error[promql/syntax]"),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn missed_static_label_in_annotation() {
     let found = alarms_in("missed", "static-label-in-annotation");
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("rules.yaml:11:58: warning[alerts/template-label]") && found[0].contains("`stage` is only a static label"), "{found:?}");
+    assert!(
+        found[0].contains("rules.yaml:11:58: warning[alerts/template-label]")
+            && found[0].contains("`stage` is only a static label"),
+        "{found:?}"
+    );
 }
 
 /// The assorted missed defects. The case's catalog applies to both files, so the selectors it
 /// does not list (`errs_total`, `queue_depth`, …) are rightly reported as unknown: left aside.
 #[test]
 fn missed_assorted() {
-    let found: Vec<String> = alarms_in("missed", "assorted").into_iter().filter(|l| !l.contains("[catalog/unknown-metric]")).collect();
+    let found: Vec<String> = alarms_in("missed", "assorted")
+        .into_iter()
+        .filter(|l| !l.contains("[catalog/unknown-metric]"))
+        .collect();
     let expected = [
-        ("rules.yaml:5:13: warning[units/record-name]", "`DCGM_FI_DEV_FB_TOTAL` is in MiB"),
-        ("rules.yaml:7:13: warning[units/record-name]", "`DCGM_FI_DEV_MEM_COPY_UTIL` is a percentage (0-100)"),
-        ("rules.yaml:9:13: warning[units/record-name]", "`DCGM_FI_DEV_SM_CLOCK` is in MHz"),
-        ("rules.yaml:12:13: warning[naming/misspelt-unit]", "misspells `celsius` as `celcius`"),
-        ("rules.yaml:19:42: warning[alerts/template-label]", "drops `job`"),
-        ("rules.yaml:25:42: warning[alerts/template-label]", "drops `job`"),
-        ("rules.yaml:34:31: error[alerts/constant-result]", "always fires"),
-        ("rules.yaml:40:59: error[alerts/constant-result]", "`vector(0) > 0` compares two constants and is always false"),
-        ("rules.yaml:47:13: warning[rulefmt/duplicate-rule]", "`job:up:sum` repeats an earlier rule"),
+        (
+            "rules.yaml:5:13: warning[units/record-name]",
+            "`DCGM_FI_DEV_FB_TOTAL` is in MiB",
+        ),
+        (
+            "rules.yaml:7:13: warning[units/record-name]",
+            "`DCGM_FI_DEV_MEM_COPY_UTIL` is a percentage (0-100)",
+        ),
+        (
+            "rules.yaml:9:13: warning[units/record-name]",
+            "`DCGM_FI_DEV_SM_CLOCK` is in MHz",
+        ),
+        (
+            "rules.yaml:12:13: warning[naming/misspelt-unit]",
+            "misspells `celsius` as `celcius`",
+        ),
+        (
+            "rules.yaml:19:42: warning[alerts/template-label]",
+            "drops `job`",
+        ),
+        (
+            "rules.yaml:25:42: warning[alerts/template-label]",
+            "drops `job`",
+        ),
+        (
+            "rules.yaml:34:31: error[alerts/constant-result]",
+            "always fires",
+        ),
+        (
+            "rules.yaml:40:59: error[alerts/constant-result]",
+            "`vector(0) > 0` compares two constants and is always false",
+        ),
+        (
+            "rules.yaml:47:13: warning[rulefmt/duplicate-rule]",
+            "`job:up:sum` repeats an earlier rule",
+        ),
     ];
     assert_eq!(found.len(), expected.len(), "{found:#?}");
     for (line, (at, says)) in found.iter().zip(expected) {
-        assert!(line.contains(at) && line.contains(says), "expected {at} … {says}, found {line}");
+        assert!(
+            line.contains(at) && line.contains(says),
+            "expected {at} … {says}, found {line}"
+        );
     }
 }

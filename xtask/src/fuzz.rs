@@ -28,14 +28,113 @@ const KEPT_PER_CRASH: usize = 3;
 /// Text that breaks parsers: PromQL tokens, brackets, quotes, huge numbers, YAML and JSON
 /// syntax, templates, odd Unicode.
 const TOKENS: &[&str] = &[
-    "(", ")", "[", "]", "{", "}", "\"", "'", "`", "\\", ",", ":", "{{", "}}", "${", "$x", "[[x]]", "$__rate_interval", "[5m]", "[1e30s]", "[5m:1m]",
-    "[293y]", " offset 1e30s", " @ 1e30", " @ start()", " by (", " without (", " on(", " ignoring(", " group_left(", " bool ", "sum(", "rate(",
-    "histogram_quantile(", "topk(", "label_replace(", "absent(", "1e309", "-1e309", "Inf", "-Inf", "NaN", "0x1p4", "99999999999999999999",
-    "1_000", "=~", "!~", "!=", "==", ">", " and ", " or ", " unless ", "^", "%", "::", "|", "|-", ">-", "- ", "\n", "\r\n", "\r", "\t", "#",
-    "---\n", "&a ", "*a", "<<: ", "? ", "!!str ", "~", "\u{feff}", "é", "😀", "\u{301}", "\u{2028}", "expr: ", "alert: ", "record: ",
-    "groups:\n", "rules:\n", "annotations:\n", "labels:\n", "for: ", "{{ $labels.x }}", "{{ .value }}", "{{- if .Values.x }}", "{{ end }}",
-    "\"panels\": [", "\"targets\": [{\"expr\": \"", "\"expr\": ", "\\u00e9", "\\ud83d", "\\\"", "a{99999}", "(?x)", "\\p{Greek}",
-    "le=\"+Inf\"", "_bucket", "_total", "# TYPE x counter\n", "# HELP x ", "x{a=\"b\"} 1e30\n", "```yaml\n", "```\n", "# promaudit: ignore",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"",
+    "'",
+    "`",
+    "\\",
+    ",",
+    ":",
+    "{{",
+    "}}",
+    "${",
+    "$x",
+    "[[x]]",
+    "$__rate_interval",
+    "[5m]",
+    "[1e30s]",
+    "[5m:1m]",
+    "[293y]",
+    " offset 1e30s",
+    " @ 1e30",
+    " @ start()",
+    " by (",
+    " without (",
+    " on(",
+    " ignoring(",
+    " group_left(",
+    " bool ",
+    "sum(",
+    "rate(",
+    "histogram_quantile(",
+    "topk(",
+    "label_replace(",
+    "absent(",
+    "1e309",
+    "-1e309",
+    "Inf",
+    "-Inf",
+    "NaN",
+    "0x1p4",
+    "99999999999999999999",
+    "1_000",
+    "=~",
+    "!~",
+    "!=",
+    "==",
+    ">",
+    " and ",
+    " or ",
+    " unless ",
+    "^",
+    "%",
+    "::",
+    "|",
+    "|-",
+    ">-",
+    "- ",
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    "#",
+    "---\n",
+    "&a ",
+    "*a",
+    "<<: ",
+    "? ",
+    "!!str ",
+    "~",
+    "\u{feff}",
+    "é",
+    "😀",
+    "\u{301}",
+    "\u{2028}",
+    "expr: ",
+    "alert: ",
+    "record: ",
+    "groups:\n",
+    "rules:\n",
+    "annotations:\n",
+    "labels:\n",
+    "for: ",
+    "{{ $labels.x }}",
+    "{{ .value }}",
+    "{{- if .Values.x }}",
+    "{{ end }}",
+    "\"panels\": [",
+    "\"targets\": [{\"expr\": \"",
+    "\"expr\": ",
+    "\\u00e9",
+    "\\ud83d",
+    "\\\"",
+    "a{99999}",
+    "(?x)",
+    "\\p{Greek}",
+    "le=\"+Inf\"",
+    "_bucket",
+    "_total",
+    "# TYPE x counter\n",
+    "# HELP x ",
+    "x{a=\"b\"} 1e30\n",
+    "```yaml\n",
+    "```\n",
+    "# promaudit: ignore",
 ];
 
 /// What an input is, which decides how it is run.
@@ -58,8 +157,17 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     if seeds.is_empty() {
         return Err("no seed inputs found under fixtures/".into());
     }
-    let expressions = seeds.iter().filter(|s| matches!(s.kind, Kind::Expr)).count();
-    eprintln!("fuzz: {} seeds ({} files, {expressions} expressions), seed {}, budget {} s", seeds.len(), seeds.len() - expressions, options.seed, options.budget.as_secs());
+    let expressions = seeds
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Expr))
+        .count();
+    eprintln!(
+        "fuzz: {} seeds ({} files, {expressions} expressions), seed {}, budget {} s",
+        seeds.len(),
+        seeds.len() - expressions,
+        options.seed,
+        options.budget.as_secs()
+    );
     let crash_dir = target_dir(root).join("fuzz-crashes");
     std::fs::create_dir_all(&crash_dir).map_err(|e| format!("{}: {e}", crash_dir.display()))?;
     let aborted = crash_dir.join("aborted-input");
@@ -79,10 +187,17 @@ struct Options {
 
 impl Options {
     fn parse(args: &[String]) -> Result<Options, String> {
-        let mut options = Options { budget: Duration::from_secs(60), seed: 1, max_execs: u64::MAX };
+        let mut options = Options {
+            budget: Duration::from_secs(60),
+            seed: 1,
+            max_execs: u64::MAX,
+        };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
-            let value = args.next().and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| format!("{flag} takes a number"))?;
+            let value = args
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| format!("{flag} takes a number"))?;
             match flag.as_str() {
                 "--budget-secs" => options.budget = Duration::from_secs(value),
                 "--seed" => options.seed = value,
@@ -105,7 +220,13 @@ fn fuzz(seeds: &[Seed], options: &Options, crash_dir: &Path) -> Result<(), Strin
         let (kind, bytes) = mutate(seeds, &mut rng);
         execs += 1;
         let Some(outcome) = worker.run(kind, bytes.clone()) else {
-            let path = write_crash(crash_dir, execs, kind, &bytes, "hang: over 10 s on one input")?;
+            let path = write_crash(
+                crash_dir,
+                execs,
+                kind,
+                &bytes,
+                "hang: over 10 s on one input",
+            )?;
             return Err(format!("hang after {execs} executions: {}", path.display()));
         };
         if let Some(problem) = outcome {
@@ -115,17 +236,31 @@ fn fuzz(seeds: &[Seed], options: &Options, crash_dir: &Path) -> Result<(), Strin
             *count += 1;
             if *count <= KEPT_PER_CRASH {
                 let path = write_crash(crash_dir, execs, kind, &bytes, &problem)?;
-                eprintln!("fuzz: crash at execution {execs}: {problem}\n      input: {}", path.display());
+                eprintln!(
+                    "fuzz: crash at execution {execs}: {problem}\n      input: {}",
+                    path.display()
+                );
             }
         }
         if last_report.elapsed() > Duration::from_secs(30) {
-            eprintln!("fuzz: {execs} executions, {:.0}/s, {crashes} crashes", execs as f64 / started.elapsed().as_secs_f64());
+            eprintln!(
+                "fuzz: {execs} executions, {:.0}/s, {crashes} crashes",
+                execs as f64 / started.elapsed().as_secs_f64()
+            );
             last_report = Instant::now();
         }
     }
-    eprintln!("fuzz: {execs} executions in {:.0} s, {crashes} crashes ({} distinct)", started.elapsed().as_secs_f64(), seen.len());
+    eprintln!(
+        "fuzz: {execs} executions in {:.0} s, {crashes} crashes ({} distinct)",
+        started.elapsed().as_secs_f64(),
+        seen.len()
+    );
     if crashes > 0 {
-        return Err(format!("{} distinct crashes; inputs in {}", seen.len(), crash_dir.display()));
+        return Err(format!(
+            "{} distinct crashes; inputs in {}",
+            seen.len(),
+            crash_dir.display()
+        ));
     }
     Ok(())
 }
@@ -146,11 +281,17 @@ impl Worker {
             .spawn(move || {
                 let checker = checker();
                 for (kind, bytes) in receive_input {
-                    IN_FLIGHT.0.store(bytes.as_ptr().cast_mut(), Ordering::SeqCst);
+                    IN_FLIGHT
+                        .0
+                        .store(bytes.as_ptr().cast_mut(), Ordering::SeqCst);
                     IN_FLIGHT.1.store(bytes.len(), Ordering::SeqCst);
-                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| execute(kind, bytes.clone(), &checker)));
+                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                        execute(kind, bytes.clone(), &checker)
+                    }));
                     IN_FLIGHT.1.store(0, Ordering::SeqCst);
-                    let outcome = outcome.unwrap_or_else(|_| Some(LAST_PANIC.lock().map(|p| p.clone()).unwrap_or_default()));
+                    let outcome = outcome.unwrap_or_else(|_| {
+                        Some(LAST_PANIC.lock().map(|p| p.clone()).unwrap_or_default())
+                    });
                     if send_outcome.send(outcome).is_err() {
                         break;
                     }
@@ -181,7 +322,8 @@ fn execute(kind: Kind, bytes: Vec<u8>, checker: &Checker) -> Option<String> {
         Kind::File(extension) => check_file(&format!("fuzz.{extension}"), bytes, checker),
         Kind::Expr => {
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            check_expression(&text).or_else(|| check_file("fuzz.yml", as_rule_file(&text).into_bytes(), checker))
+            check_expression(&text)
+                .or_else(|| check_file("fuzz.yml", as_rule_file(&text).into_bytes(), checker))
         }
     }
 }
@@ -190,8 +332,22 @@ fn check_file(name: &str, bytes: Vec<u8>, checker: &Checker) -> Option<String> {
     let report = check_bytes(Path::new(name), bytes, checker);
     let text = &report.file.text;
     report.diagnostics.iter().find_map(|d| {
-        let spans = std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span)).chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.span)));
-        spans.filter(|s| !within(text, s.start, s.end)).map(|s| format!("{} span {}..{} outside the {}-byte text or off a character boundary: {}", d.code, s.start, s.end, text.len(), d.message)).next()
+        let spans = std::iter::once(d.span)
+            .chain(d.labels.iter().map(|l| l.span))
+            .chain(d.fix.iter().flat_map(|f| f.edits.iter().map(|e| e.span)));
+        spans
+            .filter(|s| !within(text, s.start, s.end))
+            .map(|s| {
+                format!(
+                    "{} span {}..{} outside the {}-byte text or off a character boundary: {}",
+                    d.code,
+                    s.start,
+                    s.end,
+                    text.len(),
+                    d.message
+                )
+            })
+            .next()
     })
 }
 
@@ -201,14 +357,29 @@ fn check_expression(text: &str) -> Option<String> {
         Ok(parsed) => {
             let mut spans = Vec::new();
             parsed.walk(&mut |visit| {
-                let parts = visit.spans.matchers.iter().flat_map(|m| [m.name, m.op, m.value, m.whole]);
-                spans.extend(std::iter::once(visit.spans.node).chain(visit.spans.name).chain(visit.spans.range).chain(visit.spans.offset).chain(parts));
+                let parts = visit
+                    .spans
+                    .matchers
+                    .iter()
+                    .flat_map(|m| [m.name, m.op, m.value, m.whole]);
+                spans.extend(
+                    std::iter::once(visit.spans.node)
+                        .chain(visit.spans.name)
+                        .chain(visit.spans.range)
+                        .chain(visit.spans.offset)
+                        .chain(parts),
+                );
             });
             spans
         }
     };
     let bad = spans.into_iter().find(|s| !within(text, s.start, s.end))?;
-    Some(format!("promql span {}..{} outside the {}-byte expression or off a character boundary", bad.start, bad.end, text.len()))
+    Some(format!(
+        "promql span {}..{} outside the {}-byte expression or off a character boundary",
+        bad.start,
+        bad.end,
+        text.len()
+    ))
 }
 
 fn within(text: &str, start: usize, end: usize) -> bool {
@@ -223,7 +394,9 @@ fn as_rule_file(expr: &str) -> String {
 
 /// The repository's fixtures, the shared corpus, and the expressions extracted from them.
 fn load_seeds(root: &Path) -> Vec<Seed> {
-    let corpus = std::env::var_os("PROMAUDIT_CORPUS").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/corpus"));
+    let corpus = std::env::var_os("PROMAUDIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/corpus"));
     let mut paths = Vec::new();
     for dir in [root.join("fixtures"), corpus] {
         collect(&dir, &mut paths);
@@ -231,25 +404,43 @@ fn load_seeds(root: &Path) -> Vec<Seed> {
     paths.sort();
     let mut seeds = Vec::new();
     for path in paths {
-        let Some(extension) = file_kind(&path) else { continue };
-        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Some(extension) = file_kind(&path) else {
+            continue;
+        };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
         if let Ok(text) = std::str::from_utf8(&bytes) {
             let extraction = promaudit_source::extract(&SourceFile::new(&path, text));
-            let queries = extraction.artifacts.iter().flat_map(|a| a.queries()).map(|q| q.query.value.clone().into_bytes());
-            seeds.extend(queries.map(|bytes| Seed { kind: Kind::Expr, bytes }));
+            let queries = extraction
+                .artifacts
+                .iter()
+                .flat_map(|a| a.queries())
+                .map(|q| q.query.value.clone().into_bytes());
+            seeds.extend(queries.map(|bytes| Seed {
+                kind: Kind::Expr,
+                bytes,
+            }));
         }
-        seeds.push(Seed { kind: Kind::File(extension), bytes });
+        seeds.push(Seed {
+            kind: Kind::File(extension),
+            bytes,
+        });
     }
     seeds
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         match entry.file_type() {
             Ok(t) if t.is_dir() => collect(&path, out),
-            Ok(t) if t.is_file() && entry.metadata().is_ok_and(|m| m.len() <= MAX_SEED_BYTES) => out.push(path),
+            Ok(t) if t.is_file() && entry.metadata().is_ok_and(|m| m.len() <= MAX_SEED_BYTES) => {
+                out.push(path)
+            }
             _ => {}
         }
     }
@@ -258,22 +449,37 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The extension a file is checked under, for the kinds promaudit reads.
 fn file_kind(path: &Path) -> Option<&'static str> {
     let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-    ["yml", "yaml", "json", "md", "prom", "txt", "metrics", "rules"].into_iter().find(|e| *e == extension)
+    [
+        "yml", "yaml", "json", "md", "prom", "txt", "metrics", "rules",
+    ]
+    .into_iter()
+    .find(|e| *e == extension)
 }
 
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
-fn write_crash(dir: &Path, exec: u64, kind: Kind, bytes: &[u8], problem: &str) -> Result<PathBuf, String> {
+fn write_crash(
+    dir: &Path,
+    exec: u64,
+    kind: Kind,
+    bytes: &[u8],
+    problem: &str,
+) -> Result<PathBuf, String> {
     let extension = match kind {
         Kind::File(extension) => extension,
         Kind::Expr => "promql",
     };
     let path = dir.join(format!("crash-{exec}.{extension}"));
-    let write = |path: &Path, bytes: &[u8]| std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()));
+    let write = |path: &Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    };
     write(&path, bytes)?;
-    write(&path.with_extension(format!("{extension}.txt")), problem.as_bytes())?;
+    write(
+        &path.with_extension(format!("{extension}.txt")),
+        problem.as_bytes(),
+    )?;
     Ok(path)
 }
 
@@ -316,7 +522,11 @@ fn mutate_once(bytes: &mut Vec<u8>, seeds: &[Seed], rng: &mut Rng) {
     let end = (at + len).min(bytes.len());
     match rng.below(12) {
         0 if at < bytes.len() => bytes[at] ^= 1 << rng.below(8),
-        1 if at < bytes.len() => bytes[at] = *rng.pick(&[0x80, 0xC3, 0xE2, 0xF0, 0xFF, b'\0', b'"', b'\\', b'{', b'}', b'(', b':']),
+        1 if at < bytes.len() => {
+            bytes[at] = *rng.pick(&[
+                0x80, 0xC3, 0xE2, 0xF0, 0xFF, b'\0', b'"', b'\\', b'{', b'}', b'(', b':',
+            ])
+        }
         2 => drop(bytes.splice(at..at, rng.pick(TOKENS).bytes())),
         3 => drop(bytes.drain(at..end)),
         4 => {
@@ -332,24 +542,66 @@ fn mutate_once(bytes: &mut Vec<u8>, seeds: &[Seed], rng: &mut Rng) {
         }
         6 => bytes.truncate(at),
         7 => {
-            let (open, close) = *rng.pick(&[("(", ")"), ("[", "]"), ("{", "}"), ("sum(", ")"), ("- ", ""), ("  ", ""), ("{\"a\":", "}"), ("[", "")]);
+            let (open, close) = *rng.pick(&[
+                ("(", ")"),
+                ("[", "]"),
+                ("{", "}"),
+                ("sum(", ")"),
+                ("- ", ""),
+                ("  ", ""),
+                ("{\"a\":", "}"),
+                ("[", ""),
+            ]);
             let depth = 1 + rng.below(5000);
-            let nested = format!("{}x{}", open.repeat(depth), close.repeat(if rng.below(2) == 0 { depth } else { rng.below(depth) }));
+            let nested = format!(
+                "{}x{}",
+                open.repeat(depth),
+                close.repeat(if rng.below(2) == 0 {
+                    depth
+                } else {
+                    rng.below(depth)
+                })
+            );
             bytes.splice(at..at, nested.into_bytes());
         }
         8 => {
             let ending = *rng.pick(&["\r\n", "\r"]);
-            *bytes = bytes.split(|b| *b == b'\n').collect::<Vec<_>>().join(ending.as_bytes());
+            *bytes = bytes
+                .split(|b| *b == b'\n')
+                .collect::<Vec<_>>()
+                .join(ending.as_bytes());
         }
         9 => {
-            let huge = *rng.pick(&["1e30", "1e309", "-1e309", "18446744073709551616", "9223372036854775808s", "293y", "0.0000001", "NaN"]);
-            let digits = bytes[at..].iter().position(|b| b.is_ascii_digit()).map_or(at, |i| at + i);
-            let digits_end = digits + bytes[digits..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let huge = *rng.pick(&[
+                "1e30",
+                "1e309",
+                "-1e309",
+                "18446744073709551616",
+                "9223372036854775808s",
+                "293y",
+                "0.0000001",
+                "NaN",
+            ]);
+            let digits = bytes[at..]
+                .iter()
+                .position(|b| b.is_ascii_digit())
+                .map_or(at, |i| at + i);
+            let digits_end = digits
+                + bytes[digits..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
             bytes.splice(digits..digits_end, huge.bytes());
         }
         10 => {
-            let line_start = bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-            let line_end = bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| at + i + 1);
+            let line_start = bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            let line_end = bytes[at..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(bytes.len(), |i| at + i + 1);
             let line = bytes[line_start..line_end].to_vec();
             let copies = rng.below(200).min(MAX_INPUT_BYTES / line.len().max(1));
             bytes.splice(line_start..line_start, line.repeat(copies));
@@ -357,7 +609,12 @@ fn mutate_once(bytes: &mut Vec<u8>, seeds: &[Seed], rng: &mut Rng) {
         _ => {
             // A multi-byte character cut in two.
             let character = "é😀".as_bytes();
-            bytes.splice(at..at, character[..1 + rng.below(character.len() - 1)].iter().copied());
+            bytes.splice(
+                at..at,
+                character[..1 + rng.below(character.len() - 1)]
+                    .iter()
+                    .copied(),
+            );
         }
     }
 }
@@ -366,7 +623,12 @@ fn mutate_once(bytes: &mut Vec<u8>, seeds: &[Seed], rng: &mut Rng) {
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 
 fn record_panic(info: &panic::PanicHookInfo) {
-    let message = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
+    let message = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_default();
     let location = info.location().map_or_else(String::new, |l| l.to_string());
     if let Ok(mut last) = LAST_PANIC.lock() {
         *last = format!("panic at {location}: {message}");
@@ -375,11 +637,16 @@ fn record_panic(info: &panic::PanicHookInfo) {
 
 /// The input being run and the file it is written to if the process aborts (a stack overflow
 /// cannot be caught): the signal handler may only read these and call `write`.
-static IN_FLIGHT: (AtomicPtr<u8>, AtomicUsize) = (AtomicPtr::new(std::ptr::null_mut()), AtomicUsize::new(0));
+static IN_FLIGHT: (AtomicPtr<u8>, AtomicUsize) =
+    (AtomicPtr::new(std::ptr::null_mut()), AtomicUsize::new(0));
 static ABORT_FD: AtomicI32 = AtomicI32::new(-1);
 
 extern "C" fn on_abort(signal: libc::c_int) {
-    let (fd, ptr, len) = (ABORT_FD.load(Ordering::SeqCst), IN_FLIGHT.0.load(Ordering::SeqCst), IN_FLIGHT.1.load(Ordering::SeqCst));
+    let (fd, ptr, len) = (
+        ABORT_FD.load(Ordering::SeqCst),
+        IN_FLIGHT.0.load(Ordering::SeqCst),
+        IN_FLIGHT.1.load(Ordering::SeqCst),
+    );
     // SAFETY: `write`, `signal` and `raise` are async-signal-safe; `ptr` points at the worker's
     // input while `len` is non-zero.
     unsafe {
@@ -408,10 +675,21 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_inputs() {
-        let seeds = [Seed { kind: Kind::Expr, bytes: b"sum(rate(x{a=\"b\"}[5m]))".to_vec() }, Seed { kind: Kind::File("yml"), bytes: b"groups: []\n".to_vec() }];
+        let seeds = [
+            Seed {
+                kind: Kind::Expr,
+                bytes: b"sum(rate(x{a=\"b\"}[5m]))".to_vec(),
+            },
+            Seed {
+                kind: Kind::File("yml"),
+                bytes: b"groups: []\n".to_vec(),
+            },
+        ];
         let run = |seed| {
             let mut rng = Rng(seed);
-            (0..200).map(|_| mutate(&seeds, &mut rng).1).collect::<Vec<_>>()
+            (0..200)
+                .map(|_| mutate(&seeds, &mut rng).1)
+                .collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
         assert_ne!(run(7), run(8));

@@ -23,7 +23,11 @@ pub fn isolated<T>(check: impl FnOnce() -> T) -> Result<T, String> {
     let was = ISOLATED.replace(true);
     let outcome = catch_unwind(AssertUnwindSafe(check));
     ISOLATED.set(was);
-    outcome.map_err(|payload| LAST_PANIC.take().unwrap_or_else(|| payload_text(payload.as_ref())))
+    outcome.map_err(|payload| {
+        LAST_PANIC
+            .take()
+            .unwrap_or_else(|| payload_text(payload.as_ref()))
+    })
 }
 
 fn install_hook() {
@@ -34,14 +38,20 @@ fn install_hook() {
             if !ISOLATED.get() {
                 return default(info);
             }
-            let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
             LAST_PANIC.set(Some(format!("{}{place}", payload_text(info.payload()))));
         }));
     });
 }
 
 fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
-    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+    match (
+        payload.downcast_ref::<&str>(),
+        payload.downcast_ref::<String>(),
+    ) {
         (Some(text), _) => text.to_string(),
         (_, Some(text)) => text.clone(),
         _ => "a panic without a message".into(),
@@ -52,7 +62,13 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 pub fn report_internal_error(file: SourceFile, panic: &str) -> FileReport {
     let message = format!("promaudit hit an internal error checking this file ({panic}): its findings are missing, the other files were checked");
     let help = "please report this at https://github.com/promaudit/promaudit/issues with the file (or the smallest part of it that still fails) attached";
-    FileReport { file, diagnostics: vec![InternalError::META.diagnostic(Span::empty(0), message).with_help(help)], queries: 0 }
+    FileReport {
+        file,
+        diagnostics: vec![InternalError::META
+            .diagnostic(Span::empty(0), message)
+            .with_help(help)],
+        queries: 0,
+    }
 }
 
 /// For end-to-end tests only, in debug builds only: checking a file with this name panics, so
@@ -72,7 +88,10 @@ mod tests {
     #[test]
     fn a_panic_is_returned_with_its_place() {
         let error = isolated(|| -> () { panic!("boom {}", 1) }).unwrap_err();
-        assert!(error.starts_with("boom 1 at ") && error.contains("isolation.rs"), "{error}");
+        assert!(
+            error.starts_with("boom 1 at ") && error.contains("isolation.rs"),
+            "{error}"
+        );
         assert_eq!(isolated(|| 2), Ok(2));
     }
 }

@@ -4,8 +4,8 @@
 //! server's external labels added. What no file or setting says is not assumed: two files
 //! nothing ties together may or may not be loaded by one server.
 
-use std::collections::BTreeMap;
 use crate::config::normalized;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What evaluates a rule group.
@@ -42,8 +42,25 @@ impl ServerKind {
 /// The names setups give external labels (Prometheus per cluster, HA pairs, Thanos and Mimir
 /// deployments): on a server of unknown kind a selector may see them on any series.
 pub const CONVENTIONAL_EXTERNAL_LABELS: &[&str] = &[
-    "cluster", "cluster_id", "k8s_cluster", "region", "zone", "availability_zone", "datacenter", "dc", "site", "env", "environment",
-    "replica", "prometheus", "prometheus_replica", "monitor", "tenant", "tenant_id", "receive_replica", "rule_replica",
+    "cluster",
+    "cluster_id",
+    "k8s_cluster",
+    "region",
+    "zone",
+    "availability_zone",
+    "datacenter",
+    "dc",
+    "site",
+    "env",
+    "environment",
+    "replica",
+    "prometheus",
+    "prometheus_replica",
+    "monitor",
+    "tenant",
+    "tenant_id",
+    "receive_replica",
+    "rule_replica",
 ];
 
 /// A server the configuration names.
@@ -83,10 +100,22 @@ pub struct Loader {
 impl Loader {
     /// A loader at `path` naming `rule_files` as written (relative to its directory, globs as
     /// promtool and Prometheus expand them).
-    pub fn new(path: &Path, name: String, rule_files: &[String], external_labels: Option<BTreeMap<String, String>>) -> Loader {
+    pub fn new(
+        path: &Path,
+        name: String,
+        rule_files: &[String],
+        external_labels: Option<BTreeMap<String, String>>,
+    ) -> Loader {
         let dir = path.parent().unwrap_or(Path::new(""));
-        let rule_files = rule_files.iter().filter_map(|f| glob::Pattern::new(&normalized(&dir.join(f)).to_string_lossy()).ok()).collect();
-        Loader { name, rule_files, external_labels }
+        let rule_files = rule_files
+            .iter()
+            .filter_map(|f| glob::Pattern::new(&normalized(&dir.join(f)).to_string_lossy()).ok())
+            .collect();
+        Loader {
+            name,
+            rule_files,
+            external_labels,
+        }
     }
 
     /// Whether it loads the file at `path` (normalized).
@@ -102,22 +131,39 @@ impl Loader {
 impl Servers {
     pub fn new(configured: Vec<ServerConfig>, root: PathBuf, loaders: Vec<Loader>) -> Servers {
         let configured_labels = configured.iter().flat_map(|s| s.external_labels.keys());
-        let loaded_labels = loaders.iter().filter_map(|l| l.external_labels.as_ref()).flat_map(|l| l.keys());
-        let mut named_external_labels: Vec<String> = configured_labels.chain(loaded_labels).cloned().collect();
+        let loaded_labels = loaders
+            .iter()
+            .filter_map(|l| l.external_labels.as_ref())
+            .flat_map(|l| l.keys());
+        let mut named_external_labels: Vec<String> =
+            configured_labels.chain(loaded_labels).cloned().collect();
         named_external_labels.sort();
         named_external_labels.dedup();
-        Servers { configured, root, loaders, named_external_labels }
+        Servers {
+            configured,
+            root,
+            loaders,
+            named_external_labels,
+        }
     }
 
     /// The scope of a group in the file at `path` (shown as `display`); `thanos` when the group
     /// has `partial_response_strategy`.
     pub fn scope_of(&self, path: &Path, display: &str, thanos: bool) -> Scope {
         if self.configured.is_empty() && self.loaders.is_empty() {
-            return if thanos { Scope::ThanosRuler } else { Scope::File(display.to_string()) };
+            return if thanos {
+                Scope::ThanosRuler
+            } else {
+                Scope::File(display.to_string())
+            };
         }
         let path = &normalized(path);
         let relative = path.strip_prefix(&self.root).unwrap_or(path);
-        if let Some(server) = self.configured.iter().find(|s| s.paths.iter().any(|p| p.matches_path(relative) || p.matches_path(path))) {
+        if let Some(server) = self.configured.iter().find(|s| {
+            s.paths
+                .iter()
+                .any(|p| p.matches_path(relative) || p.matches_path(path))
+        }) {
             return Scope::Server(server.name.clone());
         }
         if thanos {
@@ -133,7 +179,10 @@ impl Servers {
     pub fn is_global(&self, scope: &Scope) -> bool {
         match scope {
             Scope::ThanosRuler => true,
-            Scope::Server(name) => self.configured.iter().any(|s| &s.name == name && s.kind == ServerKind::GlobalRuler),
+            Scope::Server(name) => self
+                .configured
+                .iter()
+                .any(|s| &s.name == name && s.kind == ServerKind::GlobalRuler),
             Scope::File(_) => false,
         }
     }
@@ -144,7 +193,10 @@ impl Servers {
     pub fn sees_external_labels(&self, scope: &Scope) -> bool {
         match scope {
             Scope::ThanosRuler | Scope::File(_) => true,
-            Scope::Server(name) => self.configured.iter().any(|s| &s.name == name && s.kind == ServerKind::GlobalRuler),
+            Scope::Server(name) => self
+                .configured
+                .iter()
+                .any(|s| &s.name == name && s.kind == ServerKind::GlobalRuler),
         }
     }
 
@@ -152,16 +204,36 @@ impl Servers {
     /// and prometheus.yml files name, and, unless the reader is a configured server (whose
     /// configuration names them all), the names setups conventionally use.
     pub fn external_label_names(&self, scope: &Scope) -> impl Iterator<Item = &str> {
-        let known = matches!(scope, Scope::Server(name) if self.configured.iter().any(|s| &s.name == name));
-        let conventional = if known { &[][..] } else { CONVENTIONAL_EXTERNAL_LABELS };
-        self.named_external_labels.iter().map(String::as_str).chain(conventional.iter().copied())
+        let known =
+            matches!(scope, Scope::Server(name) if self.configured.iter().any(|s| &s.name == name));
+        let conventional = if known {
+            &[][..]
+        } else {
+            CONVENTIONAL_EXTERNAL_LABELS
+        };
+        self.named_external_labels
+            .iter()
+            .map(String::as_str)
+            .chain(conventional.iter().copied())
     }
 
     /// The external labels of a server; `None` when unknown.
     pub fn external_labels(&self, scope: &Scope) -> Option<&BTreeMap<String, String>> {
-        let Scope::Server(name) = scope else { return None };
-        let configured = self.configured.iter().find(|s| &s.name == name).map(|s| &s.external_labels);
-        configured.or_else(|| self.loaders.iter().find(|l| l.scope() == *scope)?.external_labels.as_ref())
+        let Scope::Server(name) = scope else {
+            return None;
+        };
+        let configured = self
+            .configured
+            .iter()
+            .find(|s| &s.name == name)
+            .map(|s| &s.external_labels);
+        configured.or_else(|| {
+            self.loaders
+                .iter()
+                .find(|l| l.scope() == *scope)?
+                .external_labels
+                .as_ref()
+        })
     }
 }
 
@@ -175,14 +247,21 @@ pub struct SeenFrom<'a> {
 }
 
 impl SeenFrom<'_> {
-    fn recorded_labels(&self, metric: &str, writers: &[Scope]) -> Option<std::collections::BTreeSet<String>> {
+    fn recorded_labels(
+        &self,
+        metric: &str,
+        writers: &[Scope],
+    ) -> Option<std::collections::BTreeSet<String>> {
         let servers = &self.project.servers;
         let mut labels = self.catalog.series_labels(metric)?;
         // The reader's own file records the series, so its server does; files nothing assigns
         // elsewhere that record it too either run there as well or are not seen: either way
         // their definitions bound the labels.
         let unassigned = |scope: &Scope| matches!(scope, Scope::File(_));
-        if unassigned(&self.reader) && writers.contains(&self.reader) && writers.iter().all(unassigned) {
+        if unassigned(&self.reader)
+            && writers.contains(&self.reader)
+            && writers.iter().all(unassigned)
+        {
             return Some(labels);
         }
         for writer in writers {
@@ -201,12 +280,22 @@ impl SeenFrom<'_> {
 impl promaudit_semantic::MetricFacts for SeenFrom<'_> {
     fn labels_of(&self, metric: &str) -> Option<std::collections::BTreeSet<String>> {
         let mut labels = match self.project.recorded_scopes.get(metric) {
-            Some(writers) if self.catalog.family(metric).is_some_and(|f| f.origin.kind == promaudit_catalog::OriginKind::RecordingRule) => self.recorded_labels(metric, writers),
+            Some(writers)
+                if self.catalog.family(metric).is_some_and(|f| {
+                    f.origin.kind == promaudit_catalog::OriginKind::RecordingRule
+                }) =>
+            {
+                self.recorded_labels(metric, writers)
+            }
             _ => self.catalog.series_labels(metric),
         }?;
         let servers = &self.project.servers;
         if servers.sees_external_labels(&self.reader) {
-            labels.extend(servers.external_label_names(&self.reader).map(str::to_string));
+            labels.extend(
+                servers
+                    .external_label_names(&self.reader)
+                    .map(str::to_string),
+            );
         }
         Some(labels)
     }
@@ -234,13 +323,38 @@ mod tests {
 
     #[test]
     fn scopes_come_from_configuration_thanos_groups_and_loaders() {
-        let eu = ServerConfig { name: "eu".into(), kind: ServerKind::Prometheus, paths: vec![glob::Pattern::new("eu/*.yml").unwrap()], external_labels: BTreeMap::new() };
-        let loader = Loader::new(Path::new("/repo/tests/t.yml"), "tests/t.yml".into(), &["../rules/*.yml".into()], None);
+        let eu = ServerConfig {
+            name: "eu".into(),
+            kind: ServerKind::Prometheus,
+            paths: vec![glob::Pattern::new("eu/*.yml").unwrap()],
+            external_labels: BTreeMap::new(),
+        };
+        let loader = Loader::new(
+            Path::new("/repo/tests/t.yml"),
+            "tests/t.yml".into(),
+            &["../rules/*.yml".into()],
+            None,
+        );
         let servers = Servers::new(vec![eu], PathBuf::from("/repo"), vec![loader]);
-        assert_eq!(servers.scope_of(Path::new("/repo/eu/r.yml"), "eu/r.yml", true), Scope::Server("eu".into()));
-        assert_eq!(servers.scope_of(Path::new("/repo/x.yml"), "x.yml", true), Scope::ThanosRuler);
-        assert_eq!(servers.scope_of(Path::new("/repo/rules/a.yml"), "rules/a.yml", false), Scope::Server("the server tests/t.yml configures".into()));
-        assert_eq!(servers.scope_of(Path::new("/repo/x.yml"), "x.yml", false), Scope::File("x.yml".into()));
-        assert!(servers.is_global(&Scope::ThanosRuler) && !servers.is_global(&Scope::File("x.yml".into())));
+        assert_eq!(
+            servers.scope_of(Path::new("/repo/eu/r.yml"), "eu/r.yml", true),
+            Scope::Server("eu".into())
+        );
+        assert_eq!(
+            servers.scope_of(Path::new("/repo/x.yml"), "x.yml", true),
+            Scope::ThanosRuler
+        );
+        assert_eq!(
+            servers.scope_of(Path::new("/repo/rules/a.yml"), "rules/a.yml", false),
+            Scope::Server("the server tests/t.yml configures".into())
+        );
+        assert_eq!(
+            servers.scope_of(Path::new("/repo/x.yml"), "x.yml", false),
+            Scope::File("x.yml".into())
+        );
+        assert!(
+            servers.is_global(&Scope::ThanosRuler)
+                && !servers.is_global(&Scope::File("x.yml".into()))
+        );
     }
 }

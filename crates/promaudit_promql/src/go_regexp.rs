@@ -2,15 +2,19 @@
 //! among the patterns Rust's regex crate (which promql-parser compiles them with) accepts. Without
 //! this, `x{a=~"a{99999}"}` passes here and fails `promtool check rules`.
 
-use regex_syntax::ast::{self, Ast, ClassUnicodeKind, Flag, FlagsItemKind, HexLiteralKind, LiteralKind, RepetitionKind, RepetitionRange};
+use regex_syntax::ast::{
+    self, Ast, ClassUnicodeKind, Flag, FlagsItemKind, HexLiteralKind, LiteralKind, RepetitionKind,
+    RepetitionRange,
+};
 
 /// Go's limit on a counted repetition, and on the product of nested counted repetitions.
 const MAX_REPEAT: u32 = 1000;
 
 /// Go's general categories (`unicode.Categories`); scripts are checked against Rust's tables.
 const GO_CATEGORIES: &[&str] = &[
-    "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe",
-    "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So", "Z", "Zl", "Zp", "Zs", "Any",
+    "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N",
+    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So",
+    "Z", "Zl", "Zp", "Zs", "Any",
 ];
 
 /// Go's error for `pattern`, in Go's words (`error parsing regexp: …`), when Go rejects a pattern
@@ -26,16 +30,27 @@ pub fn go_rejects(pattern: &str) -> Option<String> {
 /// them. The parser's nest limit bounds the recursion.
 fn first_problem(pattern: &str, ast: &Ast) -> Option<String> {
     match ast {
-        Ast::Repetition(rep) => first_problem(pattern, &rep.ast).or_else(|| repetition_problem(pattern, rep)),
+        Ast::Repetition(rep) => {
+            first_problem(pattern, &rep.ast).or_else(|| repetition_problem(pattern, rep))
+        }
         Ast::Group(group) => {
-            let flags = group.flags().map(|f| f.items.as_slice()).unwrap_or_default();
-            flags_problem(pattern, group.span.start.offset, flags).or_else(|| first_problem(pattern, &group.ast))
+            let flags = group
+                .flags()
+                .map(|f| f.items.as_slice())
+                .unwrap_or_default();
+            flags_problem(pattern, group.span.start.offset, flags)
+                .or_else(|| first_problem(pattern, &group.ast))
         }
         Ast::Flags(set) => flags_problem(pattern, set.span.start.offset, &set.flags.items),
         Ast::Alternation(alt) => alt.asts.iter().find_map(|a| first_problem(pattern, a)),
         Ast::Concat(concat) => concat.asts.iter().find_map(|a| first_problem(pattern, a)),
         Ast::Literal(literal) => literal_problem(pattern, literal),
-        Ast::ClassUnicode(class) => unicode_class_problem(&class.kind).then(|| format!("invalid character class range: `{}`", span_text(pattern, &class.span))),
+        Ast::ClassUnicode(class) => unicode_class_problem(&class.kind).then(|| {
+            format!(
+                "invalid character class range: `{}`",
+                span_text(pattern, &class.span)
+            )
+        }),
         Ast::ClassBracketed(class) => bracketed_problem(pattern, &class.kind),
         Ast::Empty(_) | Ast::Dot(_) | Ast::Assertion(_) | Ast::ClassPerl(_) => None,
     }
@@ -48,9 +63,15 @@ fn repetition_problem(pattern: &str, rep: &ast::Repetition) -> Option<String> {
         let stacked = &pattern[inner.op.span.start.offset..rep.op.span.end.offset];
         return Some(format!("invalid nested repetition operator: `{stacked}`"));
     }
-    let RepetitionKind::Range(range) = &rep.op.kind else { return None };
+    let RepetitionKind::Range(range) = &rep.op.kind else {
+        return None;
+    };
     let (min, max) = bounds(range);
-    if min > MAX_REPEAT || max.is_some_and(|m| m > MAX_REPEAT) || ((min >= 2 || max.is_some_and(|m| m >= 2)) && !repeat_is_valid(&rep.ast, MAX_REPEAT / count(range))) {
+    if min > MAX_REPEAT
+        || max.is_some_and(|m| m > MAX_REPEAT)
+        || ((min >= 2 || max.is_some_and(|m| m >= 2))
+            && !repeat_is_valid(&rep.ast, MAX_REPEAT / count(range)))
+    {
         return Some(format!("invalid repeat count: `{op}`"));
     }
     None
@@ -92,8 +113,16 @@ fn repeat_is_valid(ast: &Ast, budget: u32) -> bool {
 
 /// Go knows the flags `i`, `m`, `s` and `U`; Rust also `u`, `R` and `x`.
 fn flags_problem(pattern: &str, group_start: usize, items: &[ast::FlagsItem]) -> Option<String> {
-    let bad = items.iter().find(|item| matches!(item.kind, FlagsItemKind::Flag(Flag::Unicode | Flag::CRLF | Flag::IgnoreWhitespace)))?;
-    Some(format!("invalid or unsupported Perl syntax: `{}`", &pattern[group_start..bad.span.end.offset]))
+    let bad = items.iter().find(|item| {
+        matches!(
+            item.kind,
+            FlagsItemKind::Flag(Flag::Unicode | Flag::CRLF | Flag::IgnoreWhitespace)
+        )
+    })?;
+    Some(format!(
+        "invalid or unsupported Perl syntax: `{}`",
+        &pattern[group_start..bad.span.end.offset]
+    ))
 }
 
 /// Go knows general categories and scripts by their exact short names (`\p{Lu}`, `\p{Greek}`);
@@ -103,14 +132,20 @@ fn unicode_class_problem(kind: &ClassUnicodeKind) -> bool {
     match kind {
         ClassUnicodeKind::OneLetter(_) => false,
         ClassUnicodeKind::NamedValue { .. } => true,
-        ClassUnicodeKind::Named(name) => !(GO_CATEGORIES.contains(&name.as_str()) || is_script_name(name)),
+        ClassUnicodeKind::Named(name) => {
+            !(GO_CATEGORIES.contains(&name.as_str()) || is_script_name(name))
+        }
     }
 }
 
 /// A script named as Go spells it: capitalised (`Greek`, `Old_Italic`), and a script for Rust.
 fn is_script_name(name: &str) -> bool {
-    let spelled = name.starts_with(|c: char| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    spelled && regex_syntax::Parser::new().parse(&format!("\\p{{Script={name}}}")).is_ok()
+    let spelled = name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    spelled
+        && regex_syntax::Parser::new()
+            .parse(&format!("\\p{{Script={name}}}"))
+            .is_ok()
 }
 
 /// A bracketed class's items. (Rust's class operations `&&`, `--`, `~~` are characters to Go,
@@ -125,10 +160,20 @@ fn bracketed_problem(pattern: &str, set: &ast::ClassSet) -> Option<String> {
 fn class_item_problem(pattern: &str, item: &ast::ClassSetItem) -> Option<String> {
     match item {
         ast::ClassSetItem::Literal(literal) => literal_problem(pattern, literal),
-        ast::ClassSetItem::Range(range) => literal_problem(pattern, &range.start).or_else(|| literal_problem(pattern, &range.end)),
-        ast::ClassSetItem::Unicode(class) => unicode_class_problem(&class.kind).then(|| format!("invalid character class range: `{}`", span_text(pattern, &class.span))),
+        ast::ClassSetItem::Range(range) => {
+            literal_problem(pattern, &range.start).or_else(|| literal_problem(pattern, &range.end))
+        }
+        ast::ClassSetItem::Unicode(class) => unicode_class_problem(&class.kind).then(|| {
+            format!(
+                "invalid character class range: `{}`",
+                span_text(pattern, &class.span)
+            )
+        }),
         ast::ClassSetItem::Bracketed(nested) => bracketed_problem(pattern, &nested.kind),
-        ast::ClassSetItem::Union(union) => union.items.iter().find_map(|i| class_item_problem(pattern, i)),
+        ast::ClassSetItem::Union(union) => union
+            .items
+            .iter()
+            .find_map(|i| class_item_problem(pattern, i)),
         _ => None,
     }
 }
@@ -137,9 +182,15 @@ fn class_item_problem(pattern: &str, item: &ast::ClassSetItem) -> Option<String>
 fn literal_problem(pattern: &str, literal: &ast::Literal) -> Option<String> {
     let unicode_escape = matches!(
         literal.kind,
-        LiteralKind::HexFixed(HexLiteralKind::UnicodeShort | HexLiteralKind::UnicodeLong) | LiteralKind::HexBrace(HexLiteralKind::UnicodeShort | HexLiteralKind::UnicodeLong)
+        LiteralKind::HexFixed(HexLiteralKind::UnicodeShort | HexLiteralKind::UnicodeLong)
+            | LiteralKind::HexBrace(HexLiteralKind::UnicodeShort | HexLiteralKind::UnicodeLong)
     );
-    unicode_escape.then(|| format!("invalid escape sequence: `{}`", &span_text(pattern, &literal.span)[..2]))
+    unicode_escape.then(|| {
+        format!(
+            "invalid escape sequence: `{}`",
+            &span_text(pattern, &literal.span)[..2]
+        )
+    })
 }
 
 fn span_text<'p>(pattern: &'p str, span: &ast::Span) -> &'p str {
@@ -162,18 +213,43 @@ mod tests {
             ("(?iu:a)", "invalid or unsupported Perl syntax: `(?iu`"),
             ("\\u0041", "invalid escape sequence: `\\u`"),
             ("[\\u{41}-Z]", "invalid escape sequence: `\\u`"),
-            ("\\p{Letter}", "invalid character class range: `\\p{Letter}`"),
-            ("\\p{Script=Greek}", "invalid character class range: `\\p{Script=Greek}`"),
-            ("[\\p{greek}]", "invalid character class range: `\\p{greek}`"),
+            (
+                "\\p{Letter}",
+                "invalid character class range: `\\p{Letter}`",
+            ),
+            (
+                "\\p{Script=Greek}",
+                "invalid character class range: `\\p{Script=Greek}`",
+            ),
+            (
+                "[\\p{greek}]",
+                "invalid character class range: `\\p{greek}`",
+            ),
         ];
         for (pattern, expected) in cases {
-            assert_eq!(go_rejects(pattern), Some(format!("error parsing regexp: {expected}")), "{pattern}");
+            assert_eq!(
+                go_rejects(pattern),
+                Some(format!("error parsing regexp: {expected}")),
+                "{pattern}"
+            );
         }
     }
 
     #[test]
     fn what_both_accept() {
-        for pattern in ["a{1000}", "(a{10}){100}", "(a*)*", "a*?", "(?i)a", "(?P<n>a)", "\\x{41}\\z\\A", "\\pL\\p{Lu}\\p{Greek}\\p{Old_Italic}", "[[:word:]]", ".{1,1000}|x", ""] {
+        for pattern in [
+            "a{1000}",
+            "(a{10}){100}",
+            "(a*)*",
+            "a*?",
+            "(?i)a",
+            "(?P<n>a)",
+            "\\x{41}\\z\\A",
+            "\\pL\\p{Lu}\\p{Greek}\\p{Old_Italic}",
+            "[[:word:]]",
+            ".{1,1000}|x",
+            "",
+        ] {
             assert_eq!(go_rejects(pattern), None, "{pattern}");
         }
     }

@@ -20,10 +20,14 @@ enum Place {
 
 pub(crate) fn check(text: &str, tokens: &[Token]) -> Result<(), QueryError> {
     for (i, token) in tokens.iter().enumerate() {
-        let Some(value) = value_of(text, token) else { continue };
+        let Some(value) = value_of(text, token) else {
+            continue;
+        };
         let signed = i > 0 && matches!(tokens[i - 1].kind, Tok::Plus | Tok::Minus);
         let start = if signed { i - 1 } else { i };
-        let Some(place) = place(text, tokens, start, i) else { continue };
+        let Some(place) = place(text, tokens, start, i) else {
+            continue;
+        };
         let negative = signed && tokens[i - 1].kind == Tok::Minus;
         let value = if negative { -value } else { value };
         let span = Span::new(tokens[start].span.start, token.span.end);
@@ -68,14 +72,24 @@ fn value_of(text: &str, token: &Token) -> Option<f64> {
 
 /// A duration's length in seconds, infinite when its digits overflow.
 fn duration_seconds(word: &str) -> f64 {
-    let units = [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86_400.0), ("w", 604_800.0), ("y", 31_536_000.0)];
+    let units = [
+        ("ms", 0.001),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+        ("d", 86_400.0),
+        ("w", 604_800.0),
+        ("y", 31_536_000.0),
+    ];
     let mut rest = word;
     let mut total = 0.0;
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let count: f64 = rest[..digits].parse().unwrap_or(f64::INFINITY);
         rest = &rest[digits..];
-        let Some((unit, seconds)) = units.iter().find(|(unit, _)| rest.starts_with(unit)) else { return total };
+        let Some((unit, seconds)) = units.iter().find(|(unit, _)| rest.starts_with(unit)) else {
+            return total;
+        };
         total += count * seconds;
         rest = &rest[unit.len()..];
     }
@@ -91,7 +105,9 @@ fn place(text: &str, tokens: &[Token], start: usize, value: usize) -> Option<Pla
         Tok::Ident if word(before) == "offset" => Some(Place::Duration),
         Tok::At => Some(Place::Timestamp),
         Tok::LParen if tokens.get(value + 1).is_some_and(|t| t.kind == Tok::Comma) => {
-            let function = ["topk", "bottomk", "limitk"].into_iter().find(|f| aggregation(text, tokens, start - 1) == Some(*f))?;
+            let function = ["topk", "bottomk", "limitk"]
+                .into_iter()
+                .find(|f| aggregation(text, tokens, start - 1) == Some(*f))?;
             Some(Place::Parameter(function))
         }
         _ => None,
@@ -116,16 +132,37 @@ mod tests {
     fn refused(text: &str) -> String {
         let error = parse(text).unwrap_err();
         assert_eq!(error.kind, QueryErrorKind::Syntax, "{text}");
-        format!("{} at {}", error.message, &text[error.span.start..error.span.end])
+        format!(
+            "{} at {}",
+            error.message,
+            &text[error.span.start..error.span.end]
+        )
     }
 
     #[test]
     fn durations_beyond_292_years_are_refused() {
-        for (text, at) in [("x[1e30]", "1e30"), ("x offset 99999999999999999999", "99999999999999999999"), ("x[5m:99999999999999999999]", "99999999999999999999"), ("rate(x[293y])", "293y"), ("x offset -1e30", "-1e30"), ("x[99999999999999999999999s]", "99999999999999999999999s"), ("x offset NaN", "NaN")] {
+        for (text, at) in [
+            ("x[1e30]", "1e30"),
+            ("x offset 99999999999999999999", "99999999999999999999"),
+            ("x[5m:99999999999999999999]", "99999999999999999999"),
+            ("rate(x[293y])", "293y"),
+            ("x offset -1e30", "-1e30"),
+            ("x[99999999999999999999999s]", "99999999999999999999999s"),
+            ("x offset NaN", "NaN"),
+        ] {
             let message = refused(text);
-            assert!(message.starts_with("duration out of range") && message.ends_with(&format!(" at {at}")), "{message}");
+            assert!(
+                message.starts_with("duration out of range")
+                    && message.ends_with(&format!(" at {at}")),
+                "{message}"
+            );
         }
-        for fits in ["rate(x[292y])", "x offset 9223372036", "x[5m:1m] offset -1h", "x[1.5]"] {
+        for fits in [
+            "rate(x[292y])",
+            "x offset 9223372036",
+            "x[5m:1m] offset -1h",
+            "x[1.5]",
+        ] {
             assert!(parse(fits).is_ok(), "{fits}");
         }
     }
@@ -134,9 +171,16 @@ mod tests {
     fn timestamps_and_parameters_beyond_int64_are_refused() {
         assert_eq!(refused("x @ 1e30"), "timestamp out of bounds for @ modifier: `1e30` is no Unix time Prometheus can represent at 1e30");
         assert!(refused("x @ -1e19").ends_with("at -1e19"));
-        assert!(refused("topk(1e309, x)").starts_with("`topk`'s parameter `1e309` is no 64-bit integer"));
+        assert!(refused("topk(1e309, x)")
+            .starts_with("`topk`'s parameter `1e309` is no 64-bit integer"));
         assert!(refused("bottomk by (job) (Inf, x)").starts_with("`bottomk`'s parameter `Inf`"));
-        for fits in ["x @ 1609746000", "topk(5, x)", "limitk by (job) (-1, x)", "quantile(0.9, x)", "histogram_quantile(1e309, x)"] {
+        for fits in [
+            "x @ 1609746000",
+            "topk(5, x)",
+            "limitk by (job) (-1, x)",
+            "quantile(0.9, x)",
+            "histogram_quantile(1e309, x)",
+        ] {
             assert!(parse(fits).is_ok(), "{fits}");
         }
     }

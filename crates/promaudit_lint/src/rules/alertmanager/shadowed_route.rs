@@ -55,12 +55,24 @@ impl Rule for ShadowedRoute {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        let roots: Vec<&Route> = cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::AlertmanagerConfig(c) = a { c.route.as_ref() } else { None }).collect();
+        let roots: Vec<&Route> = cx
+            .extraction
+            .artifacts
+            .iter()
+            .filter_map(|a| {
+                if let Artifact::AlertmanagerConfig(c) = a {
+                    c.route.as_ref()
+                } else {
+                    None
+                }
+            })
+            .collect();
         if roots.is_empty() {
             return;
         }
         // The learned alerts, and this file's own when it was not learned (checked alone).
-        let mut alerts: std::collections::BTreeSet<AlertLabels> = cx.rule_files().flat_map(alert_labels).collect();
+        let mut alerts: std::collections::BTreeSet<AlertLabels> =
+            cx.rule_files().flat_map(alert_labels).collect();
         alerts.extend(cx.project.alerts.iter().cloned());
         let alerts: Vec<AlertLabels> = alerts.into_iter().collect();
         for root in roots {
@@ -74,13 +86,29 @@ impl Rule for ShadowedRoute {
 impl ShadowedRoute {
     fn report(&self, cx: &FileContext, shadowing: &Shadowing) -> Diagnostic {
         let (later, earlier) = (shadowing.later, shadowing.earlier);
-        let receiver = |route: &Route| route.receiver.as_ref().map_or("its parent's receiver".to_string(), |r| format!("`{}`", r.value));
-        let listed: Vec<String> = shadowing.alerts.iter().take(LISTED).map(|name| format!("`{name}`")).collect();
+        let receiver = |route: &Route| {
+            route
+                .receiver
+                .as_ref()
+                .map_or("its parent's receiver".to_string(), |r| {
+                    format!("`{}`", r.value)
+                })
+        };
+        let listed: Vec<String> = shadowing
+            .alerts
+            .iter()
+            .take(LISTED)
+            .map(|name| format!("`{name}`"))
+            .collect();
         let more = match shadowing.alerts.len().saturating_sub(LISTED) {
             0 => String::new(),
             n => format!(" and {n} more"),
         };
-        let (alerts, match_, them, they, go) = if shadowing.alerts.len() == 1 { ("alert", "matches", "it", "it", "goes") } else { ("alerts", "match", "them", "they", "go") };
+        let (alerts, match_, them, they, go) = if shadowing.alerts.len() == 1 {
+            ("alert", "matches", "it", "it", "goes")
+        } else {
+            ("alerts", "match", "them", "they", "go")
+        };
         let message = format!(
             "{alerts} {}{more} {match_} this route, but the earlier sibling route {} (line {}) takes {them} first and has no `continue: true`: {they} {go} to {} only, and {} never receives {them}",
             listed.join(", "),
@@ -89,7 +117,11 @@ impl ShadowedRoute {
             receiver(earlier),
             receiver(later),
         );
-        let at = later.matchers.first().or(later.deprecated_match.first()).map_or(later.span, |m| m.span);
+        let at = later
+            .matchers
+            .first()
+            .or(later.deprecated_match.first())
+            .map_or(later.span, |m| m.span);
         Self::META
             .diagnostic(at, message)
             .with_help("add `continue: true` to the earlier route so the alerts it takes reach this one too, or move this route above it")
@@ -99,7 +131,12 @@ impl ShadowedRoute {
 
 /// A route as its matchers read: `severity="critical"`, or "without matchers".
 fn describe(route: &Route) -> String {
-    let written: Vec<&str> = route.matchers.iter().map(|m| m.value.as_str()).chain(route.legacy_matchers.iter().map(String::as_str)).collect();
+    let written: Vec<&str> = route
+        .matchers
+        .iter()
+        .map(|m| m.value.as_str())
+        .chain(route.legacy_matchers.iter().map(String::as_str))
+        .collect();
     if written.is_empty() {
         "without matchers".to_string()
     } else {
@@ -117,17 +154,51 @@ mod tests {
 
     #[test]
     fn a_severity_route_above_the_teams_route() {
-        insta::assert_snapshot!(check_project(&ShadowedRoute, &[("alertmanager.yml", ALERTMANAGER), ("alerts.yml", ALERTS)], "alertmanager.yml"));
+        insta::assert_snapshot!(check_project(
+            &ShadowedRoute,
+            &[("alertmanager.yml", ALERTMANAGER), ("alerts.yml", ALERTS)],
+            "alertmanager.yml"
+        ));
     }
 
     #[test]
     fn continue_or_alerts_the_later_route_never_needs_leave_it_alone() {
-        let continuing = ALERTMANAGER.replace("    receiver: critical-alerts\n", "    receiver: critical-alerts\n    continue: true\n");
-        assert_eq!(check_project(&ShadowedRoute, &[("alertmanager.yml", &continuing), ("alerts.yml", ALERTS)], "alertmanager.yml"), "");
+        let continuing = ALERTMANAGER.replace(
+            "    receiver: critical-alerts\n",
+            "    receiver: critical-alerts\n    continue: true\n",
+        );
+        assert_eq!(
+            check_project(
+                &ShadowedRoute,
+                &[("alertmanager.yml", &continuing), ("alerts.yml", ALERTS)],
+                "alertmanager.yml"
+            ),
+            ""
+        );
         let warnings_only = ALERTS.replace("severity: critical", "severity: warning");
-        assert_eq!(check_project(&ShadowedRoute, &[("alertmanager.yml", ALERTMANAGER), ("alerts.yml", &warnings_only)], "alertmanager.yml"), "");
+        assert_eq!(
+            check_project(
+                &ShadowedRoute,
+                &[
+                    ("alertmanager.yml", ALERTMANAGER),
+                    ("alerts.yml", &warnings_only)
+                ],
+                "alertmanager.yml"
+            ),
+            ""
+        );
         // A severity set by the expression: where the alert goes is not known.
         let templated = ALERTS.replace("severity: critical", "severity: '{{ $labels.severity }}'");
-        assert_eq!(check_project(&ShadowedRoute, &[("alertmanager.yml", ALERTMANAGER), ("alerts.yml", &templated)], "alertmanager.yml"), "");
+        assert_eq!(
+            check_project(
+                &ShadowedRoute,
+                &[
+                    ("alertmanager.yml", ALERTMANAGER),
+                    ("alerts.yml", &templated)
+                ],
+                "alertmanager.yml"
+            ),
+            ""
+        );
     }
 }

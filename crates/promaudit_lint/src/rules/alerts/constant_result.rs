@@ -74,10 +74,15 @@ fn is_constant_vector(expr: &Expr, values: &ValueFacts) -> bool {
 
 /// The outcome of a filtering comparison between two constants, one a vector.
 fn constant_comparison(binary: &BinaryExpr, values: &ValueFacts) -> Option<bool> {
-    if !binary.op.is_comparison_operator() || binary.modifier.as_ref().is_some_and(|m| m.return_bool) {
+    if !binary.op.is_comparison_operator()
+        || binary.modifier.as_ref().is_some_and(|m| m.return_bool)
+    {
         return None;
     }
-    let (a, b) = (values.of(&binary.lhs).constant?, values.of(&binary.rhs).constant?);
+    let (a, b) = (
+        values.of(&binary.lhs).constant?,
+        values.of(&binary.rhs).constant?,
+    );
     let holds = match binary.op.id() {
         token::T_EQLC => a == b,
         token::T_NEQ => a != b,

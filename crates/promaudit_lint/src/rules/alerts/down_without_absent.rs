@@ -53,23 +53,42 @@ impl Rule for DownWithoutAbsent {
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
         // The project's facts hold every learned file's watches; this file's own count too when
         // it was not learned (an editor buffer checked alone).
-        let own: Vec<Matcher> = cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules).filter(|r| r.alert.is_some()).filter_map(|r| cx.parsed_query_of(r.expr.as_ref()?)).flat_map(|(_, parsed)| crate::alert_facts::absence_watches(&parsed.expr)).collect();
-        let watched = |job: &str| own.iter().chain(&cx.project.absence_watches).any(|m| m.is_match(job));
+        let own: Vec<Matcher> = cx
+            .rule_files()
+            .flat_map(|f| &f.groups)
+            .flat_map(|g| &g.rules)
+            .filter(|r| r.alert.is_some())
+            .filter_map(|r| cx.parsed_query_of(r.expr.as_ref()?))
+            .flat_map(|(_, parsed)| crate::alert_facts::absence_watches(&parsed.expr))
+            .collect();
+        let watched = |job: &str| {
+            own.iter()
+                .chain(&cx.project.absence_watches)
+                .any(|m| m.is_match(job))
+        };
         for (_, alert, query, parsed) in cx.parsed_alerts() {
-            let Some(compared) = down_comparison(&parsed.expr) else { continue };
+            let Some(compared) = down_comparison(&parsed.expr) else {
+                continue;
+            };
             let mut found = None;
             parsed.walk(&mut |visit| {
                 if found.is_none() && is_within(visit.expr, compared) {
                     found = down_job(visit.expr).map(|job| (job, visit.spans.node));
                 }
             });
-            let Some((job, span)) = found.filter(|(job, _)| !watched(job)) else { continue };
+            let Some((job, span)) = found.filter(|(job, _)| !watched(job)) else {
+                continue;
+            };
             let message = format!(
                 "alert `{}` fires when a target of job `{job}` reports down, but no alert among the checked files notices the job's targets disappearing: when service discovery drops them all, `up{{job=\"{job}\"}}` has no series, this comparison returns nothing, and the alert stays silent while the service is gone",
                 alert.value
             );
             let help = format!("add an alert on `absent(up{{job=\"{job}\"}})` with a `for:` of a few scrapes (or point promaudit at the files holding one)");
-            out.push(Self::META.diagnostic(query.file_span(span), message).with_help(help));
+            out.push(
+                Self::META
+                    .diagnostic(query.file_span(span), message)
+                    .with_help(help),
+            );
         }
     }
 }
@@ -79,9 +98,13 @@ impl Rule for DownWithoutAbsent {
 fn down_comparison(expr: &Expr) -> Option<&Expr> {
     match expr {
         Expr::Paren(p) => down_comparison(&p.expr),
-        Expr::Binary(b) if matches!(b.op.id(), token::T_LAND | token::T_LUNLESS) => down_comparison(&b.lhs),
+        Expr::Binary(b) if matches!(b.op.id(), token::T_LAND | token::T_LUNLESS) => {
+            down_comparison(&b.lhs)
+        }
         Expr::Binary(b) => {
-            let Expr::NumberLiteral(n) = b.rhs.as_ref() else { return None };
+            let Expr::NumberLiteral(n) = b.rhs.as_ref() else {
+                return None;
+            };
             let down = match b.op.id() {
                 token::T_EQLC | token::T_LTE => n.val == 0.0,
                 token::T_LSS | token::T_NEQ => n.val == 1.0,
@@ -101,7 +124,12 @@ fn is_within(node: &Expr, within: &Expr) -> bool {
 /// The job an `up{job="…"}` selector pins.
 fn down_job(expr: &Expr) -> Option<String> {
     let selector = selector_of(expr).filter(|s| selector_name(s) == Some("up"))?;
-    selector.matchers.matchers.iter().find(|m| m.name == "job" && m.op == MatchOp::Equal).map(|m| m.value.clone())
+    selector
+        .matchers
+        .matchers
+        .iter()
+        .find(|m| m.name == "job" && m.op == MatchOp::Equal)
+        .map(|m| m.value.clone())
 }
 
 #[cfg(test)]
@@ -119,7 +147,14 @@ mod tests {
     #[test]
     fn absence_alerts_in_any_checked_file_count() {
         let absent = "groups:\n- name: b\n  rules:\n  - alert: ApiGone\n    expr: absent(up{job=\"api\"})\n    for: 5m\n  - alert: WebGone\n    expr: absent_over_time(http_requests_total{job=~\"web|www\"}[10m])\n  - alert: DbGone\n    expr: (count(up{job=\"db\"}) or vector(0)) == 0\n";
-        assert_eq!(check_project(&DownWithoutAbsent, &[("alerts.yml", DOWN), ("absent.yml", absent)], "alerts.yml"), "");
+        assert_eq!(
+            check_project(
+                &DownWithoutAbsent,
+                &[("alerts.yml", DOWN), ("absent.yml", absent)],
+                "alerts.yml"
+            ),
+            ""
+        );
     }
 
     #[test]

@@ -55,9 +55,22 @@ impl Rule for DeprecatedPanelType {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        let panels = cx.extraction.artifacts.iter().filter_map(|a| if let Artifact::Dashboard(d) = a { Some(&d.panels) } else { None }).flatten();
+        let panels = cx
+            .extraction
+            .artifacts
+            .iter()
+            .filter_map(|a| {
+                if let Artifact::Dashboard(d) = a {
+                    Some(&d.panels)
+                } else {
+                    None
+                }
+            })
+            .flatten();
         for kind in panels.filter_map(|p| p.kind.as_ref()) {
-            let Some((old, new)) = REPLACED.iter().find(|(old, _)| *old == kind.value) else { continue };
+            let Some((old, new)) = REPLACED.iter().find(|(old, _)| *old == kind.value) else {
+                continue;
+            };
             let message = format!("`{old}` is a deprecated Angular panel type, replaced by `{new}`: Grafana 11 and later migrate it in the browser on every load, dropping the options they cannot translate, and without that migration Grafana 12 cannot draw it");
             out.push(Self::META.diagnostic(kind.span, message).with_help(format!("set `\"type\": \"{new}\"` and move the panel's options to the `{new}` ones (or save the dashboard as Grafana migrates it)")));
         }

@@ -58,14 +58,29 @@ impl Rule for MisspeltUnit {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
+        for rule in cx
+            .rule_files()
+            .flat_map(|f| &f.groups)
+            .flat_map(|g| &g.rules)
+        {
             let Some(record) = &rule.record else { continue };
             // The first word names a namespace or a tool (`cloc_…` counts lines of code).
             for word in record.value.split([':', '_']).skip(1) {
-                let Some((_, right)) = MISSPELLINGS.iter().find(|(wrong, _)| word.eq_ignore_ascii_case(wrong)) else { continue };
+                let Some((_, right)) = MISSPELLINGS
+                    .iter()
+                    .find(|(wrong, _)| word.eq_ignore_ascii_case(wrong))
+                else {
+                    continue;
+                };
                 let renamed = respelt(&record.value, word, right);
                 let message = format!("`{}` misspells `{right}` as `{word}`: tools that read units from names will not recognise it", record.value);
-                out.push(Self::META.diagnostic(record.span, message).with_help(format!("rename the rule to `{renamed}`, and its readers with it")));
+                out.push(
+                    Self::META
+                        .diagnostic(record.span, message)
+                        .with_help(format!(
+                            "rename the rule to `{renamed}`, and its readers with it"
+                        )),
+                );
             }
         }
     }

@@ -54,7 +54,13 @@ impl Rule for ServicePrefix {
             .extraction
             .artifacts
             .iter()
-            .filter_map(|a| if let Artifact::CustomMetrics(metrics) = a { Some(metrics) } else { None })
+            .filter_map(|a| {
+                if let Artifact::CustomMetrics(metrics) = a {
+                    Some(metrics)
+                } else {
+                    None
+                }
+            })
             .flatten()
             .filter_map(|m| m.name.as_ref())
             .collect();
@@ -65,16 +71,25 @@ impl Rule for ServicePrefix {
         for (_, parsed) in cx.parsed_queries() {
             parsed.walk(&mut |visit| names.extend(selector_of(visit.expr).and_then(selector_name)));
         }
-        let Some((prefix, sharing)) = service_prefix(&names) else { return };
+        let Some((prefix, sharing)) = service_prefix(&names) else {
+            return;
+        };
         let examples: Vec<&str> = sharing.iter().take(2).copied().collect();
-        for name in declared.iter().filter(|name| prefix_of(&name.value) != Some(prefix)) {
+        for name in declared
+            .iter()
+            .filter(|name| prefix_of(&name.value) != Some(prefix))
+        {
             let message = format!(
                 "`{}` lacks the `{prefix}_` prefix that {} other metrics of this file share (`{}`, …): whatever finds the service's metrics by name (`{{__name__=~\"{prefix}_.*\"}}`, the metrics browser, a relabeling on the prefix) misses it, and a generic name may collide with another exporter's",
                 name.value,
                 sharing.len(),
                 examples.join("`, `")
             );
-            out.push(Self::META.diagnostic(name.span, message).with_help(format!("name it `{prefix}_{}`", name.value)));
+            out.push(
+                Self::META
+                    .diagnostic(name.span, message)
+                    .with_help(format!("name it `{prefix}_{}`", name.value)),
+            );
         }
     }
 }
@@ -85,7 +100,9 @@ fn prefix_of(name: &str) -> Option<&str> {
     if name.contains(':') {
         return None;
     }
-    name.split_once('_').map(|(prefix, _)| prefix).filter(|p| !p.is_empty())
+    name.split_once('_')
+        .map(|(prefix, _)| prefix)
+        .filter(|p| !p.is_empty())
 }
 
 /// The prefix at least [`MIN_SHARING`] names share, twice as many as share any other, with
@@ -98,8 +115,14 @@ fn service_prefix<'a>(names: &BTreeSet<&'a str>) -> Option<(&'a str, Vec<&'a str
         }
     }
     let (&prefix, sharing) = by_prefix.iter().max_by_key(|(_, names)| names.len())?;
-    let runner_up = by_prefix.iter().filter(|(p, _)| **p != prefix).map(|(_, names)| names.len()).max().unwrap_or(0);
-    (sharing.len() >= MIN_SHARING && sharing.len() >= 2 * runner_up).then(|| (prefix, sharing.clone()))
+    let runner_up = by_prefix
+        .iter()
+        .filter(|(p, _)| **p != prefix)
+        .map(|(_, names)| names.len())
+        .max()
+        .unwrap_or(0);
+    (sharing.len() >= MIN_SHARING && sharing.len() >= 2 * runner_up)
+        .then(|| (prefix, sharing.clone()))
 }
 
 #[cfg(test)]

@@ -43,20 +43,47 @@ impl Rule for RecordName {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for rule in cx.rule_files().flat_map(|f| &f.groups).flat_map(|g| &g.rules) {
-            let (Some(record), Some(site), None) = (&rule.record, &rule.expr, &rule.alert) else { continue };
-            let Some((named_unit, named)) = named_measure(&record.value) else { continue };
-            let Some((query, parsed)) = cx.parsed_query_of(site) else { continue };
-            let Some(computed) = query.values(parsed, cx.catalog).of(&parsed.expr).measure else { continue };
+        for rule in cx
+            .rule_files()
+            .flat_map(|f| &f.groups)
+            .flat_map(|g| &g.rules)
+        {
+            let (Some(record), Some(site), None) = (&rule.record, &rule.expr, &rule.alert) else {
+                continue;
+            };
+            let Some((named_unit, named)) = named_measure(&record.value) else {
+                continue;
+            };
+            let Some((query, parsed)) = cx.parsed_query_of(site) else {
+                continue;
+            };
+            let Some(computed) = query.values(parsed, cx.catalog).of(&parsed.expr).measure else {
+                continue;
+            };
             // A rate of bytes named `_bytes` is a naming habit, not a wrong unit.
-            if computed.dimension == named.dimension && (computed.scale / named.scale - 1.0).abs() < 1e-9 {
+            if computed.dimension == named.dimension
+                && (computed.scale / named.scale - 1.0).abs() < 1e-9
+            {
                 continue;
             }
-            let mut message = format!("`{}` says {} in its name, but its expression is {}", record.value, named_unit.as_str(), Measure { per_second: false, ..computed }.phrase());
+            let mut message = format!(
+                "`{}` says {} in its name, but its expression is {}",
+                record.value,
+                named_unit.as_str(),
+                Measure {
+                    per_second: false,
+                    ..computed
+                }
+                .phrase()
+            );
             if let Some(source) = source_evidence(cx, parsed) {
                 message.push_str(&format!(": {source}"));
             }
-            out.push(Self::META.diagnostic(record.span, message).with_help(help(named, computed)));
+            out.push(
+                Self::META
+                    .diagnostic(record.span, message)
+                    .with_help(help(named, computed)),
+            );
         }
     }
 }
@@ -66,7 +93,9 @@ fn named_measure(name: &str) -> Option<(Unit, Measure)> {
     let last = name.rsplit(':').next()?;
     let (_, suffix) = last.rsplit_once('_')?;
     let unit = match suffix {
-        "bytes" | "seconds" | "hertz" | "celsius" | "watts" | "joules" | "ratio" | "percent" => Unit::parse(suffix)?,
+        "bytes" | "seconds" | "hertz" | "celsius" | "watts" | "joules" | "ratio" | "percent" => {
+            Unit::parse(suffix)?
+        }
         _ => return None,
     };
     Some((unit, Measure::of(unit)?))
@@ -76,22 +105,31 @@ fn named_measure(name: &str) -> Option<(Unit, Measure)> {
 fn source_evidence(cx: &FileContext, parsed: &promaudit_promql::ParsedQuery) -> Option<String> {
     let mut found = None;
     parsed.walk(&mut |visit| {
-        let Expr::VectorSelector(vs) = visit.expr else { return };
+        let Expr::VectorSelector(vs) = visit.expr else {
+            return;
+        };
         if found.is_some() {
             return;
         }
-        let family = selector_name(vs).and_then(|name| cx.catalog.resolve_series_name(name)).map(|(family, _)| family);
-        found = family.filter(|f| f.unit != Unit::Unknown).map(describe_unit);
+        let family = selector_name(vs)
+            .and_then(|name| cx.catalog.resolve_series_name(name))
+            .map(|(family, _)| family);
+        found = family
+            .filter(|f| f.unit != Unit::Unknown)
+            .map(describe_unit);
     });
     found
 }
 
 /// "`DCGM_FI_DEV_FB_TOTAL` is in MiB (help text "…", built-in dcgm-exporter knowledge)".
 fn describe_unit(family: &MetricFamily) -> String {
-    let phrase = Measure::of(family.unit).map_or_else(|| family.unit.as_str().to_string(), Measure::phrase);
+    let phrase =
+        Measure::of(family.unit).map_or_else(|| family.unit.as_str().to_string(), Measure::phrase);
     let how = match family.help.as_deref() {
         _ if Unit::from_name(&family.name) == family.unit => "by its name".to_string(),
-        Some(help) if Unit::from_help(help) == family.unit => format!("its help text says \"{help}\""),
+        Some(help) if Unit::from_help(help) == family.unit => {
+            format!("its help text says \"{help}\"")
+        }
         _ => "its declared unit".to_string(),
     };
     let source = match family.origin.kind {
@@ -109,9 +147,15 @@ fn help(named: Measure, computed: Measure) -> String {
     }
     let factor = computed.scale / named.scale;
     if factor > 1.0 {
-        format!("multiply the expression by {}, or name the rule after the unit it records", super::mismatch::format_factor(factor))
+        format!(
+            "multiply the expression by {}, or name the rule after the unit it records",
+            super::mismatch::format_factor(factor)
+        )
     } else {
-        format!("divide the expression by {}, or name the rule after the unit it records", super::mismatch::format_factor(1.0 / factor))
+        format!(
+            "divide the expression by {}, or name the rule after the unit it records",
+            super::mismatch::format_factor(1.0 / factor)
+        )
     }
 }
 
