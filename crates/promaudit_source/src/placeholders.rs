@@ -240,20 +240,21 @@ impl ContextScanner {
 /// Whether a whole file is a Go template (a Helm chart, a template's expected output), as
 /// opposed to a rule file whose annotations hold alert templates like `{{ $labels.job }}`.
 pub fn looks_like_go_template(text: &str) -> bool {
-    const HELM_ACTIONS: &[&str] = &[".Values", ".Release", ".Chart", ".Capabilities", "include ", "template ", "toYaml", "tpl ", "$.Values"];
     // JSON holds templates only in strings, whose reader owns them (LogQL's `line_format "{{.msg}}"`).
     let json = crate::extract::looks_like_json(text);
     // Open blocks, each true for `range`/`with`, which rebind the dot to a value of their own.
     let mut blocks: Vec<bool> = Vec::new();
+    // Files are scanned whole, most of them without a template: a vectorised search.
+    let (opens, closes) = (memchr::memmem::Finder::new("{{"), memchr::memmem::Finder::new("}}"));
     let mut from = 0;
-    while let Some(open) = text[from..].find("{{").map(|i| from + i) {
+    while let Some(open) = opens.find(&text.as_bytes()[from..]).map(|i| from + i) {
         let after = &text[open + 2..];
-        let Some(close) = after.find("}}") else { break };
+        let Some(close) = closes.find(after.as_bytes()) else { break };
         let action = after[..close].trim_start_matches('-').trim();
         let keyword = action.split_whitespace().next().unwrap_or_default();
         // A template that writes a template (`{{"{{$labels.x}}"}}`, `{{ printf "{{ … }}" }}`).
-        let writes_template = action.contains("\"{{") || after[..close].contains("{{");
-        let helm = HELM_ACTIONS.iter().any(|a| action.starts_with(a) || action.contains(&format!(" {a}")));
+        let writes_template = opens.find(after[..close].as_bytes()).is_some();
+        let helm = action.split(' ').any(is_helm_word);
         // `{{ .version }}`: a lowercase data field; Prometheus and Alertmanager data is `.Labels`,
         // `.Value`, `.GroupLabels`, and Sloth's query window is `{{.window}}`.
         // Inside `range`/`with` the field is the element's (`{{ range query "…" }}{{ .labels.x }}`):
@@ -274,6 +275,12 @@ pub fn looks_like_go_template(text: &str) -> bool {
         from = open + 2 + close + 2;
     }
     false
+}
+
+/// A word of a template action that only Helm gives meaning to: its objects and functions.
+fn is_helm_word(word: &str) -> bool {
+    const OBJECTS: &[&str] = &[".Values", ".Release", ".Chart", ".Capabilities", "$.Values", "toYaml"];
+    OBJECTS.iter().any(|o| word.starts_with(o)) || matches!(word, "include" | "template" | "tpl")
 }
 
 #[cfg(test)]
