@@ -2,7 +2,8 @@
 
 use promaudit_semantic::Unit;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use foldhash::HashMap;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 

@@ -25,7 +25,7 @@ pub struct FileContext<'a> {
     pub scopes: std::cell::OnceCell<FileScopes>,
     /// Each query site's index in `queries`, built at the first lookup: rules look a query up
     /// per rule, and a linear search each time is quadratic in a file of many rules.
-    pub query_index: std::cell::OnceCell<std::collections::HashMap<*const QuerySite, usize>>,
+    pub query_index: std::cell::OnceCell<foldhash::HashMap<*const QuerySite, usize>>,
 }
 
 /// Which server evaluates each part of one file.

@@ -1,7 +1,7 @@
 //! Each distinct expression text is parsed once per run, whichever file and thread meet it first.
 
 use promaudit_promql::{ParsedQuery, QueryError};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 

@@ -5,7 +5,8 @@ use crate::MetricFacts;
 use promql_parser::label::{MatchOp, METRIC_NAME};
 use promql_parser::parser::{token, Expr, LabelModifier, VectorMatchCardinality};
 use promql_parser::parser::value::ValueType;
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 /// `certain ⊆ actual labels ⊆ possible`; `possible: None` means any label may occur, except
 /// those in `absent`: labels the expression itself removed (`without (job)`, `ignoring(job)`),

@@ -5,7 +5,7 @@
 use crate::unit::{Dimension, Unit};
 use crate::MetricFacts;
 use promql_parser::parser::{token, AggregateExpr, BinaryExpr, Call, Expr};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// What a value measures: `value × scale` is the quantity in the dimension's base unit.
 #[derive(Clone, Copy, Debug, PartialEq)]
