@@ -14,15 +14,38 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Families in `text`, and the lines that could not be read. `source` names the text in origins.
 pub fn parse_exposition(text: &str, source: &str) -> Loaded {
-    let mut reader = Reader { source, ..Reader::default() };
-    for (number, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Err((offset, message)) = reader.line(number + 1, line) {
-            let column = line[..floor_boundary(line, offset)].chars().count() + 1;
-            reader.errors.push(LoadError::new(number + 1, column, message).in_source(source));
-        }
+    let mut reader = ExpositionReader::new(source);
+    for line in text.split('\n') {
+        reader.push_line(line);
     }
     reader.finish()
+}
+
+/// Exposition text read a line at a time, for text that is never whole in memory (a live
+/// server's series, streamed as they arrive).
+pub struct ExpositionReader<'s> {
+    reader: Reader<'s>,
+    lines: usize,
+}
+
+impl<'s> ExpositionReader<'s> {
+    pub fn new(source: &'s str) -> Self {
+        ExpositionReader { reader: Reader { source, ..Reader::default() }, lines: 0 }
+    }
+
+    /// The next line, without its `\n`.
+    pub fn push_line(&mut self, line: &str) {
+        self.lines += 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Err((offset, message)) = self.reader.line(self.lines, line) {
+            let column = line[..floor_boundary(line, offset)].chars().count() + 1;
+            self.reader.errors.push(LoadError::new(self.lines, column, message).in_source(self.reader.source));
+        }
+    }
+
+    pub fn finish(self) -> Loaded {
+        self.reader.finish()
+    }
 }
 
 #[derive(Default)]

@@ -2,12 +2,19 @@
 //! labels, and scrape intervals. Backends without some endpoint (VictoriaMetrics, Thanos, Mimir)
 //! degrade: the run goes on, and a note says which checks lost which data.
 //!
-//! The server's answer is turned into exposition text, so the live catalog and a recorded one
-//! (`promaudit catalog record`) are read by the same code as any exposition dump.
+//! The server's answer is turned into exposition lines, so the live catalog and a recorded one
+//! (`promaudit catalog record`) are read by the same code as any exposition dump. The series
+//! listing is streamed a series at a time: a server's millions of series are never in memory
+//! as text or as a JSON tree.
 
+use crate::exposition::ExpositionReader;
+use crate::Catalog;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use std::io::Read;
 use std::time::Duration;
 
 /// Where and how to reach the server. Credentials come from the environment only.
@@ -46,16 +53,25 @@ pub struct TlsOptions {
 /// gigabytes. Series counts then come from the TSDB status, label names stay unknown.
 pub const SERIES_DUMP_LIMIT: u64 = 2_000_000;
 
+/// An answer other than the series listing (metadata, targets, configuration) is read whole;
+/// more than this is not a Prometheus answer.
+const MAX_ANSWER_BYTES: u64 = 512 * 1024 * 1024;
+/// Enough of an error answer to quote its reason.
+const MAX_ERROR_BYTES: u64 = 64 * 1024;
+
 /// Environment variables holding credentials; their values are never printed.
 pub const TOKEN_ENV: &str = "PROMAUDIT_PROMETHEUS_TOKEN";
 pub const USER_ENV: &str = "PROMAUDIT_PROMETHEUS_USER";
 pub const PASSWORD_ENV: &str = "PROMAUDIT_PROMETHEUS_PASSWORD";
 
-/// What a server told: its series as exposition text, scrape intervals per job, its
+/// What a server told: its metric families and series, scrape intervals per job, its
 /// configuration, and what it could not tell.
 #[derive(Debug, Default)]
 pub struct LiveSnapshot {
-    pub exposition: String,
+    /// The families of the server's metadata and series, as read from exposition lines.
+    pub catalog: Catalog,
+    /// A hash of those lines: equal when the server's families and series did not change.
+    pub fingerprint: u64,
     pub scrape_intervals: BTreeMap<String, Duration>,
     /// The server's `prometheus.yml`, for the target labels its relabeling writes.
     pub config: Option<String>,
@@ -175,21 +191,20 @@ pub fn fetch(options: &LiveOptions, progress: &mut dyn FnMut(&str)) -> Result<Li
     progress("reading TSDB status");
     let status = snapshot.degrade(client.get_json("/api/v1/status/tsdb?limit=100000"), "no TSDB status", "the series are listed without knowing their number first");
     let head_series = status.as_ref().and_then(|s| s["headStats"]["numSeries"].as_u64());
+    let mut lines = Lines::new();
+    lines.metadata(&metadata);
     match (head_series, status) {
         (Some(total), Some(status)) if total > SERIES_DUMP_LIMIT => {
             snapshot.series = total as usize;
             snapshot.series_counts = series_counts(&status);
-            snapshot.exposition = exposition_text(&metadata, &[]);
             snapshot.notes.push(format!("{total} series are too many to list: series counts come from the TSDB status, label names are unknown, so label checks are skipped"));
         }
         _ => {
             progress("reading series");
-            let series = client.get_json("/api/v1/series?match[]=%7B__name__%3D~%22.%2B%22%7D").map_err(|f| f.to_string())?;
-            let series = series.as_array().ok_or("the series endpoint did not answer a list")?;
-            snapshot.series = series.len();
-            snapshot.exposition = exposition_text(&metadata, series);
+            snapshot.series = client.each_series(&mut |series| lines.series(&series)).map_err(|f| f.to_string())?;
         }
     }
+    (snapshot.catalog, snapshot.fingerprint) = lines.finish();
     progress("reading scrape targets");
     let targets = snapshot.degrade(client.get_json("/api/v1/targets"), "no scrape targets", "scrape intervals are unknown, so rate-window checks are skipped");
     snapshot.scrape_intervals = targets.map(|data| scrape_intervals(&data)).unwrap_or_default();
@@ -266,15 +281,47 @@ impl Client {
     /// The `data` of a Prometheus API answer; errors name the endpoint, never the request
     /// headers, and are masked of the credentials a server may echo.
     fn get_json(&self, path: &str) -> Result<Value, Failure> {
+        self.get(path, |body| {
+            let mut text = String::new();
+            body.take(MAX_ANSWER_BYTES + 1).read_to_string(&mut text).map_err(|e| Failure::Lost(format!(": {e}")))?;
+            if text.len() as u64 > MAX_ANSWER_BYTES {
+                return Err(Failure::Unserved(format!(" answered more than {} MiB", MAX_ANSWER_BYTES >> 20)));
+            }
+            let answer: Value = serde_json::from_str(&text).map_err(|_| Failure::Unserved(" did not answer JSON".to_string()))?;
+            if answer["status"] != "success" {
+                return Err(Failure::Unserved(format!(": {}", answer["error"].as_str().unwrap_or("the answer's status is not success"))));
+            }
+            Ok(answer["data"].clone())
+        })
+    }
+
+    /// Hands every series of the server's listing to `each` as it arrives; how many there were.
+    fn each_series(&self, each: &mut dyn FnMut(BTreeMap<String, String>)) -> Result<usize, Failure> {
+        self.get("/api/v1/series?match[]=%7B__name__%3D~%22.%2B%22%7D", |body| {
+            let mut reader = serde_json::Deserializer::from_reader(std::io::BufReader::new(body));
+            let answer = SeriesAnswer { each }.deserialize(&mut reader).map_err(|e| match e.classify() {
+                serde_json::error::Category::Io | serde_json::error::Category::Eof => Failure::Lost(format!(": {e}")),
+                _ => Failure::Unserved(format!(" did not answer a list of series: {e}")),
+            })?;
+            match answer.status.as_deref() {
+                Some("success") => Ok(answer.series),
+                _ => Err(Failure::Unserved(format!(": {}", answer.error.as_deref().unwrap_or("the answer's status is not success")))),
+            }
+        })
+    }
+
+    /// A successful answer's body, given to `read`; errors name the endpoint, never the request
+    /// headers, and are masked of the credentials a server may echo.
+    fn get<T>(&self, path: &str, read: impl FnOnce(&mut dyn Read) -> Result<T, Failure>) -> Result<T, Failure> {
         let endpoint = path.split('?').next().unwrap_or(path);
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        self.get_json_unmasked(path).map_err(|failure| match failure {
+        self.get_unmasked(path, read).map_err(|failure| match failure {
             Failure::Unserved(text) => Failure::Unserved(redact(&format!("{endpoint}{text}"), &secrets)),
             Failure::Lost(text) => Failure::Lost(redact(&format!("{endpoint}{text}"), &secrets)),
         })
     }
 
-    fn get_json_unmasked(&self, path: &str) -> Result<Value, Failure> {
+    fn get_unmasked<T>(&self, path: &str, read: impl FnOnce(&mut dyn Read) -> Result<T, Failure>) -> Result<T, Failure> {
         let out_of_time = || Failure::Lost(format!(": no answer within the {} s the whole read may take (--prometheus-timeout)", self.timeout.as_secs()));
         let remaining = self.deadline.saturating_duration_since(std::time::Instant::now());
         if remaining.is_zero() {
@@ -286,20 +333,19 @@ impl Client {
         }
         let mut response = request.call().map_err(|e| if matches!(e, ureq::Error::Timeout(_)) { out_of_time() } else { Failure::Lost(format!(": {e}")) })?;
         let status = response.status();
-        let body = response.body_mut().with_config().limit(512 * 1024 * 1024).read_to_string().map_err(|e| Failure::Lost(format!(": {e}")))?;
-        let answer: Option<Value> = serde_json::from_str(&body).ok();
+        // The deadline bounds a body without end; what is read is bounded by `read`.
+        let mut body = response.body_mut().with_config().limit(u64::MAX).reader();
+        if status.is_success() {
+            return read(&mut body);
+        }
+        let mut text = String::new();
+        let _ = body.take(MAX_ERROR_BYTES).read_to_string(&mut text);
         // Prometheus explains an error in the answer's `error`; a proxy in its first line.
-        let reason = answer.as_ref().and_then(|a| a["error"].as_str().map(str::to_string)).unwrap_or_else(|| body.lines().next().unwrap_or_default().chars().take(200).collect::<String>());
-        if !status.is_success() {
-            let text = format!(" answered HTTP {}: {}", status.as_u16(), reason);
-            // A server error is a server in trouble; any other refusal, an endpoint it lacks.
-            return Err(if status.is_server_error() && status.as_u16() != 501 { Failure::Lost(text) } else { Failure::Unserved(text) });
-        }
-        let answer = answer.ok_or_else(|| Failure::Unserved(" did not answer JSON".to_string()))?;
-        if answer["status"] != "success" {
-            return Err(Failure::Unserved(format!(": {reason}")));
-        }
-        Ok(answer["data"].clone())
+        let answer: Option<Value> = serde_json::from_str(&text).ok();
+        let reason = answer.as_ref().and_then(|a| a["error"].as_str().map(str::to_string)).unwrap_or_else(|| text.lines().next().unwrap_or_default().chars().take(200).collect::<String>());
+        let text = format!(" answered HTTP {}: {}", status.as_u16(), reason);
+        // A server error is a server in trouble; any other refusal, an endpoint it lacks.
+        Err(if status.is_server_error() && status.as_u16() != 501 { Failure::Lost(text) } else { Failure::Unserved(text) })
     }
 }
 
@@ -367,31 +413,127 @@ fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('#') && !name.chars().any(|c| c.is_whitespace() || c.is_control() || "\"\\{},=".contains(c))
 }
 
-/// The server's families and series as exposition text, HELP/TYPE/UNIT first. Series with
-/// names that would break their line are left out.
-fn exposition_text(metadata: &BTreeMap<String, (String, String, String)>, series: &[Value]) -> String {
-    let mut text = String::new();
-    for (name, (kind, help, unit)) in metadata {
-        let help = help.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', " ");
-        let _ = writeln!(text, "# HELP {name} {help}");
-        let _ = writeln!(text, "# TYPE {name} {kind}");
-        if !unit.is_empty() {
-            let _ = writeln!(text, "# UNIT {name} {unit}");
+/// The server's families and series as exposition lines, HELP/TYPE/UNIT first, read as they
+/// are written. Series with names that would break their line are left out.
+struct Lines {
+    reader: ExpositionReader<'static>,
+    hasher: std::hash::DefaultHasher,
+    line: String,
+}
+
+impl Lines {
+    fn new() -> Self {
+        Lines { reader: ExpositionReader::new("live"), hasher: std::hash::DefaultHasher::new(), line: String::new() }
+    }
+
+    fn push(&mut self) {
+        self.line.hash(&mut self.hasher);
+        self.reader.push_line(&self.line);
+        self.line.clear();
+    }
+
+    fn metadata(&mut self, metadata: &BTreeMap<String, (String, String, String)>) {
+        for (name, (kind, help, unit)) in metadata {
+            let help = help.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', " ");
+            let _ = write!(self.line, "# HELP {name} {help}");
+            self.push();
+            let _ = write!(self.line, "# TYPE {name} {kind}");
+            self.push();
+            if !unit.is_empty() {
+                let _ = write!(self.line, "# UNIT {name} {unit}");
+                self.push();
+            }
         }
     }
-    for labels in series.iter().filter_map(Value::as_object) {
-        let Some(name) = labels.get("__name__").and_then(Value::as_str).filter(|n| is_plain_name(n)) else { continue };
+
+    fn series(&mut self, labels: &BTreeMap<String, String>) {
+        let Some(name) = labels.get("__name__").filter(|n| is_plain_name(n)) else { return };
         if !labels.keys().all(|key| is_plain_name(key)) {
-            continue;
+            return;
         }
-        let pairs: Vec<String> = labels
-            .iter()
-            .filter(|(key, _)| key.as_str() != "__name__")
-            .map(|(key, value)| format!("{key}=\"{}\"", escape(value.as_str().unwrap_or(""))))
-            .collect();
-        let _ = writeln!(text, "{name}{{{}}} 0", pairs.join(","));
+        self.line.push_str(name);
+        self.line.push('{');
+        for (i, (key, value)) in labels.iter().filter(|(key, _)| key.as_str() != "__name__").enumerate() {
+            let _ = write!(self.line, "{}{key}=\"{}\"", if i == 0 { "" } else { "," }, escape(value));
+        }
+        self.line.push_str("} 0");
+        self.push();
     }
-    text
+
+    fn finish(self) -> (Catalog, u64) {
+        (self.reader.finish().catalog, self.hasher.finish())
+    }
+}
+
+/// The `status`, `error` and `data` of a series listing, each series handed on as it is read.
+struct SeriesAnswer<'f> {
+    each: &'f mut dyn FnMut(BTreeMap<String, String>),
+}
+
+#[derive(Default)]
+struct SeriesSummary {
+    status: Option<String>,
+    error: Option<String>,
+    series: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for SeriesAnswer<'_> {
+    type Value = SeriesSummary;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<SeriesSummary, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SeriesAnswer<'_> {
+    type Value = SeriesSummary;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Prometheus API answer")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SeriesSummary, A::Error> {
+        let mut summary = SeriesSummary::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "status" => summary.status = map.next_value()?,
+                "error" => summary.error = map.next_value()?,
+                "data" => summary.series = map.next_value_seed(EachSeries { each: &mut *self.each })?,
+                _ => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(summary)
+    }
+}
+
+/// The `data` list of a series listing, counted and handed on a series at a time.
+struct EachSeries<'f> {
+    each: &'f mut dyn FnMut(BTreeMap<String, String>),
+}
+
+impl<'de> DeserializeSeed<'de> for EachSeries<'_> {
+    type Value = usize;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EachSeries<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of series")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut count = 0;
+        while let Some(series) = seq.next_element()? {
+            (self.each)(series);
+            count += 1;
+        }
+        Ok(count)
+    }
 }
 
 fn escape(value: &str) -> String {
@@ -477,25 +619,44 @@ mod tests {
         });
         let mut notes = Vec::new();
         let series = serde_json::json!([{"__name__": "d\n# TYPE other gauge", "job": "a"}, {"__name__": "e", "x\ny": "1"}]);
-        let text = exposition_text(&metadata_by_name(&metadata, &mut notes), series.as_array().unwrap());
-        assert_eq!(text, "# HELP b_total line\\n# TYPE other gauge\\\\n\n# TYPE b_total counter\n");
+        let (catalog, _) = read_answers(&metadata_by_name(&metadata, &mut notes), &series);
         assert!(notes[0].contains("ignored the metadata of 2 metrics"), "{notes:?}");
-        let loaded = crate::parse_exposition(&text, "live");
-        assert!(loaded.catalog.family("other").is_none());
-        assert_eq!(loaded.catalog.family("b_total").unwrap().help.as_deref(), Some("line\n# TYPE other gauge\\n"));
+        let names: Vec<&str> = catalog.sorted_families().iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["b_total"]);
+        assert_eq!(catalog.family("b_total").unwrap().help.as_deref(), Some("line\n# TYPE other gauge\\n"));
+    }
+
+    /// The catalog and fingerprint of a metadata answer and a series listing.
+    fn read_answers(metadata: &BTreeMap<String, (String, String, String)>, series: &Value) -> (Catalog, u64) {
+        let mut lines = Lines::new();
+        lines.metadata(metadata);
+        let listing = serde_json::json!({"status": "success", "data": series}).to_string();
+        let mut each = |series: BTreeMap<String, String>| lines.series(&series);
+        let answer = SeriesAnswer { each: &mut each }.deserialize(&mut serde_json::Deserializer::from_str(&listing)).unwrap();
+        assert_eq!(answer.series, series.as_array().unwrap().len());
+        lines.finish()
     }
 
     use super::*;
 
     #[test]
-    fn answers_become_exposition_text() {
+    fn answers_become_families_with_their_labels() {
         let metadata: Value = serde_json::json!({"req_total": [{"type": "counter", "help": "Requests.", "unit": ""}]});
-        let series: Value = serde_json::json!([{"__name__": "req_total", "job": "a", "path": "/x\"y"}]);
-        let text = exposition_text(&metadata_by_name(&metadata, &mut Vec::new()), series.as_array().unwrap());
-        assert_eq!(text, "# HELP req_total Requests.\n# TYPE req_total counter\nreq_total{job=\"a\",path=\"/x\\\"y\"} 0\n");
-        let loaded = crate::parse_exposition(&text, "live");
-        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        assert!(loaded.catalog.family("req_total").unwrap().labels["path"].values.contains("/x\"y"));
+        let series: Value = serde_json::json!([{"__name__": "req_total", "job": "a", "path": "/x\"y"}, {"__name__": "req_total", "job": "b", "path": "/"}]);
+        let (catalog, fingerprint) = read_answers(&metadata_by_name(&metadata, &mut Vec::new()), &series);
+        let family = catalog.family("req_total").unwrap();
+        assert_eq!((family.kind, family.series, family.help.as_deref()), (crate::MetricKind::Counter, 2, Some("Requests.")));
+        assert!(family.labels["path"].values.contains("/x\"y"));
+        let fewer = serde_json::json!([{"__name__": "req_total", "job": "a", "path": "/x\"y"}]);
+        assert_ne!(read_answers(&metadata_by_name(&metadata, &mut Vec::new()), &fewer).1, fingerprint);
+    }
+
+    #[test]
+    fn a_listing_that_is_not_a_list_of_series_is_an_error() {
+        for listing in [r#"{"status":"success","data":{"a":1}}"#, r#"{"status":"success","data":[{"__name__":1}]}"#] {
+            let mut each = |_: BTreeMap<String, String>| {};
+            assert!(SeriesAnswer { each: &mut each }.deserialize(&mut serde_json::Deserializer::from_str(listing)).is_err(), "{listing}");
+        }
     }
 
     #[test]

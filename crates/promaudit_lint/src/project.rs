@@ -845,7 +845,7 @@ fn upper_bound(target: &str) -> Option<f64> {
 /// A live snapshot as a catalog: its series and metadata, its jobs' scrape intervals and the
 /// target labels its configuration's relabeling writes.
 pub fn live_catalog(snapshot: promaudit_catalog::live::LiveSnapshot) -> promaudit_catalog::Catalog {
-    let mut catalog = promaudit_catalog::parse_exposition(&snapshot.exposition, "live").catalog;
+    let mut catalog = snapshot.catalog;
     for (job, interval) in snapshot.scrape_intervals {
         catalog.set_job(job, promaudit_catalog::JobInfo { scrape_interval: Some(interval), target_labels: Vec::new() });
     }

@@ -125,7 +125,7 @@ fn refresh_once(options: &LiveOptions, files: &Catalog, jobs: &crossbeam_channel
         }
     };
     let mut hasher = std::hash::DefaultHasher::new();
-    (&snapshot.exposition, &snapshot.scrape_intervals, &snapshot.config, &snapshot.series_counts).hash(&mut hasher);
+    (snapshot.fingerprint, &snapshot.scrape_intervals, &snapshot.config, &snapshot.series_counts).hash(&mut hasher);
     if last.replace(hasher.finish()) == Some(hasher.finish()) {
         return true;
     }

@@ -253,7 +253,7 @@ pub fn looks_like_go_template(text: &str) -> bool {
         let action = after[..close].trim_start_matches('-').trim();
         let keyword = action.split_whitespace().next().unwrap_or_default();
         // A template that writes a template (`{{"{{$labels.x}}"}}`, `{{ printf "{{ … }}" }}`).
-        let writes_template = opens.find(after[..close].as_bytes()).is_some();
+        let writes_template = opens.find(&after.as_bytes()[..close]).is_some();
         let helm = action.split(' ').any(is_helm_word);
         // `{{ .version }}`: a lowercase data field; Prometheus and Alertmanager data is `.Labels`,
         // `.Value`, `.GroupLabels`, and Sloth's query window is `{{.window}}`.
