@@ -259,3 +259,34 @@ fn missed_assorted() {
     ];
     assert_findings(&found, &expected);
 }
+
+/// The assorted missed defects that need the case's catalog: its types and its samples' labels.
+#[test]
+fn missed_assorted_with_catalog() {
+    let dir = repo().join("fixtures/precision/missed/assorted");
+    let (rules, catalog) = (dir.join("with-catalog.yaml"), dir.join("catalog"));
+    let (rules, catalog) = (rules.to_str().unwrap(), catalog.to_str().unwrap());
+    let found = alarms_of(&["check", "--format", "short", "--catalog", catalog, rules]);
+    let expected = [
+        (
+            "with-catalog.yaml:5:15: warning[functions/raw-counter]",
+            "`sum` of its raw totals grows with uptime and drops at every restart",
+        ),
+        (
+            "with-catalog.yaml:10:11: warning[functions/delta-on-counter]",
+            "`http_requests_total` is a counter",
+        ),
+        (
+            "with-catalog.yaml:15:26: error[join/disjoint-labels]",
+            "the left-hand side always has `extra` and the right-hand side never does",
+        ),
+    ];
+    assert_findings(&found, &expected);
+    let human = promaudit(&["check", "--catalog", catalog, rules]);
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("note: every sample of `foo_with_extra` in the catalog")
+            && human.contains("`bar` has no `extra` label on any sample in the catalog"),
+        "{human}"
+    );
+}
