@@ -221,6 +221,25 @@ fn the_seed_guide_mistakes_are_found_at_their_tokens() {
     assert_eq!(found, expected);
 }
 
+/// DCGM's profiling fields are 0-1 ratios ("Ratio of time the graphics engine is active"): a
+/// percentage threshold can never be reached, known from built-in knowledge alone and still
+/// known with the GPU dump, whose HELP line for the field is empty.
+#[test]
+fn dcgm_profiling_ratio_compared_with_a_percentage() {
+    let dir = temp_dir("dcgm-ratio");
+    let file = dir.join("gpu.yml");
+    std::fs::write(&file, "groups:\n- name: gpu\n  rules:\n  - alert: GpuBusy\n    expr: DCGM_FI_PROF_GR_ENGINE_ACTIVE > 90\n").unwrap();
+    let dump = repo().join("fixtures/catalog/dcgm-exporter.prom");
+    for catalog in [&[][..], &["--catalog", dump.to_str().unwrap()][..]] {
+        let output = promaudit(&[&["check", "--format", "short"], catalog, &[file.to_str().unwrap()]].concat());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains("gpu.yml:5:43: error[thresholds/out-of-range] `DCGM_FI_PROF_GR_ENGINE_ACTIVE` is a ratio (0-1), so this comparison with 90 can never be true"),
+            "{catalog:?}: {stdout}"
+        );
+    }
+}
+
 /// The corrected bundle in rules/ is clean against the same catalog.
 #[test]
 fn the_bundled_rules_are_clean() {

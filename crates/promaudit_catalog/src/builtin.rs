@@ -24,11 +24,17 @@ pub fn builtin_catalog() -> &'static Catalog {
 }
 
 impl Catalog {
-    /// Adds built-in families this catalog does not know; what was loaded wins over them.
+    /// Adds built-in families this catalog does not know; what was loaded wins over them. A
+    /// loaded family whose unit is unknown (a dump with an empty HELP line) takes the built-in
+    /// family's: the exporter's field documentation still says what its values are.
     pub fn add_builtins(&mut self) {
         for family in builtin_catalog().families.values() {
-            if !self.families.contains_key(&family.name) {
-                self.families.insert(family.name.clone(), family.clone());
+            match self.families.get_mut(&family.name) {
+                Some(loaded) if loaded.unit == Unit::Unknown => loaded.unit = family.unit,
+                Some(_) => {}
+                None => {
+                    self.families.insert(family.name.clone(), family.clone());
+                }
             }
         }
     }
@@ -97,5 +103,17 @@ mod tests {
         catalog.add_builtins();
         assert_eq!(catalog.family("up").unwrap().origin.kind, OriginKind::Exposition);
         assert!(catalog.family("node_load1").is_some());
+    }
+
+    #[test]
+    fn loaded_families_without_a_unit_take_the_builtin_one() {
+        let dump = "# HELP DCGM_FI_PROF_GR_ENGINE_ACTIVE\n# TYPE DCGM_FI_PROF_GR_ENGINE_ACTIVE gauge\nDCGM_FI_PROF_GR_ENGINE_ACTIVE 0\n\
+                    # HELP DCGM_FI_PROF_DRAM_ACTIVE Ratio of cycles the memory interface is active (in %).\n# TYPE DCGM_FI_PROF_DRAM_ACTIVE gauge\nDCGM_FI_PROF_DRAM_ACTIVE 0\n";
+        let mut catalog = crate::parse_exposition(dump, "dump.prom").catalog;
+        catalog.add_builtins();
+        let engine = catalog.family("DCGM_FI_PROF_GR_ENGINE_ACTIVE").unwrap();
+        assert_eq!((engine.unit, &engine.origin.kind), (Unit::Ratio, &OriginKind::Exposition));
+        // A unit the dump states wins over the built-in one.
+        assert_eq!(catalog.family("DCGM_FI_PROF_DRAM_ACTIVE").unwrap().unit, Unit::Percent);
     }
 }

@@ -215,7 +215,8 @@ impl Unit {
     }
 
     /// The unit help text states, in the forms exporters write: `(in MiB)`, `in MHz`, `(in %)`,
-    /// `in mJ`, `in W`, `in C`, `(in ms)`.
+    /// `in mJ`, `in W`, `in C`, `(in ms)`; else a help that starts "Ratio of" (DCGM's profiling
+    /// fields: "Ratio of time the graphics engine is active.") is a 0-1 ratio.
     pub fn from_help(help: &str) -> Unit {
         let mut rest = help;
         while let Some(at) = find_word(rest, "in ") {
@@ -227,6 +228,10 @@ impl Unit {
                 return unit;
             }
             rest = &rest[at + 3..];
+        }
+        let opening = help.trim_start().to_ascii_lowercase();
+        if opening.starts_with("ratio of ") || opening.starts_with("the ratio of ") {
+            return Unit::Ratio;
         }
         Unit::Unknown
     }
@@ -307,6 +312,9 @@ mod tests {
         assert_eq!(Unit::from_help("Latency (in ms)"), Unit::Milliseconds);
         assert_eq!(Unit::from_help("Number of retries in Cache"), Unit::Unknown);
         assert_eq!(Unit::from_help("Time spent in sleep"), Unit::Unknown);
+        assert_eq!(Unit::from_help("Ratio of time the graphics engine is active."), Unit::Ratio);
+        assert_eq!(Unit::from_help("The ratio of number of warps resident on an SM."), Unit::Ratio);
+        assert_eq!(Unit::from_help("Ratio of time the graphics engine is active (in %)."), Unit::Percent);
     }
 
     #[test]

@@ -54,6 +54,7 @@ mod catalog {
 
 mod functions {
     pub mod absent_without_for;
+    pub mod delta_on_counter;
     pub mod quantile_without_le;
     pub mod irate_in_alert;
     pub mod rate_on_gauge;
@@ -180,6 +181,7 @@ pub static ALL: &[&dyn Rule] = &[
     &join::ambiguous_match::AmbiguousMatch,
     &join::disjoint_labels::DisjointLabels,
     &functions::rate_on_gauge::RateOnGauge,
+    &functions::delta_on_counter::DeltaOnCounter,
     &functions::quantile_without_le::QuantileWithoutLe,
     &functions::rate_window::RateWindow,
     &functions::raw_counter::RawCounter,

@@ -81,13 +81,22 @@ impl Rule for MissingLabel {
 }
 
 /// Where the catalog learned a family, as evidence for a message.
-fn evidence(origin: &promaudit_catalog::Origin) -> String {
+pub(crate) fn evidence(origin: &promaudit_catalog::Origin) -> String {
     use promaudit_catalog::OriginKind;
-    let at = if origin.line > 0 { format!("{}:{}", origin.source, origin.line) } else { origin.source.clone() };
+    let at = location(origin);
     match origin.kind {
         OriginKind::RecordingRule => format!(" (as recorded at {at})"),
         OriginKind::Live => " on the live server".to_string(),
         _ => format!(" on any sample in the catalog ({at})"),
+    }
+}
+
+/// The file and line a catalog family was first seen at.
+pub(crate) fn location(origin: &promaudit_catalog::Origin) -> String {
+    if origin.line > 0 {
+        format!("{}:{}", origin.source, origin.line)
+    } else {
+        origin.source.clone()
     }
 }
 

@@ -93,7 +93,7 @@ impl Rule for JoinMissingLabel {
 }
 
 /// What an operator's result becomes when its matching pairs no series.
-fn unmatched_consequence(op: TokenId) -> &'static str {
+pub(super) fn unmatched_consequence(op: TokenId) -> &'static str {
     match op {
         token::T_LUNLESS => "nothing is ever excluded, and the left-hand side passes unchanged",
         token::T_LOR => "`or` adds every right-hand series, even those the left-hand side already covers",
