@@ -207,3 +207,24 @@ fn a_live_server_with_two_million_series_is_read_in_bounded_memory() {
     println!("{SERIES} series read with a peak of {} MiB", peak_kib / 1024);
     assert!(peak_kib < 600 * 1024, "peak resident memory {} MiB", peak_kib / 1024);
 }
+
+#[test]
+fn numbers_promtool_refuses_are_errors_and_infinite_thresholds_are_no_crash() {
+    let file = common::repo().join("fixtures/bad-input/numbers-out-of-range.yml");
+    let document = check_within(&file, Duration::from_secs(60));
+    let syntax_errors: Vec<u64> = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "promql/syntax" && d["severity"] == "error")
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    // `[1e30]`, `offset 99999999999999999999`, `[5m:99999999999999999999]`, `@ 1e30`,
+    // `topk(1e309, …)` and `[293y]`: each refused on its own line, as promtool refuses it.
+    assert_eq!(syntax_errors, [12, 14, 16, 18, 20, 22]);
+    assert!(!codes(&document).contains(&"source/internal-error"), "{document}");
+    let regex = common::temp_dir("regex-repeat").join("r.yml");
+    std::fs::write(&regex, rule_file(r#"x{a=~"a{99999}"}"#)).unwrap();
+    let document = check_within(&regex, Duration::from_secs(60));
+    assert!(codes(&document).contains(&"promql/syntax"), "{document}");
+}

@@ -183,6 +183,12 @@ fn bad_frames_panics_special_files_and_huge_documents_do_not_stop_the_server() {
     assert_eq!(codes(&too_large), ["source/unreadable"]);
     assert!(too_large["diagnostics"][0]["message"].as_str().unwrap().contains("larger than the 16 MiB"));
 
+    // Old Mac line endings: a lone `\r` ends a line, in the editor's positions too.
+    let cr_only = client.open(&dir.join("rules/cr.yml"), "groups:\r- name: a\r  rules:\r  - record: a:b\r    expr: sum(x\r");
+    let found = client.diagnostics(&cr_only);
+    let lines: Vec<(&str, u64)> = found["diagnostics"].as_array().unwrap().iter().map(|d| (d["code"].as_str().unwrap(), d["range"]["start"]["line"].as_u64().unwrap())).collect();
+    assert!(lines.contains(&("promql/syntax", 4)) && lines.contains(&("graph/unused-recording-rule", 3)), "{lines:?}");
+
     let alerts = client.open(&dir.join("rules/alerts.yml"), ALERTS);
     assert!(!codes(&client.diagnostics(&alerts)).is_empty(), "the worker still checks");
     assert_eq!(client.shutdown(), Some(0));
