@@ -235,15 +235,25 @@ fn tokenize(text: &str, start: usize, end: usize) -> Result<Vec<Span>, TemplateE
 /// `$labels.name` and `.Labels.name` inside `{{ … }}` actions: the label and the span of the
 /// whole reference.
 pub fn label_references(text: &str) -> Vec<(String, Span)> {
+    references(text, ["$labels.", ".Labels."])
+}
+
+/// `$externalLabels.name` and `.ExternalLabels.name`: the server's external labels.
+pub fn external_label_references(text: &str) -> Vec<(String, Span)> {
+    references(text, ["$externalLabels.", ".ExternalLabels."])
+}
+
+/// Keys of the alert's `variable` (`$labels.`) or dot `field` (`.Labels.`) map in `text`'s actions.
+fn references(text: &str, [variable, field]: [&str; 2]) -> Vec<(String, Span)> {
     let mut found = Vec::new();
     for (start, end, dot) in actions_with_dot(text) {
         let action = &text[start..end];
-        for prefix in ["$labels.", ".Labels."] {
+        for prefix in [variable, field] {
             for (at, _) in action.match_indices(prefix) {
                 // `.Labels.` inside `$foo.Labels.` is not the alert's labels, nor is the
                 // `.Labels.` of a `range query` sample; `$.Labels.` always is.
                 let rooted = action[..at].ends_with('$');
-                if prefix == ".Labels." && !rooted && (action[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') || dot != Dot::Alert) {
+                if prefix == field && !rooted && (action[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') || dot != Dot::Alert) {
                     continue;
                 }
                 let name_start = at + prefix.len();

@@ -21,6 +21,18 @@ pub enum Scope {
     File(String),
 }
 
+/// The scope as a message names it: "server `eu`", "the server prometheus.yml configures".
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Scope::Server(name) if name.starts_with("the server ") => f.write_str(name),
+            Scope::Server(name) => write!(f, "server `{name}`"),
+            Scope::ThanosRuler => f.write_str("the Thanos ruler"),
+            Scope::File(path) => write!(f, "whatever loads {path}"),
+        }
+    }
+}
+
 /// The kind of server, which decides what its rules can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerKind {

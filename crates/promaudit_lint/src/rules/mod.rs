@@ -27,8 +27,13 @@ mod alerts {
     pub mod template_label;
     pub mod topk;
     pub mod unformatted_value;
+    pub mod unknown_external_label;
     pub mod unknown_severity;
     pub mod value_in_label;
+}
+
+mod labels {
+    pub mod external_conflict;
 }
 
 mod cardinality {
@@ -201,6 +206,8 @@ pub static ALL: &[&dyn Rule] = &[
     &alertmanager::unrouted_alert::UnroutedAlert,
     &alertmanager::shadowed_route::ShadowedRoute,
     &alerts::template_label::TemplateLabel,
+    &alerts::unknown_external_label::UnknownExternalLabel,
+    &labels::external_conflict::ExternalConflict,
     &alerts::value_in_label::ValueInLabel,
     &alerts::topk::Topk,
     &alerts::required_label::RequiredLabel,
