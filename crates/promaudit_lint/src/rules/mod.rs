@@ -115,6 +115,7 @@ mod naming {
 }
 
 mod promql {
+    pub mod match_nothing;
     pub mod syntax;
     pub mod too_complex;
     pub mod unknown_placeholder;
@@ -160,6 +161,7 @@ pub static ALL: &[&dyn Rule] = &[
     &promql::unsupported_syntax::UnsupportedSyntax,
     &promql::too_complex::TooComplex,
     &promql::unknown_placeholder::UnknownPlaceholder,
+    &promql::match_nothing::MatchNothing,
     &rulefmt::record_and_alert::RecordAndAlert,
     &rulefmt::missing_record_or_alert::MissingRecordOrAlert,
     &rulefmt::missing_expr::MissingExpr,
