@@ -115,6 +115,8 @@ mod naming {
 }
 
 mod promql {
+    pub mod empty_regex;
+    pub mod literal_regex;
     pub mod match_nothing;
     pub mod syntax;
     pub mod too_complex;
@@ -162,6 +164,8 @@ pub static ALL: &[&dyn Rule] = &[
     &promql::too_complex::TooComplex,
     &promql::unknown_placeholder::UnknownPlaceholder,
     &promql::match_nothing::MatchNothing,
+    &promql::empty_regex::EmptyRegex,
+    &promql::literal_regex::LiteralRegex,
     &rulefmt::record_and_alert::RecordAndAlert,
     &rulefmt::missing_record_or_alert::MissingRecordOrAlert,
     &rulefmt::missing_expr::MissingExpr,
