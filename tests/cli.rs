@@ -319,3 +319,51 @@ fn a_promtool_test_is_checked_and_its_input_series_exist() {
     let alone = promaudit(&["check", "--format", "short", dir.join("rules.yml").to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&alone.stdout).contains("info[graph/undefined-recording-rule]"));
 }
+
+/// pint's `promql/regexp` cases, one rule each: every regex that is no pattern is reported at its
+/// value, and real patterns pass.
+#[test]
+fn regex_matchers_that_are_no_pattern_are_found_at_their_values() {
+    let dir = temp_dir("regexp");
+    let exprs = [
+        r#"foo{job=~"bar"}"#,
+        r#"foo{job!~"bar"}"#,
+        r#"foo{job=~"foo\"bar"}"#,
+        r#"foo{job=~""}"#,
+        r#"foo{job=~"(?:)"}"#,
+        r#"foo{job!~".+"}"#,
+        r#"foo{job=~"^.+$"}"#,
+        r#"foo{job=~"(foo|^.+)$"}"#,
+        r#"foo{job=~".*"}"#,
+        r#"foo{job!~".*"}"#,
+        r#"foo{job=~"bar|foo", a=~"(?i)someone", b=~".+", c=~"5.."} + count({__name__=~".+"})"#,
+    ];
+    let rules: String = exprs.iter().enumerate().map(|(i, expr)| format!("  - record: r{i}\n    expr: '{expr}'\n")).collect();
+    std::fs::write(dir.join("rules.yml"), format!("groups:\n- name: a\n  rules:\n{rules}")).unwrap();
+    let output = promaudit(&["check", "--format", "json", dir.to_str().unwrap()]);
+    let document = json(&output);
+    let regex_codes = ["promql/literal-regex", "promql/empty-regex", "promql/redundant-anchor", "cardinality/match-all", "promql/match-nothing"];
+    let found: Vec<(String, u64, u64)> = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| regex_codes.contains(&d["code"].as_str().unwrap()))
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    // Rule i's expression is on line 5 + 2i; its first value starts at column 21, after `    expr: 'foo{job=~`.
+    let expected = [
+        ("promql/literal-regex", 5),
+        ("promql/literal-regex", 7),
+        ("promql/literal-regex", 9),
+        ("promql/empty-regex", 11),
+        ("promql/empty-regex", 13),
+        ("promql/empty-regex", 15),
+        ("promql/redundant-anchor", 17),
+        ("promql/redundant-anchor", 19),
+        ("cardinality/match-all", 21),
+        ("promql/match-nothing", 23),
+    ];
+    let expected: Vec<(String, u64, u64)> = expected.iter().map(|(code, line)| (code.to_string(), *line, if code.starts_with("cardinality") { 16 } else { 21 })).collect();
+    assert_eq!(found, expected, "{document}");
+    assert_eq!(output.status.code(), Some(1), "the selector that matches nothing is an error");
+}

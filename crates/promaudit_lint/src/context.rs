@@ -90,6 +90,16 @@ impl<'a> CheckedQuery<'a> {
         self.site.query.map.map_span(self.substitution.map_span(span))
     }
 
+    /// The text written at `span` of the parsed text, unless a placeholder was substituted in it:
+    /// then what was parsed there is not what the author wrote.
+    pub fn written(&self, span: Span) -> Option<&'a str> {
+        if !self.substitution.is_verbatim(span) {
+            return None;
+        }
+        let original = self.substitution.map_span(span);
+        self.site.query.value.get(original.start..original.end)
+    }
+
     /// The file span of a span in the site's decoded text (before substitution).
     pub fn file_span_of_original(&self, span: Span) -> Span {
         self.site.query.map.map_span(span)
@@ -113,6 +123,24 @@ impl<'a> FileContext<'a> {
     /// does not apply to them.
     pub fn server_queries(&self) -> impl Iterator<Item = (&CheckedQuery<'a>, &promaudit_promql::ParsedQuery)> {
         self.parsed_queries().filter(|(q, _)| !q.site.role.is_test())
+    }
+
+    /// Every regex matcher (`=~`, `!~`) of the file's parsed queries whose value holds no
+    /// placeholder: a value a dashboard variable fills is not what the author wrote.
+    pub fn for_each_regex_matcher(&self, visit: &mut dyn FnMut(RegexMatcher<'_, 'a>)) {
+        for (query, parsed) in self.parsed_queries() {
+            parsed.walk(&mut |node| {
+                let Some(selector) = selector_of(node.expr) else { return };
+                for (matcher, spans) in matchers_with_spans(selector, node.spans) {
+                    if !matches!(matcher.op, promql_parser::label::MatchOp::Re(_) | promql_parser::label::MatchOp::NotRe(_)) {
+                        continue;
+                    }
+                    if let Some(written) = query.written(spans.value) {
+                        visit(RegexMatcher { query, matcher, spans, written });
+                    }
+                }
+            });
+        }
     }
 
     /// The SLO specs the file holds.
@@ -154,6 +182,36 @@ pub fn selector_name(selector: &promql_parser::parser::VectorSelector) -> Option
         let name = selector.matchers.matchers.iter().find(|m| m.name == promql_parser::label::METRIC_NAME && m.op == promql_parser::label::MatchOp::Equal)?;
         Some(name.value.as_str())
     })
+}
+
+/// A selector's matchers in source order (`or` groups flattened) with their spans; none when the
+/// spans could not be paired with the matchers.
+pub fn matchers_with_spans<'q>(
+    selector: &'q promql_parser::parser::VectorSelector,
+    spans: &'q promaudit_promql::NodeSpans,
+) -> impl Iterator<Item = (&'q promql_parser::label::Matcher, &'q promaudit_promql::MatcherSpan)> {
+    let matchers = &selector.matchers;
+    let count = matchers.matchers.len() + matchers.or_matchers.iter().map(Vec::len).sum::<usize>();
+    let paired = if count == spans.matchers.len() { spans.matchers.as_slice() } else { &[] };
+    matchers.matchers.iter().chain(matchers.or_matchers.iter().flatten()).zip(paired)
+}
+
+/// One regex matcher of a parsed query, met by [`FileContext::for_each_regex_matcher`].
+pub struct RegexMatcher<'q, 'a> {
+    pub query: &'q CheckedQuery<'a>,
+    pub matcher: &'q promql_parser::label::Matcher,
+    pub spans: &'q promaudit_promql::MatcherSpan,
+    /// The value as written, quotes included.
+    pub written: &'a str,
+}
+
+impl RegexMatcher<'_, '_> {
+    /// The regex as a span of the parsed text, when it is written without escapes, so that its
+    /// byte offsets are the pattern's.
+    pub fn pattern_span(&self) -> Option<Span> {
+        let inner = self.written.get(1..self.written.len().checked_sub(1)?)?;
+        (inner == self.matcher.value).then(|| Span::new(self.spans.value.start + 1, self.spans.value.end - 1))
+    }
 }
 
 /// The selector inside an instant or range vector selector expression.

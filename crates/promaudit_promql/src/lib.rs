@@ -6,6 +6,7 @@
 mod go_regexp;
 pub mod lexer;
 mod limits;
+pub mod regex_shape;
 pub mod spans;
 
 use lexer::{lex, Tok, Token};

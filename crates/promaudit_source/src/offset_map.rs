@@ -117,6 +117,13 @@ impl OffsetMap {
         Span::new(start, end)
     }
 
+    /// Whether every byte of `span` of the derived text was copied verbatim: no escape, fold or
+    /// substitution produced any of it.
+    pub fn is_verbatim(&self, span: Span) -> bool {
+        let overlaps = |s: &&Segment| s.text_start < span.end && span.start < s.text_end();
+        self.segments.iter().filter(overlaps).all(Segment::verbatim)
+    }
+
     /// The inverse of [`Self::map_start`] for bytes copied verbatim: the offset in the derived
     /// text of target offset `target` (its end included), or `None` when `target` lies in
     /// something escaped, folded or substituted, or outside the text.
@@ -197,5 +204,14 @@ mod tests {
         assert_eq!(map.unmap(12), None); // inside the escape `\"`
         assert_eq!(map.unmap(14), Some(3));
         assert_eq!(map.unmap(20), None);
+    }
+
+    #[test]
+    fn verbatim_spans_hold_no_escape() {
+        let map = escaped();
+        assert!(map.is_verbatim(Span::new(0, 1)));
+        assert!(map.is_verbatim(Span::new(2, 3)));
+        assert!(!map.is_verbatim(Span::new(0, 2)));
+        assert!(!map.is_verbatim(Span::new(1, 2)));
     }
 }

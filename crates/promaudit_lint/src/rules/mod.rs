@@ -121,6 +121,10 @@ mod naming {
 }
 
 mod promql {
+    pub mod empty_regex;
+    pub mod literal_regex;
+    pub mod match_nothing;
+    pub mod redundant_anchor;
     pub mod syntax;
     pub mod too_complex;
     pub mod unknown_placeholder;
@@ -166,6 +170,10 @@ pub static ALL: &[&dyn Rule] = &[
     &promql::unsupported_syntax::UnsupportedSyntax,
     &promql::too_complex::TooComplex,
     &promql::unknown_placeholder::UnknownPlaceholder,
+    &promql::match_nothing::MatchNothing,
+    &promql::empty_regex::EmptyRegex,
+    &promql::literal_regex::LiteralRegex,
+    &promql::redundant_anchor::RedundantAnchor,
     &rulefmt::record_and_alert::RecordAndAlert,
     &rulefmt::missing_record_or_alert::MissingRecordOrAlert,
     &rulefmt::missing_expr::MissingExpr,

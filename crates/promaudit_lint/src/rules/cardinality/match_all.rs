@@ -1,14 +1,16 @@
-use crate::context::{selector_of, FileContext};
+use crate::context::{matchers_with_spans, selector_of, FileContext};
 use crate::declare_rule;
 use crate::registry::{Rule, RuleMeta};
 use crate::fixes::list_item_removal;
 use promaudit_diagnostics::{Diagnostic, Edit, Fix};
+use promaudit_promql::regex_shape::{shape, RegexShape};
 use promql_parser::label::MatchOp;
 
 declare_rule! {
     /// ## What it finds
-    /// Matchers written as `label=~".*"`: they match every value and the absence of the label,
-    /// so they select nothing away.
+    /// Matchers written as `label=~".*"`, or with another regex that accepts every value
+    /// (`(.*)`, `^.*$`, `.*|api`): they match every value and the absence of the label, so they
+    /// select nothing away.
     ///
     /// ## Why it matters
     /// Either the author meant to filter and did not, and the query reads every series of the
@@ -43,23 +45,21 @@ impl Rule for MatchAll {
             parsed.walk(&mut |visit| {
                 let Some(selector) = selector_of(visit.expr) else { return };
                 let matcher_spans: Vec<_> = visit.spans.matchers.iter().map(|m| m.whole).collect();
-                for (index, (matcher, spans)) in selector.matchers.matchers.iter().zip(&visit.spans.matchers).enumerate() {
-                    if !matches!(&matcher.op, MatchOp::Re(_)) || matcher.value != ".*" {
+                for (index, (matcher, spans)) in matchers_with_spans(selector, visit.spans).enumerate() {
+                    if !matches!(&matcher.op, MatchOp::Re(_)) || shape(&matcher.value) != RegexShape::Everything {
                         continue;
                     }
-                    // Only what the author wrote: a placeholder that expanded to `.*` is "All".
-                    let original = query.substitution.map_span(spans.value);
-                    let written = query.site.query.value.get(original.start..original.end);
-                    if !written.is_some_and(|w| w.contains(".*")) {
+                    // Only what the author wrote: a dashboard variable's "All" is meant to match everything.
+                    if query.written(spans.value).is_none() {
                         continue;
                     }
-                    let message = format!("`{}=~\".*\"` matches every series, with or without `{}`: it filters nothing", matcher.name, matcher.name);
+                    let message = format!("`{matcher}` matches every series, with or without `{}`: it filters nothing", matcher.name);
                     let diagnostic = Self::META.diagnostic(query.file_span(spans.whole), message).with_help(format!("drop the matcher, write the filter you meant, or `{}!=\"\"` to require the label", matcher.name));
                     // A selector without a name needs a matcher that rejects the empty value.
-                    let removable = selector.name.is_some() || selector.matchers.matchers.iter().any(|m| m.op == MatchOp::Equal && !m.value.is_empty());
+                    let removable = selector.matchers.or_matchers.is_empty() && (selector.name.is_some() || selector.matchers.matchers.iter().any(|m| m.op == MatchOp::Equal && !m.value.is_empty()));
                     out.push(if removable {
                         let removal = query.file_span(list_item_removal(&matcher_spans, index));
-                        diagnostic.with_fix(Fix::new(format!("Remove `{}=~\".*\"`", matcher.name), vec![Edit::delete(removal)]))
+                        diagnostic.with_fix(Fix::new(format!("Remove `{matcher}`"), vec![Edit::delete(removal)]))
                     } else {
                         diagnostic
                     });
@@ -77,6 +77,12 @@ mod tests {
     #[test]
     fn match_all_in_a_rule() {
         let text = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: sum(rate(requests_total{namespace=~\".*\", job=\"api\"}[5m])) > 1\n";
+        insta::assert_snapshot!(snapshot(&MatchAll, "r.yml", text));
+    }
+
+    #[test]
+    fn every_spelling_of_match_all() {
+        let text = "groups:\n- name: a\n  rules:\n  - record: a\n    expr: up{a=~\"(.*)\", b=~\"^.*$\", c=~\".*|api\", d=~\".+\", e=~\".*api\", f!~\".*\"}\n";
         insta::assert_snapshot!(snapshot(&MatchAll, "r.yml", text));
     }
 
