@@ -32,6 +32,8 @@ pub struct Config {
     pub servers: Vec<crate::servers::ServerConfig>,
     /// The major version of Prometheus the rules run on (3 unless set).
     pub prometheus_version: Option<u64>,
+    /// `--select` and `--ignore`, over everything the file says.
+    command_line: Selection,
     /// Where the settings that reach outside the checked tree were written.
     reach: Reach,
 }
@@ -130,6 +132,34 @@ impl Default for AlertPolicy {
 #[derive(Debug, Default)]
 struct RuleSettings(Vec<(RuleSelector, Setting)>);
 
+/// The command line's `--select` and `--ignore`, ignores last so that they win a tie.
+#[derive(Debug, Default)]
+struct Selection {
+    picks: Vec<(RuleSelector, Pick)>,
+    /// Whether any `--select` was given: then the rules no pick names are off.
+    only_selected: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Pick {
+    Select,
+    Ignore,
+}
+
+impl Selection {
+    /// The setting of a rule the configuration set to `configured`: the most specific pick
+    /// decides, as in `rules:`. A selected rule keeps its configured severity, or runs at its
+    /// own if the configuration turned it off.
+    fn decide(&self, meta: &RuleMeta, configured: Option<Setting>) -> Option<Setting> {
+        match most_specific(&self.picks, meta) {
+            Some(Pick::Ignore) => Some(Setting::Off),
+            Some(Pick::Select) => configured.filter(|s| *s != Setting::Off),
+            None if self.only_selected => Some(Setting::Off),
+            None => configured,
+        }
+    }
+}
+
 /// A key of `rules:` — a code, a family (`units`, `units/*`) or a category (`style`).
 #[derive(Debug, PartialEq)]
 pub(crate) enum RuleSelector {
@@ -173,7 +203,26 @@ impl Config {
     /// Whether the rule reports on any file: on unless `rules:` turns it off and no override
     /// turns it back on. Work only a rule turned off everywhere needs is skipped.
     pub fn may_report(&self, meta: &RuleMeta) -> bool {
-        self.rules.setting_for(meta) != Some(Setting::Off) || self.overrides.iter().any(|o| matches!(o.rules.setting_for(meta), Some(Setting::Level(_))))
+        let configured = self.rules.setting_for(meta) != Some(Setting::Off) || self.overrides.iter().any(|o| matches!(o.rules.setting_for(meta), Some(Setting::Level(_))));
+        // Whether the configuration left it on anywhere, as the command line would see it.
+        let anywhere = if configured { None } else { Some(Setting::Off) };
+        self.command_line.decide(meta, anywhere) != Some(Setting::Off)
+    }
+
+    /// Applies `--select` and `--ignore` (rule codes, families or categories) over the file's
+    /// settings: with `select`, only those rules run; `ignore` turns rules off. Each text that
+    /// names no rule is an error message.
+    pub fn select_on_command_line(&mut self, select: &[String], ignore: &[String]) -> Result<(), Vec<String>> {
+        let mut errors = Vec::new();
+        let picks = select.iter().map(|text| (text, Pick::Select)).chain(ignore.iter().map(|text| (text, Pick::Ignore)));
+        for (text, pick) in picks {
+            match selector(text) {
+                Some(selector) => self.command_line.picks.push((selector, pick)),
+                None => errors.push(not_a_selector(text)),
+            }
+        }
+        self.command_line.only_selected = !select.is_empty();
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
     /// The settings of every rule for the file at `path`: the `rules:` section, then each
@@ -182,14 +231,14 @@ impl Config {
         let relative = normalized(path).strip_prefix(&self.root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
         let options = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
         let matching: Vec<&RuleSettings> = self.overrides.iter().filter(|o| o.paths.iter().any(|p| p.matches_path_with(&relative, options))).map(|o| &o.rules).collect();
-        if self.rules.0.is_empty() && matching.is_empty() {
+        if self.rules.0.is_empty() && matching.is_empty() && self.command_line.picks.is_empty() {
             return FileSettings::default();
         }
         let mut settings = HashMap::new();
         for rule in all_rules() {
             let meta = rule.meta();
-            let setting = matching.iter().rev().copied().chain(std::iter::once(&self.rules)).find_map(|rules| rules.setting_for(meta));
-            settings.extend(setting.map(|s| (meta.code, s)));
+            let configured = matching.iter().rev().copied().chain(std::iter::once(&self.rules)).find_map(|rules| rules.setting_for(meta));
+            settings.extend(self.command_line.decide(meta, configured).map(|s| (meta.code, s)));
         }
         FileSettings(settings)
     }
@@ -262,13 +311,18 @@ impl RuleSelector {
 }
 
 impl RuleSettings {
-    /// The most specific setting: a code over a family over a category; later entries win.
     fn setting_for(&self, meta: &RuleMeta) -> Option<Setting> {
-        let find = |wanted: &dyn Fn(&RuleSelector) -> bool| self.0.iter().rev().find(|(selector, _)| wanted(selector)).map(|(_, setting)| *setting);
-        find(&|s| matches!(s, RuleSelector::Code(_)) && s.matches(meta))
-            .or_else(|| find(&|s| matches!(s, RuleSelector::Family(_)) && s.matches(meta)))
-            .or_else(|| find(&|s| matches!(s, RuleSelector::Category(_)) && s.matches(meta)))
+        most_specific(&self.0, meta)
     }
+}
+
+/// The value of the most specific selector matching the rule: a code over a family over a
+/// category; later entries win.
+fn most_specific<T: Copy>(entries: &[(RuleSelector, T)], meta: &RuleMeta) -> Option<T> {
+    let find = |wanted: &dyn Fn(&RuleSelector) -> bool| entries.iter().rev().find(|(selector, _)| wanted(selector)).map(|(_, value)| *value);
+    find(&|s| matches!(s, RuleSelector::Code(_)) && s.matches(meta))
+        .or_else(|| find(&|s| matches!(s, RuleSelector::Family(_)) && s.matches(meta)))
+        .or_else(|| find(&|s| matches!(s, RuleSelector::Category(_)) && s.matches(meta)))
 }
 
 /// What a key's value must be.
@@ -743,6 +797,24 @@ mod tests {
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "naming/alert-name"), Some(Setting::Level(Severity::Info)));
         assert_eq!(setting(&config, "/repo/legacy/old/a.yml", "units/threshold-scale"), Some(Setting::Level(Severity::Error)));
         assert_eq!(setting(&config, "/repo/new/../legacy/./old/a.yml", "units/mismatch"), Some(Setting::Off), "paths are compared once normalized");
+    }
+
+    #[test]
+    fn the_command_line_selects_and_ignores_over_the_file() {
+        let mut config = Config::parse("rules:\n  units/mismatch: off\n  naming/alert-name: error\n", "/repo".into()).unwrap();
+        config.select_on_command_line(&["units".into(), "naming/alert-name".into()], &["units/threshold-scale".into()]).unwrap();
+        assert_eq!(setting(&config, "/repo/a.yml", "units/mismatch"), Some(Setting::Level(Severity::Warning)), "selected: back on at its own severity");
+        assert_eq!(setting(&config, "/repo/a.yml", "naming/alert-name"), Some(Setting::Level(Severity::Error)), "selected: the configured severity stays");
+        assert_eq!(setting(&config, "/repo/a.yml", "units/threshold-scale"), Some(Setting::Off), "the code ignored wins over the family selected");
+        assert_eq!(setting(&config, "/repo/a.yml", "naming/metric-name"), Some(Setting::Off), "not selected");
+        let unused = crate::find_rule("graph/unused-recording-rule").unwrap().meta();
+        assert!(!config.may_report(unused));
+        let mut ignoring = Config::default();
+        ignoring.select_on_command_line(&[], &["graph".into()]).unwrap();
+        assert!(!ignoring.may_report(unused));
+        assert_eq!(setting(&ignoring, "/repo/a.yml", "units/mismatch"), Some(Setting::Level(Severity::Warning)), "only what is ignored is off");
+        let errors = Config::default().select_on_command_line(&["unit/mismatch".into()], &[]).unwrap_err();
+        assert!(errors[0].contains("did you mean `units/mismatch`?"), "{errors:?}");
     }
 
     #[test]
