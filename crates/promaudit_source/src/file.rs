@@ -38,8 +38,14 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge(meta.len()));
     }
     let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    read_bounded_from(file, meta.len() as usize)
+}
+
+/// All of `reader` (a file, or stdin whose size is not known beforehand), at most
+/// [`MAX_FILE_SIZE`] bytes; `expected` sizes the buffer.
+pub fn read_bounded_from(reader: impl Read, expected: usize) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::with_capacity(expected);
+    reader.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(ReadError::TooLarge(bytes.len() as u64));
     }
