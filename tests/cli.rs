@@ -367,3 +367,152 @@ fn regex_matchers_that_are_no_pattern_are_found_at_their_values() {
     assert_eq!(found, expected, "{document}");
     assert_eq!(output.status.code(), Some(1), "the selector that matches nothing is an error");
 }
+
+/// A rule file whose expression is cut short: `promql/syntax` at line 5, column 18.
+const BROKEN_RULE: &str = "groups:\n- name: a\n  rules:\n  - alert: Down\n    expr: up{job=}\n";
+
+/// The binary's output with `input` piped to its stdin.
+fn promaudit_reading(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn syntax_error_at(document: &serde_json::Value) -> (String, u64, u64) {
+    let found = document["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "promql/syntax").unwrap_or_else(|| panic!("no syntax error: {document}"));
+    (found["file"].as_str().unwrap().to_string(), found["line"].as_u64().unwrap(), found["column"].as_u64().unwrap())
+}
+
+/// Stdin is read once and shared by the learning pass and the check: a pipe read twice would
+/// be empty the second time, with 0 queries.
+#[test]
+fn stdin_is_checked_under_its_given_name() {
+    for path in ["-", "/dev/stdin"] {
+        let output = promaudit_reading(&["check", path, "--stdin-filename", "rules.yml", "--format", "json"], BROKEN_RULE);
+        assert_eq!(output.status.code(), Some(1), "{path}: {}", String::from_utf8_lossy(&output.stderr));
+        let document = json(&output);
+        assert_eq!(syntax_error_at(&document), ("rules.yml".to_string(), 5, 18), "{path}");
+        assert_eq!((document["summary"]["files"].as_u64(), document["summary"]["queries"].as_u64()), (Some(1), Some(1)), "{path}");
+    }
+    let unnamed = json(&promaudit_reading(&["check", "-", "--format", "json"], BROKEN_RULE));
+    assert_eq!(syntax_error_at(&unnamed).0, "<stdin>");
+    let dashboard = "{\"panels\": [{\"targets\": [{\"expr\": \"up ==\"}]}]}";
+    assert_eq!(syntax_error_at(&json(&promaudit_reading(&["check", "-", "--stdin-filename", "dash.json", "--format", "json"], dashboard))).1, 1);
+    let refused = promaudit(&["check", "--stdin-filename", "rules.yml", "."]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no path is `-`"));
+}
+
+/// An editor checks its unsaved buffer among the project's files: stdin replaces the copy on disk.
+#[test]
+fn stdin_stands_in_for_the_file_it_is_named_after() {
+    let dir = temp_dir("stdin-stands-in");
+    std::fs::write(dir.join("rules.yml"), "groups:\n- name: a\n  rules:\n  - alert: Down\n    expr: up == 0\n").unwrap();
+    let named = dir.join("rules.yml");
+    let output = promaudit_reading(&["check", dir.to_str().unwrap(), "-", "--stdin-filename", named.to_str().unwrap(), "--format", "json"], BROKEN_RULE);
+    let document = json(&output);
+    assert_eq!(document["summary"]["files"], 1, "{document}");
+    assert_eq!(syntax_error_at(&document), (named.display().to_string(), 5, 18));
+}
+
+/// Two alerts of one name (a warning) and a broken expression (an error).
+const WARNING_AND_ERROR: &str = "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n  - alert: A\n    expr: up == 0\n  - alert: B\n    expr: up{job=}\n";
+
+#[test]
+fn quiet_prints_the_findings_only() {
+    let dir = temp_dir("quiet");
+    std::fs::write(dir.join("r.yml"), WARNING_AND_ERROR).unwrap();
+    let loud = promaudit(&["check", "--format", "short", dir.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("checked 1 files"));
+    let quiet = promaudit(&["check", "--format", "short", "--quiet", dir.to_str().unwrap()]);
+    assert_eq!(quiet.stdout, loud.stdout);
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+    assert_eq!(quiet.status.code(), Some(1));
+}
+
+/// Findings below --min-severity are neither shown nor counted, and --fail-on judges the rest.
+#[test]
+fn min_severity_hides_and_uncounts_the_findings_below_it() {
+    let dir = temp_dir("min-severity");
+    std::fs::write(dir.join("r.yml"), WARNING_AND_ERROR).unwrap();
+    let all = json(&promaudit(&["check", "--format", "json", dir.to_str().unwrap()]));
+    assert!(all["summary"]["warnings"].as_u64().unwrap() > 0, "{all}");
+    let output = promaudit(&["check", "--format", "json", "--min-severity", "error", dir.to_str().unwrap()]);
+    let errors_only = json(&output);
+    assert!(errors_only["diagnostics"].as_array().unwrap().iter().all(|d| d["severity"] == "error"), "{errors_only}");
+    assert_eq!((errors_only["summary"]["errors"].as_u64(), errors_only["summary"]["warnings"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(output.status.code(), Some(1));
+    std::fs::write(dir.join("r.yml"), "groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n  - alert: A\n    expr: up == 0\n").unwrap();
+    assert_eq!(promaudit(&["check", dir.to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(promaudit(&["check", "--min-severity", "error", dir.to_str().unwrap()]).status.code(), Some(0), "a hidden warning does not fail the run");
+}
+
+#[test]
+fn select_and_ignore_apply_over_the_configuration() {
+    let dir = temp_dir("select");
+    std::fs::write(dir.join("r.yml"), WARNING_AND_ERROR).unwrap();
+    std::fs::write(dir.join(".promaudit.yaml"), "rules:\n  promql/syntax: info\n").unwrap();
+    let codes = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", "--format", "json", dir.to_str().unwrap()];
+        args.extend(extra);
+        let document = json(&promaudit(&args));
+        let mut codes: Vec<String> = document["diagnostics"].as_array().unwrap().iter().map(|d| format!("{} {}", d["code"].as_str().unwrap(), d["severity"].as_str().unwrap())).collect();
+        codes.dedup();
+        codes
+    };
+    let all = codes(&[]);
+    assert!(all.len() > 1 && all.contains(&"promql/syntax info".to_string()), "{all:?}");
+    assert_eq!(codes(&["--select", "promql"]), ["promql/syntax info"], "selected, at the configured severity");
+    let ignored = codes(&["--ignore", "promql/syntax"]);
+    assert!(!ignored.is_empty() && ignored.iter().all(|c| !c.starts_with("promql/syntax")), "{ignored:?}");
+    assert_eq!(codes(&["--select", "promql,rulefmt", "--ignore", "rulefmt"]), ["promql/syntax info"], "comma-separated; --ignore wins a tie");
+    let wrong = promaudit(&["check", "--select", "promql/sintax", dir.to_str().unwrap()]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("did you mean `promql/syntax`?"), "{}", String::from_utf8_lossy(&wrong.stderr));
+}
+
+/// Runs `check` on a broken file in human format with `env` set (and the colour variables of the
+/// test's own environment removed); `terminal`: stdout is a pseudo-terminal, not a pipe.
+/// Whether the output was coloured.
+fn colored(env: &[(&str, &str)], terminal: bool) -> bool {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::{Command, Stdio};
+    let dir = temp_dir(&format!("color-{}-{terminal}", env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")));
+    std::fs::write(dir.join("r.yml"), BROKEN_RULE).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_promaudit"));
+    command.args(["check", dir.to_str().unwrap()]).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env("TERM", "xterm-256color").envs(env.iter().copied()).stderr(Stdio::null());
+    let stdout = if terminal {
+        let (mut leader, mut follower) = (0, 0);
+        // SAFETY: openpty writes two new descriptors, each owned by exactly one value below.
+        assert_eq!(unsafe { libc::openpty(&mut leader, &mut follower, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) }, 0);
+        let (leader, follower) = unsafe { (std::fs::File::from_raw_fd(leader), OwnedFd::from_raw_fd(follower)) };
+        command.stdout(Stdio::from(follower));
+        let mut child = command.spawn().unwrap();
+        drop(command);
+        let mut bytes = Vec::new();
+        // The read ends in EIO once the child closes the terminal; what was read is kept.
+        let _ = (&leader).read_to_end(&mut bytes);
+        child.wait().unwrap();
+        bytes
+    } else {
+        command.output().unwrap().stdout
+    };
+    assert!(String::from_utf8_lossy(&stdout).contains("promql/syntax"), "{}", String::from_utf8_lossy(&stdout));
+    stdout.contains(&0x1b)
+}
+
+#[test]
+fn colour_follows_no_color_clicolor_force_and_term() {
+    assert!(colored(&[], true), "a terminal gets colour");
+    assert!(!colored(&[], false), "a pipe does not");
+    assert!(!colored(&[("NO_COLOR", "1")], true));
+    assert!(colored(&[("NO_COLOR", "")], true), "an empty NO_COLOR is not set");
+    assert!(!colored(&[("TERM", "dumb")], true));
+    assert!(colored(&[("CLICOLOR_FORCE", "1")], false));
+    assert!(!colored(&[("CLICOLOR_FORCE", "0")], false));
+    assert!(!colored(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false), "NO_COLOR wins");
+    assert!(colored(&[("CLICOLOR_FORCE", "1"), ("TERM", "dumb")], false), "forced, whatever the terminal");
+}

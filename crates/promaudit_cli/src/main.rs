@@ -5,10 +5,12 @@ mod baseline;
 mod changed;
 mod config_file;
 mod output;
+mod stdin;
 
 use baseline::Baseline;
 use changed::{Changes, Scope};
 use output::{Format, Rendered, RuleIndex, Summary, Writer};
+use stdin::Stdin;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use promaudit_diagnostics::render::FileView;
@@ -127,9 +129,13 @@ impl ServerArgs {
 #[derive(clap::Args)]
 struct CheckArgs {
     /// Files or directories; directories are searched for YAML, JSON, Markdown and `.prom`
-    /// exposition files.
+    /// exposition files. `-` reads stdin.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
+    /// The path the text read from stdin (`-`) stands for: its extension tells its format, and
+    /// it is shown and configured as that file. The other paths' copy of that file is not read.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Metric catalog: exposition dumps (Prometheus text format or OpenMetrics), DCGM counter
@@ -146,6 +152,21 @@ struct CheckArgs {
     /// Exit with status 1 when a finding at or above this severity is reported [default: warning].
     #[arg(long, value_enum)]
     fail_on: Option<Level>,
+    /// Show only the findings at or above this severity [default: info]. The others are not
+    /// counted and do not fail the run: --fail-on judges the findings shown.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    min_severity: Option<Level>,
+    /// Print the findings only: no summary and no notes on stderr. Errors are still printed.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Run only these rules: codes (`units/mismatch`), families (`units`) or categories, repeated
+    /// or comma-separated. Over the configuration: a selected rule it turned off runs again.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Turn these rules off (codes, families or categories, repeated or comma-separated). The
+    /// most specific of --select and --ignore wins, --ignore on a tie.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
     /// The configuration file; by default `.promaudit.yaml` is searched from the first path
     /// upward, up to the root of its git repository.
     #[arg(long, value_name = "FILE")]
@@ -163,6 +184,8 @@ struct CheckArgs {
     /// record only the changed files' findings.
     #[arg(long, value_name = "FILE", conflicts_with = "changed_since")]
     write_baseline: Option<PathBuf>,
+    /// `auto`: colour on a terminal whose TERM is not `dumb`, unless NO_COLOR is set (not
+    /// empty); CLICOLOR_FORCE (not empty nor `0`) gives colour even into a pipe.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Check only the files changed since this git revision (committed, staged, unstaged or
@@ -230,25 +253,59 @@ struct FileOutcome {
 /// How each file is checked and reported: the same for every file of a run.
 struct Reporting<'a> {
     checker: &'a Checker,
+    stdin: Option<&'a Stdin>,
     format: Format,
     color: bool,
     fail_on: Severity,
+    min_severity: Severity,
     rules: RuleIndex,
     baseline: Option<Baseline>,
     write_baseline: Option<&'a Path>,
 }
 
-fn check(args: CheckArgs) -> ExitCode {
+/// `--color auto`: NO_COLOR (not empty) turns colour off, then CLICOLOR_FORCE (not empty nor
+/// `0`) turns it on even into a pipe; otherwise a terminal gets colour unless TERM is `dumb`.
+/// The order is anstream's, as in cargo and clap.
+fn auto_color(terminal: bool) -> bool {
+    let set = |name| std::env::var_os(name).filter(|value| !value.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
+    }
+    if set("CLICOLOR_FORCE").is_some_and(|value| value != "0") {
+        return true;
+    }
+    terminal && set("TERM").is_none_or(|term| term != "dumb")
+}
+
+fn check(mut args: CheckArgs) -> ExitCode {
     let started = Instant::now();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal(),
+        ColorChoice::Auto => auto_color(std::io::stdout().is_terminal()),
     };
+    let stdin = match Stdin::take(&mut args.paths, args.stdin_filename.as_deref()) {
+        Ok(stdin) if stdin.is_some() && args.changed_since.is_some() => Err("--changed-since compares files with git, and cannot check stdin".to_string()),
+        taken => taken,
+    };
+    let stdin = match stdin {
+        Ok(stdin) => stdin,
+        Err(error) => {
+            stderr_line!("promaudit: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let first_path = args.paths.first().or(stdin.as_ref().map(|s| &s.name)).map_or(Path::new("."), PathBuf::as_path);
     let trusted = args.trust_config || promaudit_lint::config::trusted_by_environment();
-    let Ok(config) = config_file::load(args.config.as_deref(), args.paths.first().map_or(Path::new("."), PathBuf::as_path), trusted, args.server.url.is_some(), color) else {
+    let Ok(mut config) = config_file::load(args.config.as_deref(), first_path, trusted, args.server.url.is_some(), color) else {
         return ExitCode::from(2);
     };
+    if let Err(errors) = config.select_on_command_line(&args.select, &args.ignore) {
+        for error in errors {
+            stderr_line!("promaudit: --select/--ignore: {error}");
+        }
+        return ExitCode::from(2);
+    }
     let mut io_errors = 0;
     let mut catalog = Catalog::default();
     for path in args.catalog.iter().chain(&config.catalog) {
@@ -261,7 +318,7 @@ fn check(args: CheckArgs) -> ExitCode {
         catalog.merge(loaded.catalog);
     }
     let changes = match &args.changed_since {
-        Some(rev) => match Changes::since(rev, args.paths.first().map_or(Path::new("."), PathBuf::as_path)) {
+        Some(rev) => match Changes::since(rev, first_path) {
             Ok(changes) => Some(changes),
             Err(error) => {
                 stderr_line!("promaudit: {error}");
@@ -271,6 +328,11 @@ fn check(args: CheckArgs) -> ExitCode {
         None => None,
     };
     let (mut files, walk_errors) = promaudit_source::walk::collect(&args.paths);
+    // Stdin stands in for the file it is named after.
+    if let Some(stdin) = &stdin {
+        files.retain(|file| !baseline::same_file(file, &stdin.name));
+        files.push(stdin.name.clone());
+    }
     // The baseline usually sits in the checked tree; it is promaudit's own output, not input.
     for baseline in args.baseline.iter().chain(&args.write_baseline) {
         files.retain(|file| !baseline::same_file(file, baseline));
@@ -282,7 +344,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let server = args.server.options(&config.prometheus);
     let mut user_catalog = !catalog.is_empty();
     if let Some(server) = &server {
-        match fetch_live(server) {
+        match fetch_live(server, args.quiet) {
             Ok(snapshot) => {
                 catalog.merge(promaudit_lint::project::live_catalog(snapshot));
                 user_catalog = true;
@@ -303,7 +365,7 @@ fn check(args: CheckArgs) -> ExitCode {
     checker.series_limit = args.series_limit.or(config.series_limit).unwrap_or(promaudit_lint::DEFAULT_SERIES_LIMIT);
     let fail_on = args.fail_on.map(Level::severity).or(config.fail_on).unwrap_or(Severity::Warning);
     checker.config = config;
-    checker.learn_from_files(&files, &promaudit_source::file::read_bounded_text);
+    checker.learn_from_files(&files, &|path| read_input(path, stdin.as_ref()).ok().and_then(|bytes| String::from_utf8(bytes).ok()));
     let files = match &changes {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
@@ -315,8 +377,9 @@ fn check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let reporting = Reporting { checker: &checker, format: args.format, color, fail_on, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref() };
-    let mut writer = Writer::start(args.format, std::io::stdout().lock());
+    let min_severity = args.min_severity.map_or(Severity::Info, Level::severity);
+    let reporting = Reporting { checker: &checker, stdin: stdin.as_ref(), format: args.format, color, fail_on, min_severity, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref() };
+    let mut writer = Writer::start(args.format, args.quiet, std::io::stdout().lock());
     let mut summary = Summary { files: files.len(), queries: 0, counts: [0; 3], baselined: 0, io_errors, elapsed_ms: 0 };
     let (mut failed, mut entries) = (false, Vec::new());
     // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
@@ -344,7 +407,7 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     summary.elapsed_ms = started.elapsed().as_millis();
     writer.finish(&summary);
-    if let Some(leftover) = reporting.baseline.as_ref().map(Baseline::leftover) {
+    if let Some(leftover) = reporting.baseline.as_ref().map(Baseline::leftover).filter(|_| !args.quiet) {
         report_leftover(&leftover, changes.is_some());
     }
     if let Some(path) = reporting.write_baseline {
@@ -353,7 +416,9 @@ fn check(args: CheckArgs) -> ExitCode {
         let written = if summary.io_errors > 0 { Err(format!("the baseline {} was left as it was: {} path(s) or catalog(s) could not be read, so this run's findings are not all of them", path.display(), summary.io_errors)) } else { baseline::write(path, entries) };
         match written {
             Ok(()) => {
-                stderr_line!("promaudit: wrote {count} findings to the baseline {}", path.display());
+                if !args.quiet {
+                    stderr_line!("promaudit: wrote {count} findings to the baseline {}", path.display());
+                }
                 failed = false;
             }
             Err(error) => {
@@ -382,20 +447,26 @@ fn report_leftover(leftover: &baseline::Leftover, changed_only: bool) {
     }
 }
 
-fn fetch_live(options: &promaudit_catalog::live::LiveOptions) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
+/// The server's metrics; its progress and notes go to stderr unless `quiet`.
+fn fetch_live(options: &promaudit_catalog::live::LiveOptions, quiet: bool) -> Result<promaudit_catalog::live::LiveSnapshot, String> {
     let url = &promaudit_catalog::live::display_url(&options.url);
+    let note = |text: String| {
+        if !quiet {
+            stderr_line!("promaudit: {url}: {text}");
+        }
+    };
     let started = Instant::now();
-    let snapshot = promaudit_catalog::live::fetch(options, &mut |step| stderr_line!("promaudit: {url}: {step}…")).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
-    for note in &snapshot.notes {
-        stderr_line!("promaudit: {url}: {note}");
+    let snapshot = promaudit_catalog::live::fetch(options, &mut |step| note(format!("{step}…"))).map_err(|e| format!("cannot read the catalog from {url}: {e}"))?;
+    for text in &snapshot.notes {
+        note(text.to_string());
     }
-    stderr_line!("promaudit: {url}: {} series in {} ms", snapshot.series, started.elapsed().as_millis());
+    note(format!("{} series in {} ms", snapshot.series, started.elapsed().as_millis()));
     Ok(snapshot)
 }
 
 fn record(server: &ServerArgs, output: &Path, allow_partial: bool) -> ExitCode {
     let options = server.options(&Default::default()).ok_or_else(|| "--prometheus URL is required".to_string());
-    match options.and_then(|options| fetch_live(&options)).and_then(|snapshot| {
+    match options.and_then(|options| fetch_live(&options, false)).and_then(|snapshot| {
         if snapshot.incomplete && !allow_partial {
             return Err(format!("the server failed part way (see above), so {} was left as it was: a catalog missing its jobs or configuration would weaken every later check; run again, or pass --allow-partial to write what was read", output.display()));
         }
@@ -434,7 +505,7 @@ fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// One file's check and rendering; a panic in them is that file's `source/internal-error`, and
 /// the other files are checked and reported as usual.
 fn check_file(path: &Path, scope: Scope, reporting: &Reporting) -> Result<FileOutcome, String> {
-    let checked = promaudit_lint::isolated(|| read_and_check(path, reporting.checker).map(|report| outcome(path, report, scope, reporting)));
+    let checked = promaudit_lint::isolated(|| read_and_check(path, reporting).map(|report| outcome(path, report, scope, reporting)));
     checked.unwrap_or_else(|panic| Ok(outcome(path, report_internal_error(SourceFile::new(path, ""), &panic), scope, reporting)))
 }
 
@@ -445,6 +516,8 @@ fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Report
         report.diagnostics.retain(|d| d.code == promaudit_lint::rules::RemovedRecordingRule::META.code);
     }
     let entries = reporting.write_baseline.map(|to| baseline::entries(to, path, &report.file.text, &report.diagnostics)).unwrap_or_default();
+    // After the baseline's matching and recording, which see every finding whatever is shown.
+    report.diagnostics.retain(|d| d.severity >= reporting.min_severity);
     let path_text = report.file.display_path();
     let view = FileView::new(&path_text, &report.file.text);
     let diagnostics = &report.diagnostics;
@@ -460,9 +533,14 @@ fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Report
     FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries }
 }
 
-fn read_and_check(path: &Path, checker: &Checker) -> Result<FileReport, String> {
-    match read_bounded(path) {
-        Ok(bytes) => Ok(check_bytes(path, bytes, checker)),
+/// The bytes of `path`, or of stdin when it is stdin's name.
+fn read_input(path: &Path, stdin: Option<&Stdin>) -> Result<Vec<u8>, ReadError> {
+    stdin.and_then(|stdin| stdin.bytes_for(path)).unwrap_or_else(|| read_bounded(path))
+}
+
+fn read_and_check(path: &Path, reporting: &Reporting) -> Result<FileReport, String> {
+    match read_input(path, reporting.stdin) {
+        Ok(bytes) => Ok(check_bytes(path, bytes, reporting.checker)),
         Err(too_large @ ReadError::TooLarge(_)) => Ok(report_unreadable(SourceFile::new(path, ""), promaudit_diagnostics::Span::empty(0), too_large.to_string())),
         Err(error) => Err(format!("{} {error}", path.display())),
     }

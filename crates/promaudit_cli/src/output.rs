@@ -76,12 +76,14 @@ pub struct Summary {
 /// Writes the document: `start`, then `file` for each file in order, then `finish`.
 pub struct Writer<W: Write> {
     format: Format,
+    /// No summary on stderr.
+    quiet: bool,
     out: W,
     first_record: bool,
 }
 
 impl<W: Write> Writer<W> {
-    pub fn start(format: Format, mut out: W) -> Self {
+    pub fn start(format: Format, quiet: bool, mut out: W) -> Self {
         let header = match format {
             Format::Json => "{\"diagnostics\":[".to_string(),
             Format::Sarif => render::sarif_start(env!("CARGO_PKG_VERSION"), &rule_infos(), &std::env::current_dir().unwrap_or_default()),
@@ -91,7 +93,7 @@ impl<W: Write> Writer<W> {
         };
         // Output errors (a closed pipe, `promaudit check | head`) end nothing but the output.
         let _ = out.write_all(header.as_bytes());
-        Writer { format, out, first_record: true }
+        Writer { format, quiet, out, first_record: true }
     }
 
     pub fn file(&mut self, rendered: &Rendered) {
@@ -125,7 +127,7 @@ impl<W: Write> Writer<W> {
         };
         let _ = self.out.write_all(footer.as_bytes());
         let _ = self.out.flush();
-        if self.format.summary_on_stderr() {
+        if self.format.summary_on_stderr() && !self.quiet {
             let baselined = if summary.baselined > 0 { format!(" ({} baselined findings hidden)", summary.baselined) } else { String::new() };
             stderr_line!("checked {} files ({} queries) in {} ms: {errors} errors, {warnings} warnings, {infos} infos{baselined}", summary.files, summary.queries, summary.elapsed_ms);
         }
