@@ -43,7 +43,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check files and directories (recursively) for problems.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its code, category and default severity.
     Rules,
     /// Print a rule's documentation.
@@ -222,7 +222,7 @@ enum ColorChoice {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules => {
             print_rules();
             ExitCode::SUCCESS
