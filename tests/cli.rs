@@ -473,17 +473,17 @@ fn select_and_ignore_apply_over_the_configuration() {
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("did you mean `promql/syntax`?"), "{}", String::from_utf8_lossy(&wrong.stderr));
 }
 
-/// Runs `check` on a broken file in human format with `env` set (and the colour variables of the
+/// Runs `check` on a broken file in human format with `args` and `env` set (and the colour variables of the
 /// test's own environment removed); `terminal`: stdout is a pseudo-terminal, not a pipe.
 /// Whether the output was coloured.
-fn colored(env: &[(&str, &str)], terminal: bool) -> bool {
+fn colored(args: &[&str], env: &[(&str, &str)], terminal: bool) -> bool {
     use std::io::Read;
     use std::os::fd::{FromRawFd, OwnedFd};
     use std::process::{Command, Stdio};
     let dir = temp_dir(&format!("color-{}-{terminal}", env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")));
     std::fs::write(dir.join("r.yml"), BROKEN_RULE).unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_promaudit"));
-    command.args(["check", dir.to_str().unwrap()]).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env("TERM", "xterm-256color").envs(env.iter().copied()).stderr(Stdio::null());
+    command.args(["check", dir.to_str().unwrap()]).args(args).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env("TERM", "xterm-256color").envs(env.iter().copied()).stderr(Stdio::null());
     let stdout = if terminal {
         let (mut leader, mut follower) = (0, 0);
         // SAFETY: openpty writes two new descriptors, each owned by exactly one value below.
@@ -506,13 +506,15 @@ fn colored(env: &[(&str, &str)], terminal: bool) -> bool {
 
 #[test]
 fn colour_follows_no_color_clicolor_force_and_term() {
-    assert!(colored(&[], true), "a terminal gets colour");
-    assert!(!colored(&[], false), "a pipe does not");
-    assert!(!colored(&[("NO_COLOR", "1")], true));
-    assert!(colored(&[("NO_COLOR", "")], true), "an empty NO_COLOR is not set");
-    assert!(!colored(&[("TERM", "dumb")], true));
-    assert!(colored(&[("CLICOLOR_FORCE", "1")], false));
-    assert!(!colored(&[("CLICOLOR_FORCE", "0")], false));
-    assert!(!colored(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false), "NO_COLOR wins");
-    assert!(colored(&[("CLICOLOR_FORCE", "1"), ("TERM", "dumb")], false), "forced, whatever the terminal");
+    assert!(colored(&[], &[], true), "a terminal gets colour");
+    assert!(!colored(&[], &[], false), "a pipe does not");
+    assert!(!colored(&[], &[("NO_COLOR", "1")], true));
+    assert!(colored(&[], &[("NO_COLOR", "")], true), "an empty NO_COLOR is not set");
+    assert!(!colored(&[], &[("TERM", "dumb")], true));
+    assert!(colored(&[], &[("CLICOLOR_FORCE", "1")], false));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "0")], false));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false), "NO_COLOR wins");
+    assert!(colored(&[], &[("CLICOLOR_FORCE", "1"), ("TERM", "dumb")], false), "forced, whatever the terminal");
+    assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")], true), "the flag wins");
+    assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")], false), "the flag wins");
 }
