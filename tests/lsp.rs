@@ -183,6 +183,13 @@ fn bad_frames_panics_special_files_and_huge_documents_do_not_stop_the_server() {
     assert_eq!(codes(&too_large), ["source/unreadable"]);
     assert!(too_large["diagnostics"][0]["message"].as_str().unwrap().contains("larger than the 16 MiB"));
 
+    // As deep as the expression limits allow: checked and hovered without overflowing a stack.
+    let deep_text = format!("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: '{}x{}'\n", "x or x and x == x + x * sum(".repeat(128), ")".repeat(128));
+    let deep = client.open(&dir.join("rules/deep.yml"), &deep_text);
+    assert!(!codes(&client.diagnostics(&deep)).contains(&"promql/too-complex".to_string()));
+    let innermost = json!({"textDocument": {"uri": deep}, "position": position(&deep_text, deep_text.rfind("sum").unwrap())});
+    assert!(client.result("textDocument/hover", innermost).is_object());
+
     let alerts = client.open(&dir.join("rules/alerts.yml"), ALERTS);
     assert!(!codes(&client.diagnostics(&alerts)).is_empty(), "the worker still checks");
     assert_eq!(client.shutdown(), Some(0));

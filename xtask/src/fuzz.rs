@@ -20,8 +20,6 @@ const HANG: Duration = Duration::from_secs(10);
 const MAX_SEED_BYTES: u64 = 256 * 1024;
 /// Mutated inputs are cut back to this size.
 const MAX_INPUT_BYTES: usize = 1024 * 1024;
-/// The stack of the threads the CLI checks files on (Rust's default).
-const WORKER_STACK: usize = 2 * 1024 * 1024;
 /// Crash files kept per distinct panic location or problem.
 const KEPT_PER_CRASH: usize = 3;
 
@@ -275,29 +273,27 @@ impl Worker {
     fn spawn() -> Worker {
         let (inputs, receive_input) = mpsc::channel::<(Kind, Vec<u8>)>();
         let (send_outcome, outcomes) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("fuzz-worker".into())
-            .stack_size(WORKER_STACK)
-            .spawn(move || {
-                let checker = checker();
-                for (kind, bytes) in receive_input {
-                    IN_FLIGHT
-                        .0
-                        .store(bytes.as_ptr().cast_mut(), Ordering::SeqCst);
-                    IN_FLIGHT.1.store(bytes.len(), Ordering::SeqCst);
-                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                        execute(kind, bytes.clone(), &checker)
-                    }));
-                    IN_FLIGHT.1.store(0, Ordering::SeqCst);
-                    let outcome = outcome.unwrap_or_else(|_| {
-                        Some(LAST_PANIC.lock().map(|p| p.clone()).unwrap_or_default())
-                    });
-                    if send_outcome.send(outcome).is_err() {
-                        break;
-                    }
+        // The stack the CLI and the language server analyse on.
+        promaudit_lint::spawn_analysis_thread("fuzz-worker", move || {
+            let checker = checker();
+            for (kind, bytes) in receive_input {
+                IN_FLIGHT
+                    .0
+                    .store(bytes.as_ptr().cast_mut(), Ordering::SeqCst);
+                IN_FLIGHT.1.store(bytes.len(), Ordering::SeqCst);
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                    execute(kind, bytes.clone(), &checker)
+                }));
+                IN_FLIGHT.1.store(0, Ordering::SeqCst);
+                let outcome = outcome.unwrap_or_else(|_| {
+                    Some(LAST_PANIC.lock().map(|p| p.clone()).unwrap_or_default())
+                });
+                if send_outcome.send(outcome).is_err() {
+                    break;
                 }
-            })
-            .expect("the worker thread starts");
+            }
+        })
+        .expect("the worker thread starts");
         Worker { inputs, outcomes }
     }
 

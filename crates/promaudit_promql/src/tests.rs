@@ -155,3 +155,30 @@ fn regexes_go_rejects_are_syntax_errors_at_the_matcher_value() {
     assert_eq!(error("rate(x{b=\"c\", \"a\"!~`(?x) a`}[5m])"), "Syntax: error parsing regexp: invalid or unsupported Perl syntax: `(?x`\nrate(x{b=\"c\", \"a\"!~`(?x) a`}[5m])\n                   ^^^^^^^^");
     assert!(parse("x{a=~\"a{1000}\"}").is_ok());
 }
+
+/// Runs `check` on a thread with the stack the CLI and the language server analyse on.
+fn on_analysis_stack(check: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(ANALYSIS_STACK_SIZE).spawn(check).unwrap().join().unwrap();
+}
+
+#[test]
+fn signs_and_powers_count_as_nesting() {
+    // 850 signs in a row overflowed the stack: the parsers recurse once per sign, as per bracket.
+    let nested = |level: &str, levels: usize| format!("{}x{}", level.repeat(levels), ")".repeat(levels * level.matches('(').count()));
+    for text in [nested("- ", 850), nested("- ", MAX_NESTING + 1), nested("x ^ ", MAX_NESTING + 1), nested("-(", MAX_NESTING / 2 + 1), nested("x ^ -", MAX_NESTING / 2 + 1)] {
+        assert_eq!(parse(&text).unwrap_err().kind, QueryErrorKind::TooComplex, "{text}");
+    }
+    // A sign or a power ends with its operand: these do not nest.
+    for text in [vec!["-x"; 400].join(" + "), vec!["-x ^ -2"; 200].join(" * "), format!("clamp({signs}x, {signs}0, 1)", signs = "- ".repeat(100))] {
+        assert!(parse(&text).is_ok(), "{text}");
+    }
+}
+
+#[test]
+fn the_deepest_nesting_accepted_parses_on_the_analysis_stack() {
+    // 100 nested `sum(` overflowed the span recognizer's stack in a debug build; each level here
+    // also climbs every precedence.
+    let level = "x or x and x == x + x * sum(";
+    let text = format!("{}x{}", level.repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+    on_analysis_stack(move || assert!(parse(&text).is_ok()));
+}
