@@ -249,9 +249,8 @@ impl Nesting {
 
     /// Takes token `i` into account; whether it is an operator.
     fn step(&mut self, text: &str, tokens: &[Token], i: usize) -> bool {
-        let word = |token: &Token| &text[token.span.start..token.span.end];
         let token = &tokens[i];
-        let is_modifier = |token: &Token| token.kind == Tok::Ident && BINARY_MODIFIERS.contains(&word(token));
+        let is_modifier = |token: &Token| BINARY_MODIFIERS.iter().any(|m| token.is_keyword(text, m));
         let pending = self.open.last_mut().map_or(&mut self.outer, |b| &mut b.pending);
         let (operator, operand_next) = match token.kind {
             Tok::LParen | Tok::LBracket | Tok::LBrace => {
@@ -282,7 +281,7 @@ impl Nesting {
                 self.depth -= std::mem::take(pending);
                 (false, true)
             }
-            Tok::Ident if !self.operand_next && matches!(word(token), "and" | "or" | "unless" | "atan2") => {
+            Tok::Ident if !self.operand_next && ["and", "or", "unless", "atan2"].iter().any(|w| token.is_keyword(text, w)) => {
                 self.depth -= std::mem::take(pending);
                 (true, true)
             }

@@ -36,6 +36,12 @@ fn every_node_gets_its_span() {
 }
 
 #[test]
+fn keywords_ignore_case_as_in_prometheus() {
+    assert_eq!(span_texts("SUM BY (job) (x) OR On(job) y OffSet 5m"), ["SUM BY (job) (x) OR On(job) y OffSet 5m", "SUM BY (job) (x)", "x", "y OffSet 5m"]);
+    assert_eq!(parse(&vec!["up"; MAX_OPERATORS + 2].join(" OR ")).unwrap_err().kind, QueryErrorKind::TooComplex);
+}
+
+#[test]
 fn parts_have_spans() {
     let text = "histogram_quantile(0.9, sum(rate(x_bucket{le!=\"\"}[5m])) by (le)) > bool on(job) group_left(team) y";
     let parsed = parse(text).unwrap();
