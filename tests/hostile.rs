@@ -84,6 +84,29 @@ fn a_query_of_many_unclosed_placeholders_is_checked_in_linear_time() {
 }
 
 #[test]
+fn aliases_copying_long_strings_stop_at_the_alias_in_bounded_memory() {
+    // A 1 MB file of anchored text repeated by aliases expanded to gigabytes: the alias budget
+    // counted nodes, not the text they carry. Run with 1 GiB of address space, one worker.
+    let dir = temp_dir("alias-text");
+    let path = dir.join("aliases.yml");
+    let text = format!("big: &s {}\ncopies:\n{}", "x".repeat(512 * 1024), "- *s\n".repeat(100_000));
+    std::fs::write(&path, text).unwrap();
+    let output = std::process::Command::new("sh")
+        .args(["-c", "ulimit -v 1048576 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_promaudit"))
+        .args(["check", "--format", "json", path.to_str().unwrap()])
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let error = &document["diagnostics"][0];
+    assert_eq!(error["message"], "invalid YAML: aliases and anchors copy more than 64 MiB of text; is this an alias bomb?");
+    // The 129th alias, the first over the budget, on the 131st line.
+    assert_eq!((&error["line"], &error["column"]), (&131.into(), &3.into()));
+}
+
+#[test]
 fn a_file_of_many_rules_is_checked_in_linear_time() {
     // Rules looked their query up by a linear search: 10,000 rules took 24 s, 16,000 over a
     // minute; now about 9 s.
