@@ -6,7 +6,7 @@
 //! diagnostic whose span leaves its file or splits a character is a crash: the input is written
 //! to `target/fuzz-crashes/` and the run exits non-zero. A seed gives the same inputs every run.
 
-use promaudit_lint::{check_bytes, Checker};
+use promaudit_lint::{check_bytes, Checker, ParseCache};
 use promaudit_source::SourceFile;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -275,8 +275,11 @@ impl Worker {
         let (send_outcome, outcomes) = mpsc::channel();
         // The stack the CLI and the language server analyse on.
         promaudit_lint::spawn_analysis_thread("fuzz-worker", move || {
-            let checker = checker();
+            let mut checker = checker();
             for (kind, bytes) in receive_input {
+                // Each input is a run of its own: one parse cache would keep every expression
+                // ever fuzzed, gigabytes within minutes.
+                checker.cache = ParseCache::default();
                 IN_FLIGHT
                     .0
                     .store(bytes.as_ptr().cast_mut(), Ordering::SeqCst);
