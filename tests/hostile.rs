@@ -58,6 +58,55 @@ fn set_operators_count_towards_the_operator_limit() {
 }
 
 #[test]
+fn the_deepest_nesting_accepted_is_checked_without_overflowing_the_stack() {
+    // 100 nested `sum(` overflowed the 2 MiB stack of the threads files were checked on.
+    let dir = temp_dir("deep-nesting");
+    let path = dir.join("deep.yml");
+    let level = "x or x and x == x + x * sum(";
+    let expr = format!("'{}x{}'", level.repeat(128), ")".repeat(128));
+    std::fs::write(&path, rule_file(&expr)).unwrap();
+    let document = check_within(&path, Duration::from_secs(10));
+    assert_eq!(document["summary"]["queries"].as_u64(), Some(1));
+    assert!(!codes(&document).contains(&"promql/too-complex"));
+}
+
+#[test]
+fn a_query_of_many_unclosed_placeholders_is_checked_in_linear_time() {
+    // A fuzzed Sloth file took minutes: each of 167,000 `[` searched the rest of the query for
+    // the `]]` that would close a Grafana `[[variable]]`.
+    let dir = temp_dir("unclosed-placeholders");
+    let path = dir.join("slo.yml");
+    let query = format!("sum(rate(x_total[{{{{.window}}}}{}]))", "[".repeat(150_000));
+    let slo = format!("version: prometheus/v1\nservice: svc\nslos:\n  - name: s\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio_query: |\n          {query}\n    alerting:\n      name: A\n");
+    std::fs::write(&path, slo).unwrap();
+    let document = check_within(&path, Duration::from_secs(10));
+    assert!(codes(&document).contains(&"promql/too-complex"), "{document}");
+}
+
+#[test]
+fn aliases_copying_long_strings_stop_at_the_alias_in_bounded_memory() {
+    // A 1 MB file of anchored text repeated by aliases expanded to gigabytes: the alias budget
+    // counted nodes, not the text they carry. Run with 1 GiB of address space, one worker.
+    let dir = temp_dir("alias-text");
+    let path = dir.join("aliases.yml");
+    let text = format!("big: &s {}\ncopies:\n{}", "x".repeat(512 * 1024), "- *s\n".repeat(100_000));
+    std::fs::write(&path, text).unwrap();
+    let output = std::process::Command::new("sh")
+        .args(["-c", "ulimit -v 1048576 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_promaudit"))
+        .args(["check", "--format", "json", path.to_str().unwrap()])
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let error = &document["diagnostics"][0];
+    assert_eq!(error["message"], "invalid YAML: aliases and anchors copy more than 64 MiB of text; is this an alias bomb?");
+    // The 129th alias, the first over the budget, on the 131st line.
+    assert_eq!((&error["line"], &error["column"]), (&131.into(), &3.into()));
+}
+
+#[test]
 fn a_file_of_many_rules_is_checked_in_linear_time() {
     // Rules looked their query up by a linear search: 10,000 rules took 24 s, 16,000 over a
     // minute; now about 9 s.

@@ -188,6 +188,12 @@ fn bad_frames_panics_special_files_and_huge_documents_do_not_stop_the_server() {
     let found = client.diagnostics(&cr_only);
     let lines: Vec<(&str, u64)> = found["diagnostics"].as_array().unwrap().iter().map(|d| (d["code"].as_str().unwrap(), d["range"]["start"]["line"].as_u64().unwrap())).collect();
     assert!(lines.contains(&("promql/syntax", 4)) && lines.contains(&("graph/unused-recording-rule", 3)), "{lines:?}");
+    // As deep as the expression limits allow: checked and hovered without overflowing a stack.
+    let deep_text = format!("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: '{}x{}'\n", "x or x and x == x + x * sum(".repeat(128), ")".repeat(128));
+    let deep = client.open(&dir.join("rules/deep.yml"), &deep_text);
+    assert!(!codes(&client.diagnostics(&deep)).contains(&"promql/too-complex".to_string()));
+    let innermost = json!({"textDocument": {"uri": deep}, "position": position(&deep_text, deep_text.rfind("sum").unwrap())});
+    assert!(client.result("textDocument/hover", innermost).is_object());
 
     let alerts = client.open(&dir.join("rules/alerts.yml"), ALERTS);
     assert!(!codes(&client.diagnostics(&alerts)).is_empty(), "the worker still checks");

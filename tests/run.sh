@@ -21,6 +21,10 @@ fi
 cargo test --workspace --all-targets
 cargo xtask docs --check
 cargo xtask audit
+# Mutation fuzzing of the whole pipeline on the fixtures (and ../shared/corpus when present): no
+# panic, hang or span outside its file. Built for release, so that the 10 s hang limit measures
+# promaudit rather than a debug build.
+cargo run --release --quiet -p xtask -- fuzz --budget-secs 60 --seed 1
 # Speed is a feature: fail when promaudit is not at least twice as fast as promtool.
 if [ -f ../shared/bench/make-corpus.py ]; then
   cargo xtask bench --copies 10 --min-ratio 2

@@ -6,7 +6,7 @@
 //! diagnostic whose span leaves its file or splits a character is a crash: the input is written
 //! to `target/fuzz-crashes/` and the run exits non-zero. A seed gives the same inputs every run.
 
-use promaudit_lint::{check_bytes, Checker};
+use promaudit_lint::{check_bytes, Checker, ParseCache};
 use promaudit_source::SourceFile;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -20,8 +20,6 @@ const HANG: Duration = Duration::from_secs(10);
 const MAX_SEED_BYTES: u64 = 256 * 1024;
 /// Mutated inputs are cut back to this size.
 const MAX_INPUT_BYTES: usize = 1024 * 1024;
-/// The stack of the threads the CLI checks files on (Rust's default).
-const WORKER_STACK: usize = 2 * 1024 * 1024;
 /// Crash files kept per distinct panic location or problem.
 const KEPT_PER_CRASH: usize = 3;
 
@@ -275,29 +273,30 @@ impl Worker {
     fn spawn() -> Worker {
         let (inputs, receive_input) = mpsc::channel::<(Kind, Vec<u8>)>();
         let (send_outcome, outcomes) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("fuzz-worker".into())
-            .stack_size(WORKER_STACK)
-            .spawn(move || {
-                let checker = checker();
-                for (kind, bytes) in receive_input {
-                    IN_FLIGHT
-                        .0
-                        .store(bytes.as_ptr().cast_mut(), Ordering::SeqCst);
-                    IN_FLIGHT.1.store(bytes.len(), Ordering::SeqCst);
-                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                        execute(kind, bytes.clone(), &checker)
-                    }));
-                    IN_FLIGHT.1.store(0, Ordering::SeqCst);
-                    let outcome = outcome.unwrap_or_else(|_| {
-                        Some(LAST_PANIC.lock().map(|p| p.clone()).unwrap_or_default())
-                    });
-                    if send_outcome.send(outcome).is_err() {
-                        break;
-                    }
+        // The stack the CLI and the language server analyse on.
+        promaudit_lint::spawn_analysis_thread("fuzz-worker", move || {
+            let mut checker = checker();
+            for (kind, bytes) in receive_input {
+                // Each input is a run of its own: one parse cache would keep every expression
+                // ever fuzzed, gigabytes within minutes.
+                checker.cache = ParseCache::default();
+                IN_FLIGHT
+                    .0
+                    .store(bytes.as_ptr().cast_mut(), Ordering::SeqCst);
+                IN_FLIGHT.1.store(bytes.len(), Ordering::SeqCst);
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                    execute(kind, bytes.clone(), &checker)
+                }));
+                IN_FLIGHT.1.store(0, Ordering::SeqCst);
+                let outcome = outcome.unwrap_or_else(|_| {
+                    Some(LAST_PANIC.lock().map(|p| p.clone()).unwrap_or_default())
+                });
+                if send_outcome.send(outcome).is_err() {
+                    break;
                 }
-            })
-            .expect("the worker thread starts");
+            }
+        })
+        .expect("the worker thread starts");
         Worker { inputs, outcomes }
     }
 

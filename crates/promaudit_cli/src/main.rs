@@ -220,6 +220,20 @@ enum ColorChoice {
 }
 
 fn main() -> ExitCode {
+    // Analysis recurses as deep as the expression limits allow, past Rust's default 2 MiB thread
+    // stack: the command and rayon's workers run on threads with the stack it needs.
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(promaudit_lint::ANALYSIS_STACK_SIZE).build_global();
+    match promaudit_lint::spawn_analysis_thread("promaudit", run).map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(error) => {
+            stderr_line!("promaudit: cannot start a thread: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(*args),

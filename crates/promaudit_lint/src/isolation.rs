@@ -1,13 +1,16 @@
 //! The last line of defence: a panic while checking one file becomes that file's
-//! `source/internal-error` finding, and the run (or the language server) goes on.
+//! `source/internal-error` finding, and the run (or the language server) goes on; and the
+//! threads analysis runs on get the stack it needs, since an overflow cannot be caught.
 
 use crate::analyze::FileReport;
 use crate::rules::InternalError;
 use promaudit_diagnostics::Span;
+use promaudit_promql::ANALYSIS_STACK_SIZE;
 use promaudit_source::SourceFile;
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
+use std::thread::JoinHandle;
 
 thread_local! {
     /// Set while this thread runs an isolated check: its panics are reported, not printed.
@@ -56,6 +59,18 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
         (_, Some(text)) => text.clone(),
         _ => "a panic without a message".into(),
     }
+}
+
+/// Starts a thread with the stack that analysis needs ([`ANALYSIS_STACK_SIZE`]): a stack
+/// overflow cannot be isolated, it aborts the process.
+pub fn spawn_analysis_thread<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<JoinHandle<T>> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(ANALYSIS_STACK_SIZE)
+        .spawn(work)
 }
 
 /// The report for a file whose check panicked with `panic`; `file` may hold an empty copy.

@@ -22,6 +22,7 @@ mod format_tests;
 mod testing;
 
 pub use analyze::{check_bytes, check_source, report_too_large, report_unreadable, Checker, FileReport, DEFAULT_SERIES_LIMIT};
-pub use isolation::{isolated, report_internal_error};
+pub use isolation::{isolated, report_internal_error, spawn_analysis_thread};
 pub use parse_cache::ParseCache;
+pub use promaudit_promql::ANALYSIS_STACK_SIZE;
 pub use registry::{all_rules, find_rule, Category, Rule, RuleMeta};

@@ -34,7 +34,7 @@ pub fn run() -> Result<(), String> {
     let (jobs, job_queue) = crossbeam_channel::unbounded();
     let catalog = options.load_catalog();
     let worker = Worker { shared: shared.clone(), outbox: outbox.clone(), catalog: catalog.catalog, user_catalog: catalog.user_given };
-    std::thread::spawn(move || worker.run(job_queue));
+    promaudit_lint::spawn_analysis_thread("promaudit-analysis", move || worker.run(job_queue)).map_err(|e| format!("cannot start the analysis thread: {e}"))?;
     options.refresh_live_catalog(jobs.clone());
     let server = Server { shared, outbox, jobs, shutting_down: false };
     server.serve(&incoming)

@@ -95,12 +95,16 @@ impl Options {
     pub fn refresh_live_catalog(&self, jobs: crossbeam_channel::Sender<Job>) {
         let Some(options) = self.prometheus.live_options() else { return };
         let (files, refresh) = (self.load_catalog().catalog, self.refresh);
-        std::thread::spawn(move || {
+        // The server's configuration is read as a rule file would be: on an analysis stack.
+        let refreshing = promaudit_lint::spawn_analysis_thread("promaudit-catalog", move || {
             let mut last = None;
             while refresh_once(&options, &files, &jobs, &mut last) {
                 std::thread::sleep(refresh);
             }
         });
+        if let Err(error) = refreshing {
+            stderr_line!("promaudit lsp: cannot start the catalog refresh: {error}");
+        }
     }
 }
 

@@ -38,6 +38,14 @@ pub struct Token {
     pub span: Span,
 }
 
+impl Token {
+    /// Whether this is the keyword `keyword`, given in lowercase: PromQL's keywords, aggregation
+    /// operators and set operators ignore case (`OFFSET`, `Sum`, `OR`).
+    pub fn is_keyword(&self, text: &str, keyword: &str) -> bool {
+        self.kind == Tok::Ident && text[self.span.start..self.span.end].eq_ignore_ascii_case(keyword)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LexError {
     pub message: String,

@@ -103,12 +103,9 @@ fn binary_precedence(text: &str, token: &Token) -> Option<(u8, bool)> {
         Tok::MulDiv => Some((5, false)),
         Tok::Plus | Tok::Minus => Some((4, false)),
         Tok::Comparison => Some((3, false)),
-        Tok::Ident => match &text[token.span.start..token.span.end] {
-            "atan2" => Some((5, false)),
-            "and" | "unless" => Some((2, false)),
-            "or" => Some((1, false)),
-            _ => None,
-        },
+        Tok::Ident if token.is_keyword(text, "atan2") => Some((5, false)),
+        Tok::Ident if token.is_keyword(text, "and") || token.is_keyword(text, "unless") => Some((2, false)),
+        Tok::Ident if token.is_keyword(text, "or") => Some((1, false)),
         _ => None,
     }
 }
@@ -135,7 +132,7 @@ impl<'a> Recognizer<'a> {
     }
 
     fn is_word(&self, token: Token, word: &str) -> bool {
-        token.kind == Tok::Ident && self.word(token) == word
+        token.is_keyword(self.text, word)
     }
 
     fn describe(&self, token: Token) -> String {
@@ -248,7 +245,7 @@ impl<'a> Recognizer<'a> {
             Tok::Ident => {
                 let word = self.word(token);
                 let next = self.peek_at(1);
-                if AGGREGATIONS.contains(&word) && (next.kind == Tok::LParen || self.is_word(next, "by") || self.is_word(next, "without")) {
+                if AGGREGATIONS.iter().any(|a| token.is_keyword(self.text, a)) && (next.kind == Tok::LParen || self.is_word(next, "by") || self.is_word(next, "without")) {
                     return self.aggregate();
                 }
                 if next.kind == Tok::LParen {
@@ -257,7 +254,7 @@ impl<'a> Recognizer<'a> {
                 if word.eq_ignore_ascii_case("inf") || word.eq_ignore_ascii_case("nan") {
                     return Ok(self.leaf(Kind::Number));
                 }
-                if binary_precedence(self.text, &token).is_some() || ["by", "without", "on", "ignoring", "bool", "offset", "group_left", "group_right"].contains(&word) {
+                if binary_precedence(self.text, &token).is_some() || ["by", "without", "on", "ignoring", "bool", "offset", "group_left", "group_right"].iter().any(|k| token.is_keyword(self.text, k)) {
                     return self.fail(token, "an expression");
                 }
                 self.bump();

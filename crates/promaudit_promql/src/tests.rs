@@ -36,6 +36,12 @@ fn every_node_gets_its_span() {
 }
 
 #[test]
+fn keywords_ignore_case_as_in_prometheus() {
+    assert_eq!(span_texts("SUM BY (job) (x) OR On(job) y OffSet 5m"), ["SUM BY (job) (x) OR On(job) y OffSet 5m", "SUM BY (job) (x)", "x", "y OffSet 5m"]);
+    assert_eq!(parse(&vec!["up"; MAX_OPERATORS + 2].join(" OR ")).unwrap_err().kind, QueryErrorKind::TooComplex);
+}
+
+#[test]
 fn parts_have_spans() {
     let text = "histogram_quantile(0.9, sum(rate(x_bucket{le!=\"\"}[5m])) by (le)) > bool on(job) group_left(team) y";
     let parsed = parse(text).unwrap();
@@ -154,4 +160,31 @@ fn regexes_go_rejects_are_syntax_errors_at_the_matcher_value() {
     assert_eq!(error("x{a=~\"a{99999}\"}"), "Syntax: error parsing regexp: invalid repeat count: `{99999}`\nx{a=~\"a{99999}\"}\n     ^^^^^^^^^^");
     assert_eq!(error("rate(x{b=\"c\", \"a\"!~`(?x) a`}[5m])"), "Syntax: error parsing regexp: invalid or unsupported Perl syntax: `(?x`\nrate(x{b=\"c\", \"a\"!~`(?x) a`}[5m])\n                   ^^^^^^^^");
     assert!(parse("x{a=~\"a{1000}\"}").is_ok());
+}
+
+/// Runs `check` on a thread with the stack the CLI and the language server analyse on.
+fn on_analysis_stack(check: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(ANALYSIS_STACK_SIZE).spawn(check).unwrap().join().unwrap();
+}
+
+#[test]
+fn signs_and_powers_count_as_nesting() {
+    // 850 signs in a row overflowed the stack: the parsers recurse once per sign, as per bracket.
+    let nested = |level: &str, levels: usize| format!("{}x{}", level.repeat(levels), ")".repeat(levels * level.matches('(').count()));
+    for text in [nested("- ", 850), nested("- ", MAX_NESTING + 1), nested("x ^ ", MAX_NESTING + 1), nested("-(", MAX_NESTING / 2 + 1), nested("x ^ -", MAX_NESTING / 2 + 1)] {
+        assert_eq!(parse(&text).unwrap_err().kind, QueryErrorKind::TooComplex, "{text}");
+    }
+    // A sign or a power ends with its operand: these do not nest.
+    for text in [vec!["-x"; 400].join(" + "), vec!["-x ^ -2"; 200].join(" * "), format!("clamp({signs}x, {signs}0, 1)", signs = "- ".repeat(100))] {
+        assert!(parse(&text).is_ok(), "{text}");
+    }
+}
+
+#[test]
+fn the_deepest_nesting_accepted_parses_on_the_analysis_stack() {
+    // 100 nested `sum(` overflowed the span recognizer's stack in a debug build; each level here
+    // also climbs every precedence.
+    let level = "x or x and x == x + x * sum(";
+    let text = format!("{}x{}", level.repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+    on_analysis_stack(move || assert!(parse(&text).is_ok()));
 }

@@ -56,11 +56,12 @@ pub fn substitute_with(query: &str, values: &[(String, String)]) -> Substituted 
     let mut out = Substituted { text: String::with_capacity(query.len()), map: OffsetMap::default(), placeholders: Vec::new() };
     let bytes = query.as_bytes();
     let mut scanner = ContextScanner::default();
+    let mut closers = Closers::default();
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {
         // A placeholder in a `#` comment is never expanded into the query Prometheus reads.
-        let found = if scanner.in_comment { None } else { placeholder_at(query, i, scanner.in_string.is_some()) };
+        let found = if scanner.in_comment { None } else { placeholder_at(query, i, scanner.in_string.is_some(), &mut closers) };
         let Some((len, name, kind)) = found else {
             scanner.advance(query, i);
             i += query[i..].chars().next().map_or(1, char::len_utf8);
@@ -105,7 +106,7 @@ fn is_promql_token(value: &str) -> bool {
 
 /// The variable a whole text names (`$ds`, `${ds}`, `[[ds]]`), as data source fields do.
 pub fn sole_variable(text: &str) -> Option<String> {
-    let (len, name, kind) = placeholder_at(text, 0, false)?;
+    let (len, name, kind) = placeholder_at(text, 0, false, &mut Closers::default())?;
     (len == text.len() && kind == PlaceholderKind::Variable).then_some(name)
 }
 
@@ -115,24 +116,26 @@ fn identifier(name: &str) -> String {
     if cleaned.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') { cleaned } else { format!("v_{cleaned}") }
 }
 
-/// A placeholder starting at `at`: its length, name and kind.
-fn placeholder_at(query: &str, at: usize, in_string: bool) -> Option<(usize, String, PlaceholderKind)> {
+/// A placeholder starting at `at`: its length, name and kind. `closers` serves every call
+/// on one query, at growing offsets.
+fn placeholder_at(query: &str, at: usize, in_string: bool, closers: &mut Closers) -> Option<(usize, String, PlaceholderKind)> {
     let rest = &query[at..];
-    if let Some(body) = rest.strip_prefix("{{") {
-        let end = body.find("}}")?;
-        let action = body[..end].trim().trim_start_matches('-').trim_end_matches('-').trim();
+    let body_start = at + 2;
+    if rest.starts_with("{{") {
+        let body = &query[body_start..closers.double_braces.find(query, "}}", body_start)?];
+        let action = body.trim().trim_start_matches('-').trim_end_matches('-').trim();
         let kind = if action == ".window" { PlaceholderKind::Window } else { PlaceholderKind::Unknown };
-        return Some((end + 4, action.to_string(), kind));
+        return Some((body.len() + 4, action.to_string(), kind));
     }
-    if let Some(body) = rest.strip_prefix("[[") {
-        let end = body.find("]]")?;
-        let name = body[..end].split(':').next().unwrap_or("");
-        return is_variable_name(name).then(|| (end + 4, name.to_string(), kind_of(name)));
+    if rest.starts_with("[[") {
+        let body = &query[body_start..closers.double_brackets.find(query, "]]", body_start)?];
+        let name = body.split(':').next().unwrap_or("");
+        return is_variable_name(name).then(|| (body.len() + 4, name.to_string(), kind_of(name)));
     }
-    if let Some(body) = rest.strip_prefix("${") {
-        let end = body.find('}')?;
-        let name = body[..end].split(':').next().unwrap_or("");
-        return is_variable_name(name).then(|| (end + 3, name.to_string(), kind_of(name)));
+    if rest.starts_with("${") {
+        let body = &query[body_start..closers.brace.find(query, "}", body_start)?];
+        let name = body.split(':').next().unwrap_or("");
+        return is_variable_name(name).then(|| (body.len() + 3, name.to_string(), kind_of(name)));
     }
     if let Some(body) = rest.strip_prefix('$') {
         // `$1` in label_replace replacements is not a variable.
@@ -143,6 +146,36 @@ fn placeholder_at(query: &str, at: usize, in_string: bool) -> Option<(usize, Str
         }
     }
     None
+}
+
+/// Where the closers of `{{`, `[[` and `${` are next found. Each search resumes from the last
+/// one's answer, so that a query of many openers and no closer takes linear time, not quadratic.
+#[derive(Default)]
+struct Closers {
+    double_braces: NextMatch,
+    double_brackets: NextMatch,
+    brace: NextMatch,
+}
+
+/// The last search for one pattern: where it started and what it found.
+#[derive(Default)]
+struct NextMatch {
+    searched_from: Option<usize>,
+    found: Option<usize>,
+}
+
+impl NextMatch {
+    /// The offset of the first `pattern` in `text` at or after `from`.
+    fn find(&mut self, text: &str, pattern: &str, from: usize) -> Option<usize> {
+        // Nothing lies between the last search's start and its answer: past the start and not
+        // past the answer, the answer stands.
+        let answer_stands = self.searched_from.is_some_and(|start| start <= from) && self.found.is_none_or(|found| found >= from);
+        if !answer_stands {
+            self.searched_from = Some(from);
+            self.found = text[from..].find(pattern).map(|i| from + i);
+        }
+        self.found
+    }
 }
 
 fn is_variable_name(name: &str) -> bool {
@@ -242,12 +275,20 @@ impl ContextScanner {
 pub fn looks_like_go_template(text: &str) -> bool {
     // JSON holds templates only in strings, whose reader owns them (LogQL's `line_format "{{.msg}}"`).
     let json = crate::extract::looks_like_json(text);
-    // Open blocks, each true for `range`/`with`, which rebind the dot to a value of their own.
-    let mut blocks: Vec<bool> = Vec::new();
+    // Open blocks, each true for `range`/`with`, which rebind the dot to a value of their own;
+    // and how many of them are true.
+    let (mut blocks, mut rebinding): (Vec<bool>, usize) = (Vec::new(), 0);
+    // The start of the line of the last `{{` met, kept as the scan goes so that no text is
+    // searched for line breaks twice.
+    let (mut line_start, mut last_open) = (0, 0);
     // Files are scanned whole, most of them without a template: a vectorised search.
     let (opens, closes) = (memchr::memmem::Finder::new("{{"), memchr::memmem::Finder::new("}}"));
     let mut from = 0;
     while let Some(open) = opens.find(&text.as_bytes()[from..]).map(|i| from + i) {
+        if let Some(newline) = text[last_open..open].rfind(['\n', '\r']) {
+            line_start = last_open + newline + 1;
+        }
+        last_open = open;
         let after = &text[open + 2..];
         let Some(close) = closes.find(after.as_bytes()) else { break };
         let action = after[..close].trim_start_matches('-').trim();
@@ -259,17 +300,20 @@ pub fn looks_like_go_template(text: &str) -> bool {
         // `.Value`, `.GroupLabels`, and Sloth's query window is `{{.window}}`.
         // Inside `range`/`with` the field is the element's (`{{ range query "…" }}{{ .labels.x }}`):
         // the alert template's own business.
-        let rebound = blocks.contains(&true);
-        let lowercase_field = !json && !rebound && action.strip_prefix('.').is_some_and(|f| f.starts_with(|c: char| c.is_ascii_lowercase()) && f != "window");
+        let lowercase_field = !json && rebinding == 0 && action.strip_prefix('.').is_some_and(|f| f.starts_with(|c: char| c.is_ascii_lowercase()) && f != "window");
         // `{{- if … }}` on a line of its own templates the YAML structure itself.
-        let line_start = text[..open].rsplit('\n').next().is_some_and(|l| l.trim().is_empty()) && after[..close].starts_with('-');
-        if writes_template || helm || lowercase_field || line_start {
+        let own_line = after[..close].starts_with('-') && text[line_start..open].trim().is_empty();
+        if writes_template || helm || lowercase_field || own_line {
             return true;
         }
         match keyword {
-            "range" | "with" => blocks.push(true),
+            "range" | "with" => {
+                blocks.push(true);
+                rebinding += 1;
+            }
             "if" | "define" | "block" => blocks.push(false),
-            "end" => drop(blocks.pop()),
+            // The block closes whichever it is; only a rebinding one is uncounted.
+            "end" if blocks.pop() == Some(true) => rebinding -= 1,
             _ => {}
         }
         from = open + 2 + close + 2;
@@ -343,6 +387,20 @@ mod tests {
         assert_eq!(s.map.map_start(by), query.find("by").unwrap());
         let window = s.text.find("5m").unwrap();
         assert_eq!(s.map.map_span(Span::new(window, window + 2)), Span::new(query.find("$__").unwrap(), query.find("])").unwrap()));
+    }
+
+    #[test]
+    fn many_openers_without_closers_take_linear_time() {
+        // A fuzzed Sloth query of 167,000 `[` took minutes: each `[[` searched the rest for `]]`.
+        let started = std::time::Instant::now();
+        for opener in ["[[", "{{", "${"] {
+            let query = format!("sum(rate(x{}[5m]))", opener.repeat(100_000));
+            assert_eq!(substitute(&query).placeholders, []);
+        }
+        let template = format!("summary: {}\n", "{{ if x }}{{- .Value }}".repeat(50_000));
+        assert!(!looks_like_go_template(&template));
+        // Minutes before; a busy machine running a debug build stays far below this.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
     }
 
     #[test]

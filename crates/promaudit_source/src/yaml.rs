@@ -1,8 +1,9 @@
 //! YAML loading into the span-carrying [`Node`] tree, over granit-parser's events.
 //!
 //! Aliases are expanded into copies (rule files use anchors for shared labels), under a budget
-//! so that an alias bomb stops with a positioned error instead of exhausting memory. Nesting is
-//! capped so that deep input cannot overflow the stack of the tree's consumers.
+//! of copied nodes and copied text so that an alias bomb stops with a positioned error instead
+//! of exhausting memory. What the file spells out is not counted, so big plain files load. Nesting
+//! is capped so that deep input cannot overflow the stack of the tree's consumers.
 
 use crate::tree::{Node, Scalar, ScalarStyle, Value};
 use crate::LoadError;
@@ -10,8 +11,10 @@ use granit_parser::{Event, Parser, ScalarStyle as YamlStyle};
 use promaudit_diagnostics::Span;
 use std::collections::HashMap;
 
-/// Expanded nodes allowed per stream, counting alias copies: far above any real file.
-const NODE_BUDGET: usize = 1_000_000;
+/// Nodes that aliases (and anchors inside anchors) may copy per stream: far above any real file.
+const COPY_NODE_BUDGET: usize = 1_000_000;
+/// Bytes of scalar text they may copy per stream: far above any real file.
+const COPY_BYTE_BUDGET: usize = 64 * 1024 * 1024;
 /// Nesting deeper than this is never monitoring configuration.
 const MAX_DEPTH: usize = 200;
 
@@ -43,7 +46,7 @@ pub struct Comment {
 }
 
 pub fn load_yaml(text: &str) -> YamlStream {
-    let mut builder = Builder { text, stream: YamlStream::default(), stack: Vec::new(), anchors: HashMap::new(), expanded: 0 };
+    let mut builder = Builder { text, stream: YamlStream::default(), stack: Vec::new(), anchors: HashMap::new(), copied: Cost::default() };
     let mut options = granit_parser::Options::default();
     options.block_nesting_limit = MAX_DEPTH;
     for event in Parser::new_from_str_with_options(text, options) {
@@ -90,8 +93,33 @@ struct Builder<'t> {
     text: &'t str,
     stream: YamlStream,
     stack: Vec<Open>,
-    anchors: HashMap<usize, Node>,
-    expanded: usize,
+    /// A copy of each anchored node, with what an alias copying it costs.
+    anchors: HashMap<usize, (Node, Cost)>,
+    /// What aliases and anchors inside anchors copied so far.
+    copied: Cost,
+}
+
+/// Nodes and bytes of scalar text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cost {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Cost {
+    /// Adds a copy's cost to this total of copies; an error at `span` once past the budget.
+    fn charge(&mut self, copy: Cost, span: Span) -> Result<(), LoadError> {
+        self.nodes += copy.nodes;
+        self.bytes += copy.bytes;
+        let over = if self.nodes > COPY_NODE_BUDGET {
+            format!("{COPY_NODE_BUDGET} nodes")
+        } else if self.bytes > COPY_BYTE_BUDGET {
+            format!("{} MiB of text", COPY_BYTE_BUDGET >> 20)
+        } else {
+            return Ok(());
+        };
+        Err(LoadError { message: format!("aliases and anchors copy more than {over}; is this an alias bomb?"), span })
+    }
 }
 
 impl Builder<'_> {
@@ -99,7 +127,7 @@ impl Builder<'_> {
         match event {
             Event::Scalar(value, style, anchor, _) => {
                 let node = Node { span: self.scalar_span(style, span), value: Value::Scalar(Scalar { text: value.into_owned(), style: convert_style(style) }) };
-                self.finish(node, anchor, 1)
+                self.finish(node, anchor)
             }
             Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 if self.stack.len() >= MAX_DEPTH {
@@ -120,16 +148,17 @@ impl Builder<'_> {
                 } else {
                     Value::Seq(open.items)
                 };
-                self.finish(Node { span: Span::new(open.start, end.max(open.start)), value }, open.anchor, 1)
+                self.finish(Node { span: Span::new(open.start, end.max(open.start)), value }, open.anchor)
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id).cloned() else {
+                let Some((target, cost)) = self.anchors.get(&id) else {
                     return Err(LoadError { message: "alias to an unknown anchor".into(), span });
                 };
-                let size = count_nodes(&target);
+                // Charged before copying, so that the copy that would cross the budget is never made.
+                self.copied.charge(*cost, span)?;
                 // The alias' own span, so that positions inside the copy are not claimed twice.
-                let copy = Node { span, value: target.value };
-                self.finish(copy, 0, size)
+                let copy = Node { span, value: target.value.clone() };
+                self.finish(copy, 0)
             }
             Event::Comment(text, _) => {
                 self.stream.comments.push(Comment { span, text: text.into_owned() });
@@ -155,13 +184,15 @@ impl Builder<'_> {
         }
     }
 
-    fn finish(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), LoadError> {
-        self.expanded += size;
-        if self.expanded > NODE_BUDGET {
-            return Err(LoadError { message: format!("aliases expand to more than {NODE_BUDGET} nodes; is this an alias bomb?"), span: node.span });
-        }
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let cost = copy_cost(&node);
+            // The copies kept for anchors in the same branch add up to the branch's size times its
+            // depth: the outermost is as big as the file, and those inside it are charged.
+            if self.stack.iter().any(|open| open.anchor != 0) {
+                self.copied.charge(cost, node.span)?;
+            }
+            self.anchors.insert(anchor, (node.clone(), cost));
         }
         match self.stack.last_mut() {
             Some(open) => open.items.push(node),
@@ -242,12 +273,19 @@ fn is_merge_key(key: &Node) -> bool {
     matches!(&key.value, Value::Scalar(Scalar { text, style: ScalarStyle::Plain }) if text == "<<")
 }
 
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Scalar(_) => 0,
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum(),
+/// The nodes of `node` and the bytes of their scalars: what an alias copying it costs.
+fn copy_cost(node: &Node) -> Cost {
+    let mut cost = Cost::default();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        cost.nodes += 1;
+        match &node.value {
+            Value::Scalar(scalar) => cost.bytes += scalar.text.len(),
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.iter().flat_map(|(key, value)| [key, value])),
+        }
     }
+    cost
 }
 
 fn convert_style(style: YamlStyle) -> ScalarStyle {
@@ -313,6 +351,42 @@ mod tests {
         }
         let error = load_yaml(&bomb).error.expect("bomb must stop");
         assert!(error.message.contains("alias bomb"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_big_plain_file_is_no_alias_bomb() {
+        // 200,000 rules in 16 MB: with every node counted, the alias budget called this a bomb.
+        let mut text = String::from("groups:\n- name: g\n  rules:\n");
+        for i in 0..200_000 {
+            text.push_str(&format!("  - record: job:m{i}:rate5m\n    expr: sum by (job) (rate(m{i}_total[5m]))\n"));
+        }
+        assert!(text.len() > 15_000_000);
+        let stream = load_yaml(&text);
+        assert_eq!(stream.error, None);
+        assert_eq!(stream.documents[0].get("groups").unwrap().items()[0].get("rules").unwrap().items().len(), 200_000);
+    }
+
+    #[test]
+    fn aliases_of_long_strings_stop_at_the_alias_crossing_the_text_budget() {
+        // 1 MB of file copying a 512 KiB string 100,000 times: 50 GB once expanded. The budget
+        // allows 128 copies; the 129th alias is the error's place, and is never copied.
+        let mut text = format!("big: &s {}\ncopies:\n", "x".repeat(512 * 1024));
+        text.push_str(&"- *s\n".repeat(100_000));
+        let error = load_yaml(&text).error.expect("the copies must stop");
+        assert_eq!(error.message, "aliases and anchors copy more than 64 MiB of text; is this an alias bomb?");
+        let alias = text.match_indices("*s").nth(128).unwrap().0;
+        assert_eq!(error.span, Span::new(alias, alias + 2));
+    }
+
+    #[test]
+    fn anchors_inside_anchors_are_copies_too() {
+        // Each anchor keeps a copy of its node: 100 anchors nested around a 1 MiB string kept
+        // 100 MiB without a single alias.
+        let levels = 100;
+        let text = format!("{}\"{}\"{}\n", "{a: &a ".repeat(levels), "x".repeat(1 << 20), "}".repeat(levels));
+        let error = load_yaml(&text).error.expect("the copies must stop");
+        assert_eq!(error.message, "aliases and anchors copy more than 64 MiB of text; is this an alias bomb?");
+        assert_eq!(&text[error.span.start..error.span.start + 4], "{a: ");
     }
 
     #[test]

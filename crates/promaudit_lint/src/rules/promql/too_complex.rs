@@ -44,6 +44,7 @@ impl Rule for TooComplex {
 mod tests {
     use super::*;
     use crate::testing::check;
+    use promaudit_promql::MAX_NESTING;
 
     #[test]
     fn deep_nesting_is_reported_not_overflowed() {
@@ -58,5 +59,24 @@ mod tests {
     fn ordinary_expressions_pass() {
         let text = "groups:\n- name: g\n  rules:\n  - record: a:b:c\n    expr: ((up))\n";
         assert!(check(&TooComplex, "r.yml", text).is_empty());
+    }
+
+    #[test]
+    fn the_deepest_expressions_accepted_are_analysed_on_the_analysis_stack() {
+        // Each level is one or two levels of nesting, and every level climbs through the
+        // parsers' recursion and the rules' walks of the tree.
+        let shapes = [("x or x and x == x + x * sum(", 1), ("absent(x) / (", 1), ("- ", 1), ("x ^ -", 2), ("x{a=\"b\"} + on(a) group_left -(", 2)];
+        let file = |level: &str, levels: usize| {
+            let unclosed = level.matches('(').count() - level.matches(')').count();
+            let expr = format!("{}x{}", level.repeat(levels), ")".repeat(levels * unclosed));
+            format!("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: '{expr}'\n")
+        };
+        let checked = std::thread::Builder::new().stack_size(crate::ANALYSIS_STACK_SIZE).spawn(move || {
+            shapes.map(|(level, nesting)| {
+                let limit = MAX_NESTING / nesting;
+                (check(&TooComplex, "r.yml", &file(level, limit)).len(), check(&TooComplex, "r.yml", &file(level, limit + 1)).len())
+            })
+        });
+        assert_eq!(checked.unwrap().join().unwrap(), [(0, 1); 5]);
     }
 }
