@@ -33,8 +33,31 @@ fn sarif_output_is_valid_sarif_2_1_0_with_every_finding() {
     }
     let inverted = results.iter().find(|r| r["ruleId"] == "slo/inverted-sli").expect("the seed's inverted SLI");
     assert_eq!(inverted["locations"][0]["physicalLocation"]["region"]["startLine"], 866);
+    let fingerprints: std::collections::HashSet<&str> = results.iter().map(|r| r["partialFingerprints"]["promaudit/v1"].as_str().unwrap()).collect();
+    assert_eq!(fingerprints.len(), results.len(), "code scanning merges results that share a fingerprint");
     assert!(rules.iter().all(|r| r["helpUri"].as_str().unwrap().ends_with(&format!("docs/rules/{}.md", r["id"].as_str().unwrap()))));
     assert_eq!(sarif.status.code(), Some(1));
+}
+
+/// Each result's `partialFingerprints`, in order.
+fn sarif_fingerprints(dir: &std::path::Path, path: &str) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "sarif", path]).current_dir(dir).output().unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    sarif["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"]["promaudit/v1"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn identical_findings_have_distinct_fingerprints_that_survive_edits_above() {
+    let dir = temp_dir("fingerprints");
+    let panel = "{\"type\": \"graph\", \"title\": \"Load\", \"targets\": [{\"expr\": \"node_load1\"}]}";
+    let dashboard = |header: &str| format!("{{{header}\"panels\": [\n{panel},\n{panel},\n{panel}\n]}}\n");
+    std::fs::write(dir.join("d.json"), dashboard("")).unwrap();
+    let first = sarif_fingerprints(&dir, "d.json");
+    assert_eq!(first.len(), 3, "a deprecated `graph` panel each: {first:?}");
+    assert_eq!(first.iter().collect::<std::collections::HashSet<_>>().len(), 3, "{first:?}");
+    assert_eq!(first, sarif_fingerprints(&dir, "d.json"), "the same on every run");
+    std::fs::write(dir.join("d.json"), dashboard("\n\"title\": \"Nodes\",\n\"editable\": true,\n")).unwrap();
+    assert_eq!(first, sarif_fingerprints(&dir, "d.json"), "lines added above change no fingerprint");
 }
 
 #[test]

@@ -300,6 +300,21 @@ mod tests {
     }
 
     #[test]
+    fn identical_findings_in_a_file_get_distinct_stable_sarif_fingerprints() {
+        let fingerprints = |text: &str| {
+            let findings: Vec<Diagnostic> = text.match_indices("\"graph\"").map(|(at, g)| Diagnostic::new("dashboards/deprecated-panel-type", Severity::Warning, Span::new(at, at + g.len()), "deprecated")).collect();
+            let results = sarif_results(&FileView::new("d.json", text), &findings, &|_| None);
+            results.iter().map(|r| serde_json::from_str::<serde_json::Value>(r).unwrap()["partialFingerprints"]["promaudit/v1"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let text = "{\"panels\": [{\"type\": \"graph\"},\n{\"type\": \"graph\"},\n{\"type\": \"graph\"}]}\n";
+        let first = fingerprints(text);
+        let at = text.find("\"graph\"").unwrap();
+        let bare = fingerprint("d.json", text, &Diagnostic::new("dashboards/deprecated-panel-type", Severity::Warning, Span::new(at, at + 7), "deprecated"));
+        assert_eq!(first, [bare.clone(), format!("{bare}:2"), format!("{bare}:3")]);
+        assert_eq!(first, fingerprints(&format!("{{\"title\": \"t\",\n\n{}", &text[1..])), "lines added above change nothing");
+    }
+
+    #[test]
     fn sarif_document_with_rules_fingerprints_and_related_locations() {
         let rules = [
             RuleInfo { code: "naming/alert-name", summary: "Alert names are CamelCase", docs: "## What it finds\n…".into(), severity: Severity::Info, category: "style" },

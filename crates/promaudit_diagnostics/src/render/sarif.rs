@@ -5,6 +5,7 @@ use super::fingerprint::fingerprint;
 use super::FileView;
 use crate::{rule_docs_uri, Diagnostic, Severity};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 pub const SARIF_END: &str = "\n]}]}\n";
@@ -49,6 +50,7 @@ pub fn sarif_start(version: &str, rules: &[RuleInfo], root: &std::path::Path) ->
 
 /// One JSON object per finding; `rule_index` is the rule's position in the header's rule list.
 pub fn sarif_results(file: &FileView, diagnostics: &[Diagnostic], rule_index: &dyn Fn(&str) -> Option<usize>) -> Vec<String> {
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
     diagnostics
         .iter()
         .map(|d| {
@@ -62,7 +64,7 @@ pub fn sarif_results(file: &FileView, diagnostics: &[Diagnostic], rule_index: &d
                 "level": level(d.severity),
                 "message": {"text": message},
                 "locations": [{"physicalLocation": location(file, d.span)}],
-                "partialFingerprints": {"promaudit/v1": fingerprint(file.path, file.text, d)},
+                "partialFingerprints": {"promaudit/v1": occurrence_fingerprint(fingerprint(file.path, file.text, d), &mut occurrences)},
             });
             if let Some(index) = rule_index(d.code) {
                 result["ruleIndex"] = index.into();
@@ -73,6 +75,20 @@ pub fn sarif_results(file: &FileView, diagnostics: &[Diagnostic], rule_index: &d
             result.to_string()
         })
         .collect()
+}
+
+/// Identical findings in one file (same rule, text and message) share a content fingerprint, and
+/// code scanning would merge them into one alert: the second is `<fingerprint>:2`, the third
+/// `:3`, in file order. The first keeps the bare fingerprint earlier versions wrote, so its alert
+/// stays the same alert.
+fn occurrence_fingerprint(fingerprint: String, occurrences: &mut HashMap<String, usize>) -> String {
+    let seen = occurrences.entry(fingerprint.clone()).or_insert(0);
+    *seen += 1;
+    if *seen == 1 {
+        fingerprint
+    } else {
+        format!("{fingerprint}:{seen}")
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
