@@ -61,6 +61,20 @@ fn identical_findings_have_distinct_fingerprints_that_survive_edits_above() {
 }
 
 #[test]
+fn junit_fails_only_what_fail_on_fails() {
+    let dir = temp_dir("junit-fail-on");
+    let alert = |name: &str, expr: &str| format!("  - alert: {name}\n    expr: {expr}\n    labels: {{severity: page}}\n    annotations: {{summary: s}}\n");
+    let rules = format!("groups:\n- name: a\n  rules:\n{}{}", alert("Busy", "rate(node_memory_MemAvailable_bytes[5m]) > 100"), alert("Flapping", "irate(node_cpu_seconds_total[5m]) > 1"));
+    std::fs::write(dir.join("alerts.yml"), rules).unwrap();
+    let run = |fail_on: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args([&["check", "--format", "junit", "alerts.yml"], fail_on].concat()).current_dir(&dir).output().unwrap();
+        format!("{fail_on:?} exits {:?}:\n{}", output.status.code(), String::from_utf8(output.stdout).unwrap())
+    };
+    // A warning and an info: the default fails the warning, `error` fails nothing, `info` both.
+    insta::assert_snapshot!([run(&[]), run(&["--fail-on", "error"]), run(&["--fail-on", "info"])].join("\n"));
+}
+
+#[test]
 fn ci_formats_on_a_real_run() {
     let dir = temp_dir("formats");
     std::fs::create_dir_all(dir.join("rules")).unwrap();

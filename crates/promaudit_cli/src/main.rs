@@ -529,7 +529,7 @@ fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Report
             Severity::Info => 2,
         }] += 1;
     }
-    let rendered = reporting.format.render(&view, diagnostics, reporting.color, &reporting.rules);
+    let rendered = reporting.format.render(&view, diagnostics, reporting.color, reporting.fail_on, &reporting.rules);
     FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries }
 }
 

@@ -3,7 +3,7 @@
 
 use clap::ValueEnum;
 use promaudit_diagnostics::render::{self, FileView, RuleInfo};
-use promaudit_diagnostics::{stderr_line, Diagnostic};
+use promaudit_diagnostics::{stderr_line, Diagnostic, Severity};
 use promaudit_lint::all_rules;
 use promaudit_lint::registry::docs_markdown;
 use std::collections::HashMap;
@@ -43,7 +43,8 @@ impl RuleIndex {
 }
 
 impl Format {
-    pub fn render(self, file: &FileView, diagnostics: &[Diagnostic], color: bool, rules: &RuleIndex) -> Rendered {
+    /// `fail_on` is the severity that fails the run: JUnit fails only those test cases.
+    pub fn render(self, file: &FileView, diagnostics: &[Diagnostic], color: bool, fail_on: Severity, rules: &RuleIndex) -> Rendered {
         let text = |text| Rendered { text, records: Vec::new() };
         let records = |records| Rendered { text: String::new(), records };
         match self {
@@ -51,7 +52,7 @@ impl Format {
             Format::Short => text(render::short(file, diagnostics)),
             Format::Github => text(render::github(file, diagnostics)),
             Format::Checkstyle => text(render::checkstyle(file, diagnostics)),
-            Format::Junit => text(render::junit(file, diagnostics)),
+            Format::Junit => text(render::junit(file, diagnostics, fail_on)),
             Format::Json => records(render::json_records(file, diagnostics).iter().map(|r| serde_json::to_string(r).expect("records serialize")).collect()),
             Format::Sarif => records(render::sarif_results(file, diagnostics, &|code| rules.0.get(code).copied())),
         }

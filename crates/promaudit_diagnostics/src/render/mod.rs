@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn junit_has_a_suite_per_file_and_a_passing_case_for_a_clean_one() {
-        insta::assert_snapshot!(run(JUNIT_START, junit, JUNIT_END));
+        insta::assert_snapshot!(run(JUNIT_START, |file, diagnostics| junit(file, diagnostics, Severity::Warning), JUNIT_END));
     }
 
     #[test]
