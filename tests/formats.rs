@@ -74,6 +74,41 @@ fn junit_fails_only_what_fail_on_fails() {
     insta::assert_snapshot!([run(&[]), run(&["--fail-on", "error"]), run(&["--fail-on", "info"])].join("\n"));
 }
 
+/// `promaudit check --format <format> <path>` run from `cwd`: its stdout.
+fn report_from(cwd: &std::path::Path, format: &str, path: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", format, path]).current_dir(cwd).output().unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn ci_reports_name_files_from_the_repository_root_whatever_the_working_directory() {
+    let dir = temp_dir("report-root");
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("rules")).unwrap();
+    std::fs::create_dir_all(repo.join("docs")).unwrap();
+    assert!(Command::new("git").args(["init", "-q"]).current_dir(&repo).status().unwrap().success());
+    std::fs::write(repo.join("rules/alerts.yml"), "groups:\n- name: a\n  rules:\n  - alert: Flapping\n    expr: irate(node_cpu_seconds_total[5m]) > 1\n").unwrap();
+    let absolute = repo.join("rules").display().to_string();
+    // The same files named from the root, from inside them, from a sibling, and from outside.
+    let runs = [(repo.clone(), "rules"), (repo.join("rules"), "."), (repo.join("docs"), "../rules"), (dir.clone(), absolute.as_str())];
+    for format in ["sarif", "github", "checkstyle", "junit"] {
+        let reports: Vec<String> = runs.iter().map(|(cwd, path)| report_from(cwd, format, path)).collect();
+        assert!(reports[0].contains("rules/alerts.yml") && !reports[0].contains("../") && !reports[0].contains(&absolute), "{format}: {}", reports[0]);
+        for (report, (cwd, path)) in reports.iter().zip(&runs).skip(1) {
+            assert_eq!(report, &reports[0], "{format} run from {} on {path}", cwd.display());
+        }
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&report_from(&repo.join("docs"), "sarif", "../rules")).unwrap();
+    assert_eq!(sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], format!("file://{}/", repo.display()));
+    assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "rules/alerts.yml");
+    // On the terminal, paths stay as given: they resolve against the working directory.
+    assert!(report_from(&repo.join("docs"), "short", "../rules").starts_with("../rules/alerts.yml:4:12: "));
+    // Outside git, the directory of `.promaudit.yaml` is the root.
+    std::fs::remove_dir_all(repo.join(".git")).unwrap();
+    std::fs::write(repo.join(".promaudit.yaml"), "fail_on: error\n").unwrap();
+    assert!(report_from(&repo.join("docs"), "github", "../rules").contains("file=rules/alerts.yml,"));
+}
+
 #[test]
 fn ci_formats_on_a_real_run() {
     let dir = temp_dir("formats");

@@ -5,6 +5,7 @@ mod baseline;
 mod changed;
 mod config_file;
 mod output;
+mod paths;
 mod stdin;
 
 use baseline::Baseline;
@@ -136,6 +137,9 @@ struct CheckArgs {
     /// it is shown and configured as that file. The other paths' copy of that file is not read.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<PathBuf>,
+    /// How to report. SARIF, GitHub annotations, checkstyle and JUnit name files relative to the
+    /// git repository holding the first path (else the directory of its `.promaudit.yaml`),
+    /// wherever promaudit runs; the others as the paths were given.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Metric catalog: exposition dumps (Prometheus text format or OpenMetrics), DCGM counter
@@ -261,6 +265,18 @@ struct Reporting<'a> {
     rules: RuleIndex,
     baseline: Option<Baseline>,
     write_baseline: Option<&'a Path>,
+    /// Where CI reports name files from: [`paths::report_root`].
+    root: PathBuf,
+}
+
+impl Reporting<'_> {
+    /// A file's name in the output: relative to the repository in CI reports, as the user named
+    /// it on the terminal, where the working directory is what paths resolve against. Stdin
+    /// without a `--stdin-filename` names no file of the repository.
+    fn file_name(&self, file: &SourceFile) -> String {
+        let unnamed_stdin = self.stdin.is_some_and(|stdin| stdin.is_unnamed() && stdin.name == file.path);
+        if self.format.names_files_from_root() && !unnamed_stdin { paths::relative_name(&self.root, &file.path) } else { file.display_path() }
+    }
 }
 
 /// `--color auto`: NO_COLOR (not empty) turns colour off, then CLICOLOR_FORCE (not empty nor
@@ -378,8 +394,9 @@ fn check(mut args: CheckArgs) -> ExitCode {
         }
     };
     let min_severity = args.min_severity.map_or(Severity::Info, Level::severity);
-    let reporting = Reporting { checker: &checker, stdin: stdin.as_ref(), format: args.format, color, fail_on, min_severity, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref() };
-    let mut writer = Writer::start(args.format, args.quiet, std::io::stdout().lock());
+    let root = paths::report_root(first_path);
+    let mut writer = Writer::start(args.format, &root, args.quiet, std::io::stdout().lock());
+    let reporting = Reporting { checker: &checker, stdin: stdin.as_ref(), format: args.format, color, fail_on, min_severity, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref(), root };
     let mut summary = Summary { files: files.len(), queries: 0, counts: [0; 3], baselined: 0, io_errors, elapsed_ms: 0 };
     let (mut failed, mut entries) = (false, Vec::new());
     // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
@@ -518,7 +535,7 @@ fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Report
     let entries = reporting.write_baseline.map(|to| baseline::entries(to, path, &report.file.text, &report.diagnostics)).unwrap_or_default();
     // After the baseline's matching and recording, which see every finding whatever is shown.
     report.diagnostics.retain(|d| d.severity >= reporting.min_severity);
-    let path_text = report.file.display_path();
+    let path_text = reporting.file_name(&report.file);
     let view = FileView::new(&path_text, &report.file.text);
     let diagnostics = &report.diagnostics;
     let mut counts = [0; 3];

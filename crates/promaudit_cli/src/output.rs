@@ -8,6 +8,7 @@ use promaudit_lint::all_rules;
 use promaudit_lint::registry::docs_markdown;
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -58,6 +59,11 @@ impl Format {
         }
     }
 
+    /// Reports that CI systems resolve against the repository, not the working directory.
+    pub fn names_files_from_root(self) -> bool {
+        matches!(self, Format::Sarif | Format::Github | Format::Checkstyle | Format::Junit)
+    }
+
     /// The summary goes to stderr unless the document carries it.
     pub fn summary_on_stderr(self) -> bool {
         self != Format::Json
@@ -84,10 +90,11 @@ pub struct Writer<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
-    pub fn start(format: Format, quiet: bool, mut out: W) -> Self {
+    /// `root` is the directory the CI reports name files from.
+    pub fn start(format: Format, root: &Path, quiet: bool, mut out: W) -> Self {
         let header = match format {
             Format::Json => "{\"diagnostics\":[".to_string(),
-            Format::Sarif => render::sarif_start(env!("CARGO_PKG_VERSION"), &rule_infos(), &std::env::current_dir().unwrap_or_default()),
+            Format::Sarif => render::sarif_start(env!("CARGO_PKG_VERSION"), &rule_infos(), root),
             Format::Checkstyle => render::CHECKSTYLE_START.to_string(),
             Format::Junit => render::JUNIT_START.to_string(),
             Format::Human | Format::Short | Format::Github => String::new(),
