@@ -39,6 +39,43 @@ fn sarif_output_is_valid_sarif_2_1_0_with_every_finding() {
     assert_eq!(sarif.status.code(), Some(1));
 }
 
+#[test]
+fn sarif_is_written_when_the_run_fails_saying_why() {
+    let dir = temp_dir("sarif-failure");
+    std::fs::write(dir.join("alerts.yml"), "groups:\n- name: a\n  rules:\n  - alert: Flapping\n    expr: irate(node_cpu_seconds_total[5m]) > 1\n").unwrap();
+    let sarif = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args([&["check", "--format", "sarif"], args, &["alerts.yml"]].concat()).current_dir(&dir).output().unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: no SARIF document ({e})"));
+        let errors: Vec<String> = sarif_schema().iter_errors(&document).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+        (output.status.code(), document["runs"][0].clone())
+    };
+    let notifications = |run: &serde_json::Value| run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().iter().map(|n| format!("{}: {}", n["level"].as_str().unwrap(), n["message"]["text"].as_str().unwrap())).collect::<Vec<_>>();
+
+    let (status, run) = sarif(&[]);
+    assert_eq!((status, &run["invocations"][0]["executionSuccessful"], &run["invocations"][0]["exitCode"]), (Some(0), &true.into(), &0.into()));
+    assert!(notifications(&run).is_empty() && !run["results"].as_array().unwrap().is_empty());
+
+    // Stopped before checking anything: a missing baseline.
+    let (status, run) = sarif(&["--baseline", "missing-baseline.json"]);
+    assert_eq!((status, &run["invocations"][0]["executionSuccessful"], &run["invocations"][0]["exitCode"]), (Some(2), &false.into(), &2.into()));
+    assert!(run["results"].as_array().unwrap().is_empty());
+    assert_eq!(notifications(&run), ["error: cannot read the baseline missing-baseline.json: No such file or directory (os error 2)"]);
+
+    // Checked, but without a catalog it was asked to read.
+    let (status, run) = sarif(&["--catalog", "missing-catalog.prom"]);
+    assert_eq!((status, &run["invocations"][0]["executionSuccessful"]), (Some(2), &false.into()));
+    assert!(!run["results"].as_array().unwrap().is_empty(), "the files are still checked");
+    assert!(notifications(&run)[0].starts_with("error: catalog missing-catalog.prom"), "{:?}", notifications(&run));
+
+    // A configuration with errors: each one, with its position.
+    std::fs::write(dir.join(".promaudit.yaml"), "fail_on: sometimes\n").unwrap();
+    let (status, run) = sarif(&[]);
+    assert_eq!((status, &run["invocations"][0]["executionSuccessful"]), (Some(2), &false.into()));
+    let config = dir.join(".promaudit.yaml").display().to_string();
+    assert_eq!(notifications(&run), [format!("error: {config} has 1 error; nothing was checked\n{config}:1:10: error[config/invalid] expected `error`, `warning` or `info`")]);
+}
+
 /// Each result's `partialFingerprints`, in order.
 fn sarif_fingerprints(dir: &std::path::Path, path: &str) -> Vec<String> {
     let output = Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "sarif", path]).current_dir(dir).output().unwrap();

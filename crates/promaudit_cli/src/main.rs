@@ -10,7 +10,7 @@ mod stdin;
 
 use baseline::Baseline;
 use changed::{Changes, Scope};
-use output::{Format, Rendered, RuleIndex, Summary, Writer};
+use output::{Format, Notices, Rendered, RuleIndex, Summary, Writer};
 use stdin::Stdin;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -304,45 +304,58 @@ fn check(mut args: CheckArgs) -> ExitCode {
         Ok(stdin) if stdin.is_some() && args.changed_since.is_some() => Err("--changed-since compares files with git, and cannot check stdin".to_string()),
         taken => taken,
     };
+    let stdin_name = stdin.as_ref().ok().and_then(Option::as_ref).map(|s| &s.name);
+    let first_path = args.paths.first().or(stdin_name).map_or_else(|| PathBuf::from("."), PathBuf::clone);
+    let root = paths::report_root(&first_path);
+    // Started before anything can fail, so that a failed run still leaves a whole document (CI
+    // uploads the SARIF file whatever happened), saying why it failed.
+    let mut writer = Writer::start(args.format, &root, std::io::stdout().lock());
+    let mut notices = Notices::new(args.quiet);
+    let stop = |writer: Writer<_>, notices: &Notices| {
+        writer.finish(&Summary::default(), notices, 2);
+        ExitCode::from(2)
+    };
     let stdin = match stdin {
         Ok(stdin) => stdin,
         Err(error) => {
-            stderr_line!("promaudit: {error}");
-            return ExitCode::from(2);
+            notices.error(error);
+            return stop(writer, &notices);
         }
     };
-    let first_path = args.paths.first().or(stdin.as_ref().map(|s| &s.name)).map_or(Path::new("."), PathBuf::as_path);
     let trusted = args.trust_config || promaudit_lint::config::trusted_by_environment();
-    let Ok(mut config) = config_file::load(args.config.as_deref(), first_path, trusted, args.server.url.is_some(), color) else {
-        return ExitCode::from(2);
+    let Ok(mut config) = config_file::load(args.config.as_deref(), &first_path, trusted, args.server.url.is_some(), color, &mut notices) else {
+        return stop(writer, &notices);
     };
     if let Err(errors) = config.select_on_command_line(&args.select, &args.ignore) {
         for error in errors {
-            stderr_line!("promaudit: --select/--ignore: {error}");
+            notices.error(format!("--select/--ignore: {error}"));
         }
-        return ExitCode::from(2);
+        return stop(writer, &notices);
     }
-    let mut io_errors = 0;
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(baseline) => baseline,
+        Err(error) => {
+            notices.error(error);
+            return stop(writer, &notices);
+        }
+    };
+    let changes = match args.changed_since.as_deref().map(|rev| Changes::since(rev, &first_path)).transpose() {
+        Ok(changes) => changes,
+        Err(error) => {
+            notices.error(error);
+            return stop(writer, &notices);
+        }
+    };
     let mut catalog = Catalog::default();
     for path in args.catalog.iter().chain(&config.catalog) {
         let loaded = promaudit_catalog::load_path_lenient(path);
-        for problem in &loaded.errors {
-            stderr_line!("promaudit: catalog {problem}");
-        }
         // A catalog that cannot be read is a usage error; a bad line in a dump is not.
-        io_errors += loaded.errors.iter().filter(|e| e.unreadable).count();
+        for problem in &loaded.errors {
+            let message = format!("catalog {problem}");
+            if problem.unreadable { notices.error(message) } else { notices.warning(message) }
+        }
         catalog.merge(loaded.catalog);
     }
-    let changes = match &args.changed_since {
-        Some(rev) => match Changes::since(rev, first_path) {
-            Ok(changes) => Some(changes),
-            Err(error) => {
-                stderr_line!("promaudit: {error}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
-    };
     let (mut files, walk_errors) = promaudit_source::walk::collect(&args.paths);
     // Stdin stands in for the file it is named after.
     if let Some(stdin) = &stdin {
@@ -353,10 +366,9 @@ fn check(mut args: CheckArgs) -> ExitCode {
     for baseline in args.baseline.iter().chain(&args.write_baseline) {
         files.retain(|file| !baseline::same_file(file, baseline));
     }
-    for error in &walk_errors {
-        stderr_line!("promaudit: {error}");
+    for error in walk_errors {
+        notices.error(error.to_string());
     }
-    io_errors += walk_errors.len();
     let server = args.server.options(&config.prometheus);
     let mut user_catalog = !catalog.is_empty();
     if let Some(server) = &server {
@@ -369,8 +381,8 @@ fn check(mut args: CheckArgs) -> ExitCode {
                 // Without the server's metrics every name would be "unknown": the catalog checks
                 // judge only what `--catalog` gave, or nothing.
                 let left = if user_catalog { "only against the --catalog files" } else { "skipped" };
-                stderr_line!("promaudit: {error}\npromaudit: the catalog checks (unknown metrics, labels, buckets) are {left}");
-                io_errors += 1;
+                notices.error(error);
+                notices.warning(format!("the catalog checks (unknown metrics, labels, buckets) are {left}"));
             }
         }
     }
@@ -386,18 +398,9 @@ fn check(mut args: CheckArgs) -> ExitCode {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
     };
-    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
-        Ok(baseline) => baseline,
-        Err(error) => {
-            stderr_line!("promaudit: {error}");
-            return ExitCode::from(2);
-        }
-    };
     let min_severity = args.min_severity.map_or(Severity::Info, Level::severity);
-    let root = paths::report_root(first_path);
-    let mut writer = Writer::start(args.format, &root, args.quiet, std::io::stdout().lock());
     let reporting = Reporting { checker: &checker, stdin: stdin.as_ref(), format: args.format, color, fail_on, min_severity, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref(), root };
-    let mut summary = Summary { files: files.len(), queries: 0, counts: [0; 3], baselined: 0, io_errors, elapsed_ms: 0 };
+    let mut summary = Summary { files: files.len(), ..Summary::default() };
     let (mut failed, mut entries) = (false, Vec::new());
     // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
     // so memory stays flat however many files there are.
@@ -415,22 +418,20 @@ fn check(mut args: CheckArgs) -> ExitCode {
                     failed |= outcome.failed;
                     entries.append(&mut outcome.entries);
                 }
-                Err(error) => {
-                    stderr_line!("promaudit: {error}");
-                    summary.io_errors += 1;
-                }
+                Err(error) => notices.error(error),
             }
         }
     }
-    summary.elapsed_ms = started.elapsed().as_millis();
-    writer.finish(&summary);
-    if let Some(leftover) = reporting.baseline.as_ref().map(Baseline::leftover).filter(|_| !args.quiet) {
-        report_leftover(&leftover, changes.is_some());
+    if let Some(leftover) = reporting.baseline.as_ref().map(Baseline::leftover) {
+        report_leftover(&leftover, changes.is_some(), &mut notices);
     }
     if let Some(path) = reporting.write_baseline {
         let count = entries.len();
         // A baseline without the findings of what could not be read would fail the next run.
-        let written = if summary.io_errors > 0 { Err(format!("the baseline {} was left as it was: {} path(s) or catalog(s) could not be read, so this run's findings are not all of them", path.display(), summary.io_errors)) } else { baseline::write(path, entries) };
+        let written = match notices.errors() {
+            0 => baseline::write(path, entries),
+            unread => Err(format!("the baseline {} was left as it was: {unread} path(s) or catalog(s) could not be read, so this run's findings are not all of them", path.display())),
+        };
         match written {
             Ok(()) => {
                 if !args.quiet {
@@ -438,29 +439,30 @@ fn check(mut args: CheckArgs) -> ExitCode {
                 }
                 failed = false;
             }
-            Err(error) => {
-                stderr_line!("promaudit: {error}");
-                summary.io_errors += 1;
-            }
+            Err(error) => notices.error(error),
         }
     }
-    if summary.io_errors > 0 {
-        ExitCode::from(2)
-    } else if failed {
-        ExitCode::from(1)
+    let exit_code = if notices.errors() > 0 {
+        2
     } else {
-        ExitCode::SUCCESS
+        u8::from(failed)
+    };
+    summary.elapsed_ms = started.elapsed().as_millis();
+    writer.finish(&summary, &notices, exit_code);
+    if !args.quiet {
+        summary.print(args.format);
     }
+    ExitCode::from(exit_code)
 }
 
 /// Baseline entries that hid nothing are not an error, but the user should know to refresh it.
-fn report_leftover(leftover: &baseline::Leftover, changed_only: bool) {
+fn report_leftover(leftover: &baseline::Leftover, changed_only: bool, notices: &mut Notices) {
     if leftover.fixed > 0 {
-        stderr_line!("promaudit: {} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file", leftover.fixed);
+        notices.warning(format!("{} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file", leftover.fixed));
     }
     // With --changed-since, most files are not checked by design.
     if leftover.unchecked > 0 && !changed_only {
-        stderr_line!("promaudit: {} baseline entries are for files this run did not check (deleted, renamed or outside its paths)", leftover.unchecked);
+        notices.warning(format!("{} baseline entries are for files this run did not check (deleted, renamed or outside its paths)", leftover.unchecked));
     }
 }
 

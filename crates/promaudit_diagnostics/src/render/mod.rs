@@ -8,7 +8,7 @@ mod xml;
 
 pub use fingerprint::fingerprint;
 pub use github::github;
-pub use sarif::{sarif_results, sarif_start, RuleInfo, SARIF_END};
+pub use sarif::{sarif_end, sarif_results, sarif_start, RuleInfo, RunNotice};
 pub use xml::{checkstyle, junit, CHECKSTYLE_END, CHECKSTYLE_START, JUNIT_END, JUNIT_START};
 
 use crate::{Diagnostic, Severity};
@@ -324,7 +324,7 @@ mod tests {
         let results = |file: &FileView, diagnostics: &[Diagnostic]| sarif_results(file, diagnostics, &index).iter().map(|r| r.clone() + ",\n").collect();
         let document = run(&sarif_start("0.1.0", &rules, std::path::Path::new("/work/a b")), results, "");
         // The CLI separates records itself; here the last separator is dropped before the end.
-        let document = format!("{}{SARIF_END}", document.trim_end_matches(",\n"));
+        let document = format!("{}{}", document.trim_end_matches(",\n"), sarif_end(1, &[RunNotice { severity: Severity::Warning, message: "catalog x.prom:3: bad line".into() }]));
         let value: serde_json::Value = serde_json::from_str(&document).expect("one JSON document");
         insta::assert_snapshot!(serde_json::to_string_pretty(&value).unwrap());
     }

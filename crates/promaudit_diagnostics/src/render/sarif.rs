@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-pub const SARIF_END: &str = "\n]}]}\n";
 
 /// What SARIF says about a rule: plain data, so this crate needs no rule registry.
 pub struct RuleInfo {
@@ -89,6 +88,23 @@ fn occurrence_fingerprint(fingerprint: String, occurrences: &mut HashMap<String,
     } else {
         format!("{fingerprint}:{seen}")
     }
+}
+
+/// A problem of the run itself rather than a finding: a path or catalog that could not be read,
+/// a configuration with errors. An error means the run did not check everything it was asked to.
+pub struct RunNotice {
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Everything after the results: the invocation, which says whether the run succeeded, with its
+/// exit status and its notices. Code scanning shows these instead of silently taking a failed
+/// run's empty results for a clean one.
+pub fn sarif_end(exit_code: u8, notices: &[RunNotice]) -> String {
+    let notifications: Vec<Value> = notices.iter().map(|n| json!({"level": level(n.severity), "message": {"text": n.message}})).collect();
+    let successful = !notices.iter().any(|n| n.severity == Severity::Error);
+    let invocation = json!({"executionSuccessful": successful, "exitCode": exit_code, "toolExecutionNotifications": notifications});
+    format!("\n],\"invocations\":[{invocation}]}}]}}\n")
 }
 
 fn level(severity: Severity) -> &'static str {
