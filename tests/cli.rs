@@ -518,3 +518,15 @@ fn colour_follows_no_color_clicolor_force_and_term() {
     assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")], true), "the flag wins");
     assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")], false), "the flag wins");
 }
+
+#[test]
+fn promql_fences_in_markdown_are_checked_at_their_tokens() {
+    let dir = temp_dir("promql-fences");
+    let guide = "# Runbook\n\nThe error ratio:\n\n```promql\n# errors over all requests\nsum(rate(http_requests_total{code=~\"5..\"}[5m]))\n/\nsum(rate(http_requests_total[5m]))\n```\n\n1. Then watch:\n\n   ```PromQL\n   up{job=\"node\"}\n   rate(node_cpu_seconds_total{mode=\"idle\"}[$__rate_interval])\n   sum(rate(x{a=\"é\", code=}[5m]))\n   rate(node_memory_MemAvailable_bytes[5m])\n   ```\n";
+    std::fs::write(dir.join("runbook.md"), guide).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "short", "runbook.md"]).current_dir(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // The syntax error at the `}` after `code=` (line 17), the gauge read by `rate` at `rate`
+    // (line 18); the other four expressions are sound.
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+}

@@ -69,6 +69,10 @@ pub(crate) fn looks_like_json(text: &str) -> bool {
 
 fn extract_markdown(text: &str, out: &mut Extraction) {
     for block in markdown::fenced_blocks(text) {
+        if block.lang == "promql" {
+            out.artifacts.push(Artifact::PromqlBlock(promql_block(text, &block)));
+            continue;
+        }
         if !matches!(block.lang.as_str(), "yaml" | "yml" | "json") {
             continue;
         }
@@ -88,6 +92,18 @@ fn extract_markdown(text: &str, out: &mut Extraction) {
         out.problems.append(&mut block_out.problems);
         out.comments.append(&mut block_out.comments);
     }
+}
+
+/// Each expression of a ```` ```promql ```` block, mapped to the file. Guides show dashboards'
+/// queries too, so Grafana variables (`$__rate_interval`, `$job`) are read as placeholders.
+fn promql_block(text: &str, block: &markdown::FencedBlock) -> Vec<QuerySite> {
+    let (content, to_file) = markdown::block_text(text, block);
+    let expression = |span: Span| {
+        let map = OffsetMap::identity(span.start, span.len()).then(&to_file);
+        let query = MappedText { value: content[span.start..span.end].to_string(), span: to_file.map_span(span), map };
+        QuerySite { query, role: QueryRole::PromqlBlock, templated: true, values: Vec::new() }
+    };
+    markdown::promql_expressions(&content).into_iter().map(expression).collect()
 }
 
 fn looks_like_monitoring_config(text: &str) -> bool {
