@@ -530,3 +530,17 @@ fn promql_fences_in_markdown_are_checked_at_their_tokens() {
     // (line 18); the other four expressions are sound.
     insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
 }
+
+#[test]
+fn a_misspelt_groups_key_fails_the_rule_file_as_promtool_does() {
+    let dir = temp_dir("misspelt-groups");
+    std::fs::write(dir.join("alerts.yml"), "# team alerts\ngroup:\n  - name: a\n    rules:\n      - alert: Busy\n        expr: sum(rate(x{code=}[5m]))\n").unwrap();
+    // A `group:` that is no rule file's stays a note.
+    std::fs::write(dir.join("inventory.yml"), "group: wheel\nmembers: [alice]\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "short", "--fail-on", "error", "."]).current_dir(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("alerts.yml:2:1: error[rulefmt/unknown-field] unknown field `group` in rule file; Prometheus rejects the file\n"), "{stdout}");
+    assert!(stdout.contains("alerts.yml:6:31: error[promql/syntax]"), "its rules are checked still: {stdout}");
+    assert!(stdout.contains("inventory.yml:1:1: info[source/skipped]"), "{stdout}");
+}
