@@ -62,6 +62,11 @@ fn sarif_is_written_when_the_run_fails_saying_why() {
     assert!(run["results"].as_array().unwrap().is_empty());
     assert_eq!(notifications(&run), ["error: cannot read the baseline missing-baseline.json: No such file or directory (os error 2)"]);
 
+    // Stopped before checking anything: --changed-since outside a git repository.
+    let (status, run) = sarif(&["--changed-since", "HEAD"]);
+    assert_eq!((status, &run["invocations"][0]["executionSuccessful"]), (Some(2), &false.into()));
+    assert!(notifications(&run)[0].starts_with("error: --changed-since needs a git repository"), "{:?}", notifications(&run));
+
     // Checked, but without a catalog it was asked to read.
     let (status, run) = sarif(&["--catalog", "missing-catalog.prom"]);
     assert_eq!((status, &run["invocations"][0]["executionSuccessful"]), (Some(2), &false.into()));
