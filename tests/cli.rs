@@ -518,3 +518,29 @@ fn colour_follows_no_color_clicolor_force_and_term() {
     assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")], true), "the flag wins");
     assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")], false), "the flag wins");
 }
+
+#[test]
+fn promql_fences_in_markdown_are_checked_at_their_tokens() {
+    let dir = temp_dir("promql-fences");
+    let guide = "# Runbook\n\nThe error ratio:\n\n```promql\n# errors over all requests\nsum(rate(http_requests_total{code=~\"5..\"}[5m]))\n/\nsum(rate(http_requests_total[5m]))\n```\n\n1. Then watch:\n\n   ```PromQL\n   up{job=\"node\"}\n   rate(node_cpu_seconds_total{mode=\"idle\"}[$__rate_interval])\n   sum(rate(x{a=\"é\", code=}[5m]))\n   rate(node_memory_MemAvailable_bytes[5m])\n   ```\n";
+    std::fs::write(dir.join("runbook.md"), guide).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "short", "runbook.md"]).current_dir(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // The syntax error at the `}` after `code=` (line 17), the gauge read by `rate` at `rate`
+    // (line 18); the other four expressions are sound.
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+}
+
+#[test]
+fn a_misspelt_groups_key_fails_the_rule_file_as_promtool_does() {
+    let dir = temp_dir("misspelt-groups");
+    std::fs::write(dir.join("alerts.yml"), "# team alerts\ngroup:\n  - name: a\n    rules:\n      - alert: Busy\n        expr: sum(rate(x{code=}[5m]))\n").unwrap();
+    // A `group:` that is no rule file's stays a note.
+    std::fs::write(dir.join("inventory.yml"), "group: wheel\nmembers: [alice]\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_promaudit")).args(["check", "--format", "short", "--fail-on", "error", "."]).current_dir(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("alerts.yml:2:1: error[rulefmt/unknown-field] unknown field `group` in rule file; Prometheus rejects the file\n"), "{stdout}");
+    assert!(stdout.contains("alerts.yml:6:31: error[promql/syntax]"), "its rules are checked still: {stdout}");
+    assert!(stdout.contains("inventory.yml:1:1: info[source/skipped]"), "{stdout}");
+}

@@ -18,7 +18,8 @@ pub use dcgm_csv::parse_dcgm_csv;
 pub use exposition::parse_exposition;
 pub use load::{load_path, load_path_lenient, load_text};
 pub use tree_sources::{format_duration, is_custom_metrics, parse_duration, read_custom_metrics};
-pub use lookup::{bounded_edit_distance, NameIndex};
+pub use lookup::NameIndex;
+pub use promaudit_source::spelling::bounded_edit_distance;
 pub use model::{
     Catalog, JobInfo, LabelStats, LoadError, MetricFamily, MetricKind, Origin, OriginKind, SeriesRole,
     DISCOVERY_LABELS, LABEL_VALUE_CAP, SCRAPE_LABELS,

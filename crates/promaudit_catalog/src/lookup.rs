@@ -1,6 +1,7 @@
 //! Finding the family behind a series name, and the closest known name for a typo.
 
 use crate::model::{Catalog, MetricFamily, MetricKind, OriginKind, SeriesRole, DISCOVERY_LABELS, SCRAPE_LABELS};
+use promaudit_source::spelling::bounded_edit_distance;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Series suffixes, longest first so `_gcount` is tried before `_count`.
@@ -136,43 +137,6 @@ fn strip_series_suffix(name: &str) -> &str {
     SUFFIXES.iter().find_map(|(suffix, _)| name.strip_suffix(suffix)).unwrap_or(name)
 }
 
-/// Levenshtein distance over characters when it is at most `limit`; `None` beyond. Case
-/// differences count as half-free: a name differing only in case has distance 1.
-pub fn bounded_edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    if a.eq_ignore_ascii_case(b) {
-        return Some(1);
-    }
-    // Metric names are ASCII: compare bytes without collecting characters.
-    if a.is_ascii() && b.is_ascii() {
-        return bounded_distance(a.as_bytes(), b.as_bytes(), limit);
-    }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    bounded_distance(&a, &b, limit)
-}
-
-fn bounded_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > limit {
-        return None;
-    }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        let mut row_min = row[0];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-            row_min = row_min.min(row[j + 1]);
-        }
-        if row_min > limit {
-            return None;
-        }
-    }
-    Some(row[b.len()]).filter(|&d| d <= limit)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,12 +199,5 @@ mod tests {
         assert_eq!(c.did_you_mean("node_memory_memavailable_bytes").as_deref(), Some("node_memory_MemAvailable_bytes"));
         assert_eq!(c.did_you_mean("http_request_duration_seconds_sum2").as_deref(), Some("http_request_duration_seconds_sum"));
         assert_eq!(c.did_you_mean("completely_different"), None);
-    }
-
-    #[test]
-    fn edit_distance_is_bounded() {
-        assert_eq!(bounded_edit_distance("kitten", "sitting", 3), Some(3));
-        assert_eq!(bounded_edit_distance("kitten", "sitting", 2), None);
-        assert_eq!(bounded_edit_distance("a", "abcdefgh", 3), None);
     }
 }

@@ -2,6 +2,7 @@
 //! `--baseline` fails only on new ones. Findings are matched by content (rule, file, the text
 //! under the span, message), never by line, and counted: two identical findings need two entries.
 
+use crate::paths::relative_name;
 use promaudit_diagnostics::render::fingerprint;
 use promaudit_diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
@@ -105,16 +106,7 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     matches!((std::path::absolute(a), std::path::absolute(b)), (Ok(a), Ok(b)) if a == b)
 }
 
+/// The directory finding names are relative to, folded as [`relative_name`] folds them.
 fn directory_of(path: &Path) -> PathBuf {
-    std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_default()
-}
-
-/// The file's path relative to the baseline's directory, with `/` separators: the same on every
-/// machine and checkout location.
-fn relative_name(dir: &Path, path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match absolute.strip_prefix(dir) {
-        Ok(relative) => relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
-        Err(_) => absolute.to_string_lossy().replace('\\', "/"),
-    }
+    promaudit_lint::config::normalized(path).parent().map(Path::to_path_buf).unwrap_or_default()
 }

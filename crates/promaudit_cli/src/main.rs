@@ -5,11 +5,12 @@ mod baseline;
 mod changed;
 mod config_file;
 mod output;
+mod paths;
 mod stdin;
 
 use baseline::Baseline;
 use changed::{Changes, Scope};
-use output::{Format, Rendered, RuleIndex, Summary, Writer};
+use output::{Format, Notices, Rendered, RuleIndex, Summary, Writer};
 use stdin::Stdin;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -136,6 +137,9 @@ struct CheckArgs {
     /// it is shown and configured as that file. The other paths' copy of that file is not read.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<PathBuf>,
+    /// How to report. SARIF, GitHub annotations, checkstyle and JUnit name files relative to the
+    /// git repository holding the first path (else the directory of its `.promaudit.yaml`),
+    /// wherever promaudit runs; the others as the paths were given.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Metric catalog: exposition dumps (Prometheus text format or OpenMetrics), DCGM counter
@@ -275,6 +279,18 @@ struct Reporting<'a> {
     rules: RuleIndex,
     baseline: Option<Baseline>,
     write_baseline: Option<&'a Path>,
+    /// Where CI reports name files from: [`paths::report_root`].
+    root: PathBuf,
+}
+
+impl Reporting<'_> {
+    /// A file's name in the output: relative to the repository in CI reports, as the user named
+    /// it on the terminal, where the working directory is what paths resolve against. Stdin
+    /// without a `--stdin-filename` names no file of the repository.
+    fn file_name(&self, file: &SourceFile) -> String {
+        let unnamed_stdin = self.stdin.is_some_and(|stdin| stdin.is_unnamed() && stdin.name == file.path);
+        if self.format.names_files_from_root() && !unnamed_stdin { paths::relative_name(&self.root, &file.path) } else { file.display_path() }
+    }
 }
 
 /// `--color auto`: NO_COLOR (not empty) turns colour off, then CLICOLOR_FORCE (not empty nor
@@ -302,45 +318,58 @@ fn check(mut args: CheckArgs) -> ExitCode {
         Ok(stdin) if stdin.is_some() && args.changed_since.is_some() => Err("--changed-since compares files with git, and cannot check stdin".to_string()),
         taken => taken,
     };
+    let stdin_name = stdin.as_ref().ok().and_then(Option::as_ref).map(|s| &s.name);
+    let first_path = args.paths.first().or(stdin_name).map_or_else(|| PathBuf::from("."), PathBuf::clone);
+    let root = paths::report_root(&first_path);
+    // Started before anything can fail, so that a failed run still leaves a whole document (CI
+    // uploads the SARIF file whatever happened), saying why it failed.
+    let mut writer = Writer::start(args.format, &root, std::io::stdout().lock());
+    let mut notices = Notices::new(args.quiet);
+    let stop = |writer: Writer<_>, notices: &Notices| {
+        writer.finish(&Summary::default(), notices, 2);
+        ExitCode::from(2)
+    };
     let stdin = match stdin {
         Ok(stdin) => stdin,
         Err(error) => {
-            stderr_line!("promaudit: {error}");
-            return ExitCode::from(2);
+            notices.error(error);
+            return stop(writer, &notices);
         }
     };
-    let first_path = args.paths.first().or(stdin.as_ref().map(|s| &s.name)).map_or(Path::new("."), PathBuf::as_path);
     let trusted = args.trust_config || promaudit_lint::config::trusted_by_environment();
-    let Ok(mut config) = config_file::load(args.config.as_deref(), first_path, trusted, args.server.url.is_some(), color) else {
-        return ExitCode::from(2);
+    let Ok(mut config) = config_file::load(args.config.as_deref(), &first_path, trusted, args.server.url.is_some(), color, &mut notices) else {
+        return stop(writer, &notices);
     };
     if let Err(errors) = config.select_on_command_line(&args.select, &args.ignore) {
         for error in errors {
-            stderr_line!("promaudit: --select/--ignore: {error}");
+            notices.error(format!("--select/--ignore: {error}"));
         }
-        return ExitCode::from(2);
+        return stop(writer, &notices);
     }
-    let mut io_errors = 0;
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(baseline) => baseline,
+        Err(error) => {
+            notices.error(error);
+            return stop(writer, &notices);
+        }
+    };
+    let changes = match args.changed_since.as_deref().map(|rev| Changes::since(rev, &first_path)).transpose() {
+        Ok(changes) => changes,
+        Err(error) => {
+            notices.error(error);
+            return stop(writer, &notices);
+        }
+    };
     let mut catalog = Catalog::default();
     for path in args.catalog.iter().chain(&config.catalog) {
         let loaded = promaudit_catalog::load_path_lenient(path);
-        for problem in &loaded.errors {
-            stderr_line!("promaudit: catalog {problem}");
-        }
         // A catalog that cannot be read is a usage error; a bad line in a dump is not.
-        io_errors += loaded.errors.iter().filter(|e| e.unreadable).count();
+        for problem in &loaded.errors {
+            let message = format!("catalog {problem}");
+            if problem.unreadable { notices.error(message) } else { notices.warning(message) }
+        }
         catalog.merge(loaded.catalog);
     }
-    let changes = match &args.changed_since {
-        Some(rev) => match Changes::since(rev, first_path) {
-            Ok(changes) => Some(changes),
-            Err(error) => {
-                stderr_line!("promaudit: {error}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
-    };
     let (mut files, walk_errors) = promaudit_source::walk::collect(&args.paths);
     // Stdin stands in for the file it is named after.
     if let Some(stdin) = &stdin {
@@ -351,10 +380,9 @@ fn check(mut args: CheckArgs) -> ExitCode {
     for baseline in args.baseline.iter().chain(&args.write_baseline) {
         files.retain(|file| !baseline::same_file(file, baseline));
     }
-    for error in &walk_errors {
-        stderr_line!("promaudit: {error}");
+    for error in walk_errors {
+        notices.error(error.to_string());
     }
-    io_errors += walk_errors.len();
     let server = args.server.options(&config.prometheus);
     let mut user_catalog = !catalog.is_empty();
     if let Some(server) = &server {
@@ -367,8 +395,8 @@ fn check(mut args: CheckArgs) -> ExitCode {
                 // Without the server's metrics every name would be "unknown": the catalog checks
                 // judge only what `--catalog` gave, or nothing.
                 let left = if user_catalog { "only against the --catalog files" } else { "skipped" };
-                stderr_line!("promaudit: {error}\npromaudit: the catalog checks (unknown metrics, labels, buckets) are {left}");
-                io_errors += 1;
+                notices.error(error);
+                notices.warning(format!("the catalog checks (unknown metrics, labels, buckets) are {left}"));
             }
         }
     }
@@ -384,17 +412,9 @@ fn check(mut args: CheckArgs) -> ExitCode {
         Some(changes) => changes.select(files, &mut checker),
         None => files.into_iter().map(|path| (path, Scope::Everything)).collect(),
     };
-    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
-        Ok(baseline) => baseline,
-        Err(error) => {
-            stderr_line!("promaudit: {error}");
-            return ExitCode::from(2);
-        }
-    };
     let min_severity = args.min_severity.map_or(Severity::Info, Level::severity);
-    let reporting = Reporting { checker: &checker, stdin: stdin.as_ref(), format: args.format, color, fail_on, min_severity, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref() };
-    let mut writer = Writer::start(args.format, args.quiet, std::io::stdout().lock());
-    let mut summary = Summary { files: files.len(), queries: 0, counts: [0; 3], baselined: 0, io_errors, elapsed_ms: 0 };
+    let reporting = Reporting { checker: &checker, stdin: stdin.as_ref(), format: args.format, color, fail_on, min_severity, rules: RuleIndex::new(), baseline, write_baseline: args.write_baseline.as_deref(), root };
+    let mut summary = Summary { files: files.len(), ..Summary::default() };
     let (mut failed, mut entries) = (false, Vec::new());
     // Files are checked in parallel a chunk at a time and written in order as each chunk ends,
     // so memory stays flat however many files there are.
@@ -412,22 +432,20 @@ fn check(mut args: CheckArgs) -> ExitCode {
                     failed |= outcome.failed;
                     entries.append(&mut outcome.entries);
                 }
-                Err(error) => {
-                    stderr_line!("promaudit: {error}");
-                    summary.io_errors += 1;
-                }
+                Err(error) => notices.error(error),
             }
         }
     }
-    summary.elapsed_ms = started.elapsed().as_millis();
-    writer.finish(&summary);
-    if let Some(leftover) = reporting.baseline.as_ref().map(Baseline::leftover).filter(|_| !args.quiet) {
-        report_leftover(&leftover, changes.is_some());
+    if let Some(leftover) = reporting.baseline.as_ref().map(Baseline::leftover) {
+        report_leftover(&leftover, changes.is_some(), &mut notices);
     }
     if let Some(path) = reporting.write_baseline {
         let count = entries.len();
         // A baseline without the findings of what could not be read would fail the next run.
-        let written = if summary.io_errors > 0 { Err(format!("the baseline {} was left as it was: {} path(s) or catalog(s) could not be read, so this run's findings are not all of them", path.display(), summary.io_errors)) } else { baseline::write(path, entries) };
+        let written = match notices.errors() {
+            0 => baseline::write(path, entries),
+            unread => Err(format!("the baseline {} was left as it was: {unread} path(s) or catalog(s) could not be read, so this run's findings are not all of them", path.display())),
+        };
         match written {
             Ok(()) => {
                 if !args.quiet {
@@ -435,29 +453,30 @@ fn check(mut args: CheckArgs) -> ExitCode {
                 }
                 failed = false;
             }
-            Err(error) => {
-                stderr_line!("promaudit: {error}");
-                summary.io_errors += 1;
-            }
+            Err(error) => notices.error(error),
         }
     }
-    if summary.io_errors > 0 {
-        ExitCode::from(2)
-    } else if failed {
-        ExitCode::from(1)
+    let exit_code = if notices.errors() > 0 {
+        2
     } else {
-        ExitCode::SUCCESS
+        u8::from(failed)
+    };
+    summary.elapsed_ms = started.elapsed().as_millis();
+    writer.finish(&summary, &notices, exit_code);
+    if !args.quiet {
+        summary.print(args.format);
     }
+    ExitCode::from(exit_code)
 }
 
 /// Baseline entries that hid nothing are not an error, but the user should know to refresh it.
-fn report_leftover(leftover: &baseline::Leftover, changed_only: bool) {
+fn report_leftover(leftover: &baseline::Leftover, changed_only: bool, notices: &mut Notices) {
     if leftover.fixed > 0 {
-        stderr_line!("promaudit: {} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file", leftover.fixed);
+        notices.warning(format!("{} baseline entries matched nothing (fixed since?); run with --write-baseline to refresh the file", leftover.fixed));
     }
     // With --changed-since, most files are not checked by design.
     if leftover.unchecked > 0 && !changed_only {
-        stderr_line!("promaudit: {} baseline entries are for files this run did not check (deleted, renamed or outside its paths)", leftover.unchecked);
+        notices.warning(format!("{} baseline entries are for files this run did not check (deleted, renamed or outside its paths)", leftover.unchecked));
     }
 }
 
@@ -532,7 +551,7 @@ fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Report
     let entries = reporting.write_baseline.map(|to| baseline::entries(to, path, &report.file.text, &report.diagnostics)).unwrap_or_default();
     // After the baseline's matching and recording, which see every finding whatever is shown.
     report.diagnostics.retain(|d| d.severity >= reporting.min_severity);
-    let path_text = report.file.display_path();
+    let path_text = reporting.file_name(&report.file);
     let view = FileView::new(&path_text, &report.file.text);
     let diagnostics = &report.diagnostics;
     let mut counts = [0; 3];
@@ -543,7 +562,7 @@ fn outcome(path: &Path, mut report: FileReport, scope: Scope, reporting: &Report
             Severity::Info => 2,
         }] += 1;
     }
-    let rendered = reporting.format.render(&view, diagnostics, reporting.color, &reporting.rules);
+    let rendered = reporting.format.render(&view, diagnostics, reporting.color, reporting.fail_on, &reporting.rules);
     FileOutcome { rendered, counts, queries: report.queries, failed: diagnostics.iter().any(|d| d.severity >= reporting.fail_on), baselined, entries }
 }
 

@@ -2,12 +2,13 @@
 //! a footer. Only what one chunk of files produced is held at a time.
 
 use clap::ValueEnum;
-use promaudit_diagnostics::render::{self, FileView, RuleInfo};
-use promaudit_diagnostics::{stderr_line, Diagnostic};
+use promaudit_diagnostics::render::{self, FileView, RuleInfo, RunNotice};
+use promaudit_diagnostics::{stderr_line, Diagnostic, Severity};
 use promaudit_lint::all_rules;
 use promaudit_lint::registry::docs_markdown;
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -43,7 +44,8 @@ impl RuleIndex {
 }
 
 impl Format {
-    pub fn render(self, file: &FileView, diagnostics: &[Diagnostic], color: bool, rules: &RuleIndex) -> Rendered {
+    /// `fail_on` is the severity that fails the run: JUnit fails only those test cases.
+    pub fn render(self, file: &FileView, diagnostics: &[Diagnostic], color: bool, fail_on: Severity, rules: &RuleIndex) -> Rendered {
         let text = |text| Rendered { text, records: Vec::new() };
         let records = |records| Rendered { text: String::new(), records };
         match self {
@@ -51,10 +53,15 @@ impl Format {
             Format::Short => text(render::short(file, diagnostics)),
             Format::Github => text(render::github(file, diagnostics)),
             Format::Checkstyle => text(render::checkstyle(file, diagnostics)),
-            Format::Junit => text(render::junit(file, diagnostics)),
+            Format::Junit => text(render::junit(file, diagnostics, fail_on)),
             Format::Json => records(render::json_records(file, diagnostics).iter().map(|r| serde_json::to_string(r).expect("records serialize")).collect()),
             Format::Sarif => records(render::sarif_results(file, diagnostics, &|code| rules.0.get(code).copied())),
         }
+    }
+
+    /// Reports that CI systems resolve against the repository, not the working directory.
+    pub fn names_files_from_root(self) -> bool {
+        matches!(self, Format::Sarif | Format::Github | Format::Checkstyle | Format::Junit)
     }
 
     /// The summary goes to stderr unless the document carries it.
@@ -64,36 +71,35 @@ impl Format {
 }
 
 /// The run's numbers, for the summary.
+#[derive(Default)]
 pub struct Summary {
     pub files: usize,
     pub queries: usize,
     pub counts: [usize; 3],
     pub baselined: usize,
-    pub io_errors: usize,
     pub elapsed_ms: u128,
 }
 
 /// Writes the document: `start`, then `file` for each file in order, then `finish`.
 pub struct Writer<W: Write> {
     format: Format,
-    /// No summary on stderr.
-    quiet: bool,
     out: W,
     first_record: bool,
 }
 
 impl<W: Write> Writer<W> {
-    pub fn start(format: Format, quiet: bool, mut out: W) -> Self {
+    /// `root` is the directory the CI reports name files from.
+    pub fn start(format: Format, root: &Path, mut out: W) -> Self {
         let header = match format {
             Format::Json => "{\"diagnostics\":[".to_string(),
-            Format::Sarif => render::sarif_start(env!("CARGO_PKG_VERSION"), &rule_infos(), &std::env::current_dir().unwrap_or_default()),
+            Format::Sarif => render::sarif_start(env!("CARGO_PKG_VERSION"), &rule_infos(), root),
             Format::Checkstyle => render::CHECKSTYLE_START.to_string(),
             Format::Junit => render::JUNIT_START.to_string(),
             Format::Human | Format::Short | Format::Github => String::new(),
         };
         // Output errors (a closed pipe, `promaudit check | head`) end nothing but the output.
         let _ = out.write_all(header.as_bytes());
-        Writer { format, quiet, out, first_record: true }
+        Writer { format, out, first_record: true }
     }
 
     pub fn file(&mut self, rendered: &Rendered) {
@@ -110,27 +116,75 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    pub fn finish(mut self, summary: &Summary) {
+    /// Ends the document, also after a run that stopped early: a report is never left empty.
+    pub fn finish(mut self, summary: &Summary, notices: &Notices, exit_code: u8) {
         let [errors, warnings, infos] = summary.counts;
         let footer = match self.format {
             Format::Json => {
                 let summary = serde_json::json!({
                     "files": summary.files, "queries": summary.queries, "errors": errors, "warnings": warnings, "infos": infos,
-                    "baselined": summary.baselined, "io_errors": summary.io_errors, "elapsed_ms": summary.elapsed_ms,
+                    "baselined": summary.baselined, "io_errors": notices.errors(), "elapsed_ms": summary.elapsed_ms,
                 });
                 format!("\n],\"summary\":{summary}}}\n")
             }
-            Format::Sarif => render::SARIF_END.to_string(),
+            Format::Sarif => render::sarif_end(exit_code, &notices.list),
             Format::Checkstyle => render::CHECKSTYLE_END.to_string(),
             Format::Junit => render::JUNIT_END.to_string(),
             Format::Human | Format::Short | Format::Github => String::new(),
         };
         let _ = self.out.write_all(footer.as_bytes());
         let _ = self.out.flush();
-        if self.format.summary_on_stderr() && !self.quiet {
-            let baselined = if summary.baselined > 0 { format!(" ({} baselined findings hidden)", summary.baselined) } else { String::new() };
-            stderr_line!("checked {} files ({} queries) in {} ms: {errors} errors, {warnings} warnings, {infos} infos{baselined}", summary.files, summary.queries, summary.elapsed_ms);
+    }
+}
+
+impl Summary {
+    /// The closing line on stderr, for the formats whose document does not carry it.
+    pub fn print(&self, format: Format) {
+        if format.summary_on_stderr() {
+            let [errors, warnings, infos] = self.counts;
+            let baselined = if self.baselined > 0 { format!(" ({} baselined findings hidden)", self.baselined) } else { String::new() };
+            stderr_line!("checked {} files ({} queries) in {} ms: {errors} errors, {warnings} warnings, {infos} infos{baselined}", self.files, self.queries, self.elapsed_ms);
         }
+    }
+}
+
+/// Problems of the run itself, not findings: each goes to stderr as it happens (warnings only
+/// without `--quiet`), and into the SARIF document's invocation. An error makes the run exit with
+/// status 2.
+pub struct Notices {
+    list: Vec<RunNotice>,
+    quiet: bool,
+}
+
+impl Notices {
+    pub fn new(quiet: bool) -> Self {
+        Notices { list: Vec::new(), quiet }
+    }
+
+    pub fn error(&mut self, message: impl Into<String>) {
+        self.push(Severity::Error, message.into());
+    }
+
+    pub fn warning(&mut self, message: impl Into<String>) {
+        self.push(Severity::Warning, message.into());
+    }
+
+    /// An error whose `details` are already on stderr in full (a configuration's errors with
+    /// snippets): the document gets them with the message.
+    pub fn error_with_details(&mut self, message: String, details: &str) {
+        stderr_line!("promaudit: {message}");
+        self.list.push(RunNotice { severity: Severity::Error, message: format!("{message}\n{}", details.trim_end()) });
+    }
+
+    fn push(&mut self, severity: Severity, message: String) {
+        if severity == Severity::Error || !self.quiet {
+            stderr_line!("promaudit: {message}");
+        }
+        self.list.push(RunNotice { severity, message });
+    }
+
+    pub fn errors(&self) -> usize {
+        self.list.iter().filter(|n| n.severity == Severity::Error).count()
     }
 }
 

@@ -52,6 +52,11 @@ impl Stdin {
         Ok(Some(Stdin { name, bytes }))
     }
 
+    /// Whether only `-` named it: its name is no file's.
+    pub fn is_unnamed(&self) -> bool {
+        self.name.as_os_str() == UNNAMED
+    }
+
     /// What was read, when `path` is stdin's name.
     pub fn bytes_for(&self, path: &Path) -> Option<Result<Vec<u8>, ReadError>> {
         (path == self.name).then(|| self.bytes.clone().map_err(ReadError::TooLarge))

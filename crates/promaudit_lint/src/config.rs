@@ -285,7 +285,7 @@ fn resolved(path: &Path) -> PathBuf {
 
 /// `path` made absolute with `.` and `..` folded away, without touching the file system: the
 /// checked paths and the config's directory may be spelled differently (`../rules`, `/repo`).
-pub(crate) fn normalized(path: &Path) -> PathBuf {
+pub fn normalized(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for component in absolute.components() {

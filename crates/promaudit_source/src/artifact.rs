@@ -41,6 +41,8 @@ pub enum QueryRole {
     /// A `promql_expr_test` of a `promtool test rules` file: it runs on the test's input series,
     /// not on a server's, so checks about scrape intervals and series counts do not apply.
     TestExpression { test: String },
+    /// An expression of a Markdown ```` ```promql ```` block, for a reader to run.
+    PromqlBlock,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +78,7 @@ impl QueryRole {
             QueryRole::SliQuery { name } => format!("SLI `{name}`"),
             QueryRole::SloQuery { slo, part } => format!("{} of SLO `{slo}`", part.as_str()),
             QueryRole::TestExpression { test } => format!("the `promql_expr_test` of {test}"),
+            QueryRole::PromqlBlock => "the `promql` block".to_string(),
         }
     }
 
@@ -405,6 +408,8 @@ pub enum Artifact {
     Exposition(Vec<ExposedFamily>),
     AlertWindows(AlertWindows),
     PromtoolTests(PromtoolTests),
+    /// The expressions of a Markdown ```` ```promql ```` block.
+    PromqlBlock(Vec<QuerySite>),
 }
 
 impl Artifact {
@@ -417,6 +422,7 @@ impl Artifact {
             Artifact::SloSpec(spec) => spec.slos.iter().flat_map(|s| &s.queries).collect(),
             Artifact::SliList(slis) => slis.iter().filter_map(|s| s.query.as_ref()).collect(),
             Artifact::PromtoolTests(file) => file.tests.iter().flat_map(|t| &t.expressions).collect(),
+            Artifact::PromqlBlock(queries) => queries.iter().collect(),
             Artifact::CustomMetrics(_) | Artifact::ScrapeConfig(_) | Artifact::AlertmanagerConfig(_) | Artifact::Exposition(_) | Artifact::AlertWindows(_) => Vec::new(),
         }
     }

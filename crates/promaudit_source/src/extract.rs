@@ -4,6 +4,7 @@
 
 use crate::artifact::*;
 use crate::tree::{Document, Node, ScalarStyle};
+use crate::spelling::bounded_edit_distance;
 use crate::{exposition, json, markdown, placeholders, scalar, yaml, OffsetMap, SourceFile};
 use promaudit_diagnostics::Span;
 use std::sync::Arc;
@@ -69,6 +70,10 @@ pub(crate) fn looks_like_json(text: &str) -> bool {
 
 fn extract_markdown(text: &str, out: &mut Extraction) {
     for block in markdown::fenced_blocks(text) {
+        if block.lang == "promql" {
+            out.artifacts.push(Artifact::PromqlBlock(promql_block(text, &block)));
+            continue;
+        }
         if !matches!(block.lang.as_str(), "yaml" | "yml" | "json") {
             continue;
         }
@@ -88,6 +93,18 @@ fn extract_markdown(text: &str, out: &mut Extraction) {
         out.problems.append(&mut block_out.problems);
         out.comments.append(&mut block_out.comments);
     }
+}
+
+/// Each expression of a ```` ```promql ```` block, mapped to the file. Guides show dashboards'
+/// queries too, so Grafana variables (`$__rate_interval`, `$job`) are read as placeholders.
+fn promql_block(text: &str, block: &markdown::FencedBlock) -> Vec<QuerySite> {
+    let (content, to_file) = markdown::block_text(text, block);
+    let expression = |span: Span| {
+        let map = OffsetMap::identity(span.start, span.len()).then(&to_file);
+        let query = MappedText { value: content[span.start..span.end].to_string(), span: to_file.map_span(span), map };
+        QuerySite { query, role: QueryRole::PromqlBlock, templated: true, values: Vec::new() }
+    };
+    markdown::promql_expressions(&content).into_iter().map(expression).collect()
 }
 
 fn looks_like_monitoring_config(text: &str) -> bool {
@@ -143,7 +160,7 @@ fn detect(doc: &Document, depth: usize, out: &mut Extraction) {
         return detect_resource(&cx, api, kind, depth, out);
     }
     let artifact = if root.get("groups").is_some_and(is_rule_groups) {
-        Some(Artifact::RuleFile(cx.rule_file(root, RuleFileFlavor::Prometheus, out)))
+        Some(Artifact::RuleFile(cx.rule_file(root, "groups", RuleFileFlavor::Prometheus, out)))
     } else if root.get_str("version").is_some_and(|v| v.starts_with("prometheus/")) && root.get("slos").is_some() {
         Some(Artifact::SloSpec(cx.sloth(root, SloFormat::Sloth)))
     } else if root.get("slis").is_some_and(Node::is_map) {
@@ -159,7 +176,7 @@ fn detect(doc: &Document, depth: usize, out: &mut Extraction) {
     } else if is_promtool_tests(root) {
         Some(Artifact::PromtoolTests(cx.promtool_tests(root)))
     } else {
-        None
+        misspelt_groups_key(root).map(|key| Artifact::RuleFile(cx.rule_file(root, key, RuleFileFlavor::Prometheus, out)))
     };
     match artifact {
         Some(artifact) => out.artifacts.push(artifact),
@@ -174,6 +191,18 @@ fn detect(doc: &Document, depth: usize, out: &mut Extraction) {
 /// awesome-prometheus-alerts site data nests `services` in its groups).
 fn is_rule_groups(groups: &Node) -> bool {
     !groups.is_seq() || groups.items().iter().all(|g| g.get("services").is_none())
+}
+
+/// The top-level key of a rule file whose `groups:` is misspelt (`group:`, `Groups:`): within two
+/// edits of `groups`, and holding rule groups with at least one `expr`. Prometheus rejects such
+/// a file, which is no reason to skip it: its key is reported, its rules are checked.
+fn misspelt_groups_key(root: &Node) -> Option<&str> {
+    let holds_rule_groups = |value: &Node| {
+        let groups = value.items();
+        let rules = || groups.iter().flat_map(|g| g.get("rules").map(Node::items).unwrap_or_default());
+        !groups.is_empty() && groups.iter().all(|g| g.get("rules").is_some_and(Node::is_seq)) && rules().any(|rule| rule.get("expr").is_some())
+    };
+    root.entries().iter().find_map(|(key, value)| key.as_str().filter(|key| bounded_edit_distance(key, "groups", 2).is_some() && holds_rule_groups(value)))
 }
 
 /// A `promtool test rules` file: `tests:` entries with the keys promtool reads, or `rule_files`
@@ -212,7 +241,7 @@ fn detect_resource(cx: &Cx, api: &str, kind: &str, depth: usize, out: &mut Extra
     match kind {
         "PrometheusRule" => match spec {
             Some(spec) => {
-                let file = cx.rule_file(spec, RuleFileFlavor::PrometheusRuleCrd, out);
+                let file = cx.rule_file(spec, "groups", RuleFileFlavor::PrometheusRuleCrd, out);
                 out.artifacts.push(Artifact::RuleFile(file));
             }
             None => cx.shape(out, root, "a PrometheusRule needs `spec.groups`"),
@@ -280,13 +309,14 @@ impl Cx<'_> {
         node.entries().iter().filter(|(k, _)| !k.as_str().is_some_and(|k| known.contains(&k))).map(|(k, _)| self.text(k)).collect()
     }
 
-    fn rule_file(&self, root: &Node, flavor: RuleFileFlavor, out: &mut Extraction) -> RuleFile {
+    /// The rule file under `root`, its groups read from `groups_key` (`groups`, or a misspelling).
+    fn rule_file(&self, root: &Node, groups_key: &str, flavor: RuleFileFlavor, out: &mut Extraction) -> RuleFile {
         let unknown_fields = match flavor {
             RuleFileFlavor::Prometheus => self.unknown_fields(root, &["groups"]),
             RuleFileFlavor::PrometheusRuleCrd => Vec::new(),
         };
         let mut groups = Vec::new();
-        match root.get("groups") {
+        match root.get(groups_key) {
             Some(list) if list.is_seq() => {
                 for group in list.items() {
                     if group.is_map() {

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod offset_map;
 pub mod placeholders;
 pub mod scalar;
+pub mod spelling;
 pub mod tree;
 pub mod walk;
 pub mod yaml;

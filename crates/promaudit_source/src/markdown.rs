@@ -70,6 +70,97 @@ pub fn block_text(text: &str, block: &FencedBlock) -> (String, OffsetMap) {
     (content, map)
 }
 
+/// Words after which, or before which, an expression goes on: binary operators and the clauses
+/// that need something on their other side.
+const CONTINUING_WORDS: [&str; 12] = ["and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "atan2"];
+
+/// The expressions of a `promql` block's content. Guides list several in one block, one a line or
+/// apart with blank lines and `#` comments, so a line starts a new expression unless it continues
+/// the one before: a bracket is still open, the line before ends with an operator or a clause
+/// (`/`, `and`, `by (job)`), or this one starts with one. Spans exclude leading and trailing
+/// blanks and comments; comments inside an expression stay, as PromQL allows them.
+pub fn promql_expressions(content: &str) -> Vec<Span> {
+    let mut expressions = Vec::new();
+    let mut current: Option<Span> = None;
+    let mut depth = 0usize;
+    let mut previous_code = "";
+    let mut offset = 0;
+    for line in content.split_inclusive('\n') {
+        let (code, depth_after) = code_and_depth(line, depth);
+        let code = code.trim_end();
+        let start = code.len() - code.trim_start().len();
+        if !code.trim_start().is_empty() {
+            let span = Span::new(offset + start, offset + code.len());
+            current = match current {
+                Some(open) if depth > 0 || continues_after(previous_code) || continues_before(code.trim_start()) => Some(open.cover(span)),
+                open => {
+                    expressions.extend(open);
+                    Some(span)
+                }
+            };
+            previous_code = code;
+        }
+        depth = depth_after;
+        offset += line.len();
+    }
+    expressions.extend(current);
+    expressions
+}
+
+/// A line without its `#` comment, and the bracket depth after it. Strings do not span lines.
+fn code_and_depth(line: &str, mut depth: usize) -> (&str, usize) {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (at, c) in line.char_indices() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(q) if c == '\\' && q != '`' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' | '`' => quote = Some(c),
+                '#' => return (&line[..at], depth),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    (line.trim_end_matches(['\n', '\r']), depth)
+}
+
+/// Whether code ending like this needs more: an operator, a keyword, a clause such as
+/// `on(instance)` or the `by (job)` of `sum by (job)`, whose operand is still to come.
+fn continues_after(code: &str) -> bool {
+    if code.ends_with(['+', '-', '*', '/', '%', '^', '=', '<', '>', '~', ',', '(', '[', '{']) {
+        return true;
+    }
+    let Some(inside) = code.strip_suffix(')') else { return CONTINUING_WORDS.contains(&last_word(code)) };
+    // A label list: what stands before it says whether it ends the expression.
+    let Some(open) = inside.rfind('(') else { return false };
+    let before = inside[..open].trim_end();
+    let keyword = last_word(before);
+    match keyword {
+        "on" | "ignoring" | "group_left" | "group_right" => true,
+        // `sum by (job)` waits for its operand; `sum(x) by (job)` is whole.
+        "by" | "without" => !before[..before.len() - keyword.len()].trim_end().ends_with(')'),
+        _ => false,
+    }
+}
+
+fn last_word(code: &str) -> &str {
+    code.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("")
+}
+
+/// Whether code starting like this continues the expression before it.
+fn continues_before(code: &str) -> bool {
+    if code.starts_with(['+', '-', '*', '/', '%', '^', '=', '<', '>', '!', ')', ']', '}', '[', '@', ',']) {
+        return true;
+    }
+    let first_word = code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+    CONTINUING_WORDS.contains(&first_word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +191,31 @@ mod tests {
         let blocks = fenced_blocks(text);
         assert_eq!(blocks[0].lang, "yml");
         assert_eq!(&text[blocks[0].body.start..blocks[0].body.end], "a: 1\r\n");
+    }
+
+    fn expressions(content: &str) -> Vec<&str> {
+        promql_expressions(content).iter().map(|span| &content[span.start..span.end]).collect()
+    }
+
+    #[test]
+    fn a_promql_block_holds_one_expression_or_a_list_of_them() {
+        assert_eq!(expressions("histogram_quantile(\n  0.99,\n  sum by (le) (rate(x_bucket[5m]))\n)\n"), ["histogram_quantile(\n  0.99,\n  sum by (le) (rate(x_bucket[5m]))\n)"]);
+        // One a line, as guides list the metrics to watch.
+        assert_eq!(expressions("up{job=\"node\"}\nnode_load1\nnode_memory_MemAvailable_bytes{mountpoint=\"/\"}\n"), ["up{job=\"node\"}", "node_load1", "node_memory_MemAvailable_bytes{mountpoint=\"/\"}"]);
+        // Headed by comments and apart by blank lines; a comment's `(` or `'` opens nothing.
+        let listed = "# Error rate (don't page)\nsum(rate(e[5m]))\n/\nsum(rate(t[5m]))  # per second\n\n# Budget\n1 - (\n  # burnt\n  x\n)\n";
+        assert_eq!(expressions(listed), ["sum(rate(e[5m]))\n/\nsum(rate(t[5m]))", "1 - (\n  # burnt\n  x\n)"]);
+    }
+
+    #[test]
+    fn operators_and_clauses_continue_an_expression_across_lines() {
+        let joined = ["rate(a[5m])\n  * on(job, instance) group_left(cluster)\n  info", "sum by (job)\n  (rate(a[5m]))", "a\nand\nb", "a > bool\n1", "a\n  unless on(job) b", "x\n[5m:1m]", "a offset\n5m"];
+        for text in joined {
+            assert_eq!(expressions(text), [text], "{text:?}");
+        }
+        // A whole aggregation ends where its clause ends; `")"` in a string closes nothing.
+        assert_eq!(expressions("sum(a) by (job)\nb{x=\")\"}\n"), ["sum(a) by (job)", "b{x=\")\"}"]);
+        assert!(expressions("# only a comment\n\n").is_empty());
     }
 
     #[test]

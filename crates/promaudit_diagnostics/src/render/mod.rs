@@ -8,7 +8,7 @@ mod xml;
 
 pub use fingerprint::fingerprint;
 pub use github::github;
-pub use sarif::{sarif_results, sarif_start, RuleInfo, SARIF_END};
+pub use sarif::{sarif_end, sarif_results, sarif_start, RuleInfo, RunNotice};
 pub use xml::{checkstyle, junit, CHECKSTYLE_END, CHECKSTYLE_START, JUNIT_END, JUNIT_START};
 
 use crate::{Diagnostic, Severity};
@@ -290,13 +290,28 @@ mod tests {
 
     #[test]
     fn junit_has_a_suite_per_file_and_a_passing_case_for_a_clean_one() {
-        insta::assert_snapshot!(run(JUNIT_START, junit, JUNIT_END));
+        insta::assert_snapshot!(run(JUNIT_START, |file, diagnostics| junit(file, diagnostics, Severity::Warning), JUNIT_END));
     }
 
     #[test]
     fn short_and_json_records() {
         let json = |file: &FileView, diagnostics: &[Diagnostic]| json_records(file, diagnostics).iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect();
         insta::assert_snapshot!(format!("{}\n{}", run("", short, ""), run("", json, "")));
+    }
+
+    #[test]
+    fn identical_findings_in_a_file_get_distinct_stable_sarif_fingerprints() {
+        let fingerprints = |text: &str| {
+            let findings: Vec<Diagnostic> = text.match_indices("\"graph\"").map(|(at, g)| Diagnostic::new("dashboards/deprecated-panel-type", Severity::Warning, Span::new(at, at + g.len()), "deprecated")).collect();
+            let results = sarif_results(&FileView::new("d.json", text), &findings, &|_| None);
+            results.iter().map(|r| serde_json::from_str::<serde_json::Value>(r).unwrap()["partialFingerprints"]["promaudit/v1"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let text = "{\"panels\": [{\"type\": \"graph\"},\n{\"type\": \"graph\"},\n{\"type\": \"graph\"}]}\n";
+        let first = fingerprints(text);
+        let at = text.find("\"graph\"").unwrap();
+        let bare = fingerprint("d.json", text, &Diagnostic::new("dashboards/deprecated-panel-type", Severity::Warning, Span::new(at, at + 7), "deprecated"));
+        assert_eq!(first, [bare.clone(), format!("{bare}:2"), format!("{bare}:3")]);
+        assert_eq!(first, fingerprints(&format!("{{\"title\": \"t\",\n\n{}", &text[1..])), "lines added above change nothing");
     }
 
     #[test]
@@ -309,7 +324,7 @@ mod tests {
         let results = |file: &FileView, diagnostics: &[Diagnostic]| sarif_results(file, diagnostics, &index).iter().map(|r| r.clone() + ",\n").collect();
         let document = run(&sarif_start("0.1.0", &rules, std::path::Path::new("/work/a b")), results, "");
         // The CLI separates records itself; here the last separator is dropped before the end.
-        let document = format!("{}{SARIF_END}", document.trim_end_matches(",\n"));
+        let document = format!("{}{}", document.trim_end_matches(",\n"), sarif_end(1, &[RunNotice { severity: Severity::Warning, message: "catalog x.prom:3: bad line".into() }]));
         let value: serde_json::Value = serde_json::from_str(&document).expect("one JSON document");
         insta::assert_snapshot!(serde_json::to_string_pretty(&value).unwrap());
     }

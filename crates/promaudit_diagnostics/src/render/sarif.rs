@@ -5,9 +5,9 @@ use super::fingerprint::fingerprint;
 use super::FileView;
 use crate::{rule_docs_uri, Diagnostic, Severity};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-pub const SARIF_END: &str = "\n]}]}\n";
 
 /// What SARIF says about a rule: plain data, so this crate needs no rule registry.
 pub struct RuleInfo {
@@ -49,6 +49,7 @@ pub fn sarif_start(version: &str, rules: &[RuleInfo], root: &std::path::Path) ->
 
 /// One JSON object per finding; `rule_index` is the rule's position in the header's rule list.
 pub fn sarif_results(file: &FileView, diagnostics: &[Diagnostic], rule_index: &dyn Fn(&str) -> Option<usize>) -> Vec<String> {
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
     diagnostics
         .iter()
         .map(|d| {
@@ -62,7 +63,7 @@ pub fn sarif_results(file: &FileView, diagnostics: &[Diagnostic], rule_index: &d
                 "level": level(d.severity),
                 "message": {"text": message},
                 "locations": [{"physicalLocation": location(file, d.span)}],
-                "partialFingerprints": {"promaudit/v1": fingerprint(file.path, file.text, d)},
+                "partialFingerprints": {"promaudit/v1": occurrence_fingerprint(fingerprint(file.path, file.text, d), &mut occurrences)},
             });
             if let Some(index) = rule_index(d.code) {
                 result["ruleIndex"] = index.into();
@@ -73,6 +74,37 @@ pub fn sarif_results(file: &FileView, diagnostics: &[Diagnostic], rule_index: &d
             result.to_string()
         })
         .collect()
+}
+
+/// Identical findings in one file (same rule, text and message) share a content fingerprint, and
+/// code scanning would merge them into one alert: the second is `<fingerprint>:2`, the third
+/// `:3`, in file order. The first keeps the bare fingerprint earlier versions wrote, so its alert
+/// stays the same alert.
+fn occurrence_fingerprint(fingerprint: String, occurrences: &mut HashMap<String, usize>) -> String {
+    let seen = occurrences.entry(fingerprint.clone()).or_insert(0);
+    *seen += 1;
+    if *seen == 1 {
+        fingerprint
+    } else {
+        format!("{fingerprint}:{seen}")
+    }
+}
+
+/// A problem of the run itself rather than a finding: a path or catalog that could not be read,
+/// a configuration with errors. An error means the run did not check everything it was asked to.
+pub struct RunNotice {
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Everything after the results: the invocation, which says whether the run succeeded, with its
+/// exit status and its notices. Code scanning shows these instead of silently taking a failed
+/// run's empty results for a clean one.
+pub fn sarif_end(exit_code: u8, notices: &[RunNotice]) -> String {
+    let notifications: Vec<Value> = notices.iter().map(|n| json!({"level": level(n.severity), "message": {"text": n.message}})).collect();
+    let successful = !notices.iter().any(|n| n.severity == Severity::Error);
+    let invocation = json!({"executionSuccessful": successful, "exitCode": exit_code, "toolExecutionNotifications": notifications});
+    format!("\n],\"invocations\":[{invocation}]}}]}}\n")
 }
 
 fn level(severity: Severity) -> &'static str {

@@ -28,10 +28,12 @@ pub fn checkstyle(file: &FileView, diagnostics: &[Diagnostic]) -> String {
     out
 }
 
-/// One `<testsuite>` per file: a failing test case per finding, or one passing case when clean.
-pub fn junit(file: &FileView, diagnostics: &[Diagnostic]) -> String {
+/// One `<testsuite>` per file: a test case per finding, failing when the finding is at or above
+/// `fail_on` (as the exit status counts it) and passing with the finding as its output otherwise,
+/// or one passing case when clean.
+pub fn junit(file: &FileView, diagnostics: &[Diagnostic], fail_on: Severity) -> String {
     let path = escape(file.path);
-    let failures = diagnostics.iter().filter(|d| d.severity > Severity::Info).count();
+    let failures = diagnostics.iter().filter(|d| d.severity >= fail_on).count();
     let mut out = format!("  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n", diagnostics.len().max(1));
     if diagnostics.is_empty() {
         out.push_str(&format!("    <testcase name=\"{path}\" classname=\"promaudit\"/>\n"));
@@ -40,7 +42,7 @@ pub fn junit(file: &FileView, diagnostics: &[Diagnostic]) -> String {
         let (line, column) = file.position(d.span.start);
         let name = escape(&format!("{}:{line}:{column} {}", file.path, d.code));
         let body = escape(&format!("{}:{line}:{column}: {}[{}] {}", file.path, d.severity, d.code, with_help(d)));
-        let element = if d.severity > Severity::Info { "failure" } else { "system-out" };
+        let element = if d.severity >= fail_on { "failure" } else { "system-out" };
         let attributes = if element == "failure" { format!(" message=\"{}\" type=\"{}\"", escape(&d.message), d.severity) } else { String::new() };
         out.push_str(&format!("    <testcase name=\"{name}\" classname=\"{}\" file=\"{path}\" line=\"{line}\">\n      <{element}{attributes}>{body}</{element}>\n    </testcase>\n", escape(d.code)));
     }

@@ -7,7 +7,9 @@ use promaudit_source::artifact::Text;
 declare_rule! {
     /// ## What it finds
     /// Keys the rule file format does not have, in a rule, a group or at the top level:
-    /// misspellings such as `annotation:` or `label:`, and tool-specific extras.
+    /// misspellings such as `annotation:`, `label:` or `group:` (a file whose only list of rule
+    /// groups is under a key spelt like `groups` is a rule file with that key misspelt), and
+    /// tool-specific extras.
     ///
     /// ## Why it matters
     /// Prometheus rejects the file ("field annotation not found"). Even where a tool ignores
@@ -83,6 +85,15 @@ mod tests {
     fn unknown_group_field() {
         let text = "groups:\n  - name: alerts\n    namespace: \"foobar\"\n    rules: []\n";
         insta::assert_snapshot!(snapshot(&UnknownField, "r.yml", text));
+    }
+
+    #[test]
+    fn misspelt_groups_key() {
+        let text = "group:\n  - name: yolo\n    rules:\n      - alert: hola\n        expr: 1\n";
+        insta::assert_snapshot!(snapshot(&UnknownField, "r.yml", text));
+        // A `group:` that holds no rule groups is some other file.
+        assert!(snapshot(&UnknownField, "r.yml", "group: wheel\nmembers: [a]\n").is_empty());
+        assert!(snapshot(&UnknownField, "r.yml", "group:\n  - name: a\n    rules: [{apiGroups: [\"\"]}]\n").is_empty());
     }
 
     #[test]
