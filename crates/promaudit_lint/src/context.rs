@@ -233,6 +233,16 @@ impl FileContext<'_> {
         })
     }
 
+    /// The rule groups whose server's external labels are known, with that server and its
+    /// external labels: the groups the external-label rules can judge.
+    pub fn groups_with_external_labels(&self) -> impl Iterator<Item = (&promaudit_source::artifact::RuleGroup, crate::servers::Scope, &std::collections::BTreeMap<String, String>)> {
+        self.rule_files().flat_map(|f| &f.groups).filter_map(|group| {
+            let scope = self.scope_of(group);
+            let external = self.project.servers.external_labels(&scope)?;
+            Some((group, scope, external))
+        })
+    }
+
     /// The server evaluating `group` of this file.
     pub fn scope_of(&self, group: &promaudit_source::artifact::RuleGroup) -> crate::servers::Scope {
         self.scope_at(group.span.start)

@@ -41,9 +41,7 @@ impl Rule for UnknownExternalLabel {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for group in cx.rule_files().flat_map(|f| &f.groups) {
-            let scope = cx.scope_of(group);
-            let Some(external) = cx.project.servers.external_labels(&scope) else { continue };
+        for (group, scope, external) in cx.groups_with_external_labels() {
             for rule in &group.rules {
                 let Some(alert) = &rule.alert else { continue };
                 for (key, template) in rule.labels.iter().chain(&rule.annotations) {

@@ -42,9 +42,7 @@ impl Rule for ExternalConflict {
     }
 
     fn check(&self, cx: &FileContext, out: &mut Vec<Diagnostic>) {
-        for group in cx.rule_files().flat_map(|f| &f.groups) {
-            let scope = cx.scope_of(group);
-            let Some(external) = cx.project.servers.external_labels(&scope) else { continue };
+        for (group, scope, external) in cx.groups_with_external_labels() {
             for rule in &group.rules {
                 let Some(name) = rule.alert.as_ref().or(rule.record.as_ref()) else { continue };
                 let kind = if rule.alert.is_some() { "alert" } else { "recording rule" };
